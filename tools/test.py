@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Run the suite's tests on a fresh database with Odoo's own test runner.
+
+    python3 tools/test.py                       # every addon of the suite, all tests
+    python3 tools/test.py --addons retail_crm_rfm
+    python3 tools/test.py --test-tags /retail_crm_loyalty:TestTier --keep-db
+
+Starts a private PostgreSQL when none is configured (see tools/pg.py), creates
+one database, installs the addons, runs their tests (browser tours included),
+checks the synthetic data generator on the same database, and prints a final
+line ``N passed, N failed[, N skipped]``.  Exits non-zero on any failed test,
+test error, or ERROR/CRITICAL line logged by Odoo (install warnings included).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import odoo_check
+import pg
+
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<msg>.*)"
+)
+REPORT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+SKIPPED = re.compile(r": skipped \S+ : ")
+PROGRESS = re.compile(
+    r"Loading module (retail_crm_\w+)|Starting (\S+) \.\.\.|odoo\.tests\.stats|post-tests in"
+)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument(
+        "--addons", help="comma-separated suite addons to install and test (default: all present)"
+    )
+    parser.add_argument("--test-tags", help="Odoo test tags (default: /<addon> for each addon)")
+    parser.add_argument("--db", default="retail_crm_test", help="database name (dropped first)")
+    parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards for inspection")
+    parser.add_argument("--no-datagen", action="store_true", help="skip the synthetic data generator check")
+    parser.add_argument("--log", help="write Odoo's full log here (default: a temporary file)")
+    parser.add_argument("--db-host")
+    parser.add_argument("--db-port")
+    parser.add_argument("--db-user")
+    parser.add_argument("--db-password")
+    parser.add_argument("--verbose", action="store_true", help="echo Odoo's whole log")
+    return parser.parse_args(argv)
+
+
+def drop_database(opts, name):
+    import psycopg2  # noqa: PLC0415
+
+    conn = psycopg2.connect(dbname="postgres", **{k: v for k, v in opts.items() if v})
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+            cr.execute(f'DROP DATABASE IF EXISTS "{name}"')  # name validated by check_db_name
+    finally:
+        conn.close()
+
+
+def check_db_name(name):
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
+        raise odoo_check.UserError(f"Invalid database name {name!r}.")
+
+
+def run_odoo(cmd, logfile, verbose):
+    """Run Odoo, write its log to logfile, echo progress; return the log lines."""
+    lines = []
+    with open(logfile, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            cwd=tempfile.gettempdir(),
+        )
+        for line in proc.stdout:
+            log.write(line)
+            lines.append(line)
+            match = LOG_LINE.match(line)
+            if verbose:
+                sys.stdout.write(line)
+            elif match and match["level"] in ("ERROR", "CRITICAL"):
+                sys.stdout.write(line)
+            elif match and PROGRESS.search(line):
+                sys.stdout.write(f"  {match['msg'][:150]}\n")
+            sys.stdout.flush()
+        proc.wait()
+    return lines, proc.returncode
+
+
+def summarise(lines):
+    """(tests run, failures+errors, skipped, logged error lines)."""
+    run = failed = skipped = 0
+    found = False
+    errors = []
+    for line in lines:
+        match = REPORT.search(line)
+        if match:
+            found = True
+            failed = int(match[1]) + int(match[2])
+            run = int(match[3])
+        if SKIPPED.search(line):
+            skipped += 1
+        log = LOG_LINE.match(line)
+        if log and log["level"] in ("ERROR", "CRITICAL"):
+            errors.append(line.rstrip())
+    return found, run, failed, skipped, errors
+
+
+def datagen_check(opts, db):
+    """Generate a small chain into the test database and verify Odoo opens it."""
+    script = os.path.join(odoo_check.REPO, "tools", "datagen.py")
+    if not os.path.exists(script):
+        return None
+    cmd = [sys.executable, script, "-d", db, "--customers", "300", "--seed", "7", "--verify"]
+    for key in ("host", "port", "user", "password"):
+        if opts.get(key):
+            cmd += [f"--db-{key}", str(opts[key])]
+    print("Synthetic data generator: 300 customers into the test database, then --verify")
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    output = (res.stdout + res.stderr).strip().splitlines()
+    for line in output[-8:]:
+        print(f"  {line}")
+    return res.returncode == 0
+
+
+def main(argv):
+    args = parse_args(argv)
+    start = time.time()
+    try:
+        odoo_check.require_odoo()
+        check_db_name(args.db)
+        available = odoo_check.suite_addons()
+        addons = args.addons.split(",") if args.addons else available
+        unknown = sorted(set(addons) - set(available))
+        if unknown:
+            raise odoo_check.UserError(
+                f"Unknown addon(s) {', '.join(unknown)}; present: {', '.join(available)}"
+            )
+        if not addons:
+            raise odoo_check.UserError("No retail_crm_* addon found in the repository.")
+        tags = args.test_tags or ",".join(f"/{name}" for name in addons)
+        opts, server = pg.connection_from_env(args)
+        pg.wait_for(opts)
+        http_port = odoo_check.free_port(int(os.environ.get("RETAIL_CRM_TEST_HTTP_PORT", "8069")))
+    except (odoo_check.UserError, pg.PgError) as exc:
+        odoo_check.fail(str(exc))
+
+    if not shutil.which("chromium") and not shutil.which("google-chrome"):
+        print("warning: no Chromium found: browser tours will be skipped (apt-get install chromium)")
+
+    drop_database(opts, args.db)
+    data_dir = tempfile.mkdtemp(prefix="retail_crm_test_data_")
+    logfile = args.log or os.path.join(data_dir, "odoo-test.log")
+    cmd = [
+        sys.executable,
+        "-m",
+        "odoo",
+        f"--addons-path={odoo_check.REPO}",
+        *odoo_check.odoo_db_args(opts),
+        "-d",
+        args.db,
+        "-i",
+        ",".join(addons),
+        "--test-enable",
+        f"--test-tags={tags}",
+        "--stop-after-init",
+        f"--http-port={http_port}",
+        f"--data-dir={data_dir}",
+        "--max-cron-threads=0",
+        "--log-level=info",
+    ]
+    print(f"Installing and testing {', '.join(addons)} on database {args.db!r} (tags {tags}); log: {logfile}")
+    lines, returncode = run_odoo(cmd, logfile, args.verbose)
+    found, run, failed, skipped, errors = summarise(lines)
+
+    if not found:
+        print(f"Odoo ended (exit {returncode}) without a test report: see {logfile}")
+        failed = max(failed, 1)
+    elif failed == 0 and errors:
+        print(f"{len(errors)} ERROR line(s) logged outside failing tests (install or runtime errors):")
+        for line in errors[:20]:
+            print(f"  {line[:300]}")
+        failed = len(errors)
+    if returncode and failed == 0:
+        failed = 1
+        print(f"Odoo exited with status {returncode}; see {logfile}")
+
+    passed = run - failed - skipped
+    if not args.no_datagen and not args.test_tags and found:
+        ok = datagen_check(opts, args.db)
+        if ok is not None:
+            if ok:
+                passed += 1
+            else:
+                failed += 1
+
+    if args.keep_db:
+        print(f"Database kept: {args.db} (connect with {' '.join(odoo_check.odoo_db_args(opts))})")
+    else:
+        drop_database(opts, args.db)
+        if not args.log:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    if server and server.started_here:
+        server.stop()
+    print(f"Finished in {time.time() - start:.0f} s.")
+    if run == 0:
+        print("No test was executed.")
+        failed = max(failed, 1)
+    summary = f"{max(passed, 0)} passed, {failed} failed"
+    if skipped:
+        summary += f", {skipped} skipped"
+    print(summary)
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,407 @@
+"""Checks for data loaded by ``tools/datagen.py``.
+
+Opens what Odoo's own screens open (the POS order list and form, the POS
+orders report grouped by month and point of sale, the customer form, the
+session form) and checks with SQL that the amounts are consistent.  Returns a
+list of problems, empty when everything is fine.
+"""
+
+import datetime
+import traceback
+
+import phonenumbers
+from lxml import etree
+
+try:
+    from odoo.tools import SQL
+except ImportError:  # datagen.py reports the missing Odoo itself
+    SQL = None
+
+LIST_LIMIT = 80
+REPORT_FULL_LIMIT = 3_000_000  # above this many order lines the report check covers the last 3 months
+
+
+def _view_spec(Model, view_type):
+    """web_read/web_search_read specification of the fields a view shows."""
+    views = Model.get_views([(False, view_type)])
+    arch = etree.fromstring(views["views"][view_type]["arch"])
+    fields_ = Model._fields
+    spec = {}
+
+    def sub_spec(node, comodel):
+        sub = {}
+        for sub_view in node:
+            if sub_view.tag in ("list", "tree", "kanban"):
+                for f in sub_view.iter("field"):
+                    name = f.get("name")
+                    if name in Model.env[comodel]._fields:
+                        sub[name] = _leaf(Model.env[comodel]._fields[name])
+        return sub
+
+    def walk(node):
+        for child in node:
+            if child.tag == "field":
+                name = child.get("name")
+                field = fields_.get(name)
+                if field is None:
+                    continue
+                if field.type in ("one2many", "many2many"):
+                    sub = sub_spec(child, field.comodel_name)
+                    sub.setdefault("display_name", {})
+                    spec[name] = {"fields": sub, "limit": 40}
+                else:
+                    spec[name] = _leaf(field)
+                continue  # do not descend into a field's own sub-views
+            walk(child)
+
+    walk(arch)
+    return spec
+
+
+def _leaf(field):
+    if field.type == "many2one":
+        return {"fields": {"display_name": {}}}
+    if field.type in ("one2many", "many2many"):
+        return {"fields": {"display_name": {}}}
+    return {}
+
+
+def verify(env, result=None, sample_mobiles=2000):
+    problems = []
+    cr = env.cr
+
+    def check(label, fn):
+        try:
+            with cr.savepoint():
+                fn()
+        except Exception as exc:  # every failure becomes a reported problem
+            tb = traceback.format_exc(limit=-3).strip().splitlines()
+            problems.append(
+                "%s: %s: %s [%s]"
+                % (
+                    label,
+                    type(exc).__name__,
+                    str(exc).splitlines()[0][:300],
+                    tb[-3].strip() if len(tb) > 2 else "",
+                )
+            )
+        finally:
+            env.invalidate_all()
+
+    Order = env["pos.order"]
+    cr.execute("SELECT count(*) FROM pos_order")
+    n_orders = cr.fetchone()[0]
+    if not n_orders:
+        return ["no POS orders in the database"]
+
+    # --- POS order list (Point of Sale > Orders)
+    def order_list():
+        spec = _view_spec(Order, "list")
+        res = Order.web_search_read([], spec, limit=LIST_LIMIT, count_limit=10001)
+        if not res["records"]:
+            problems.append("pos.order list view shows no records")
+        expected = min(n_orders, 10001)
+        if res["length"] != expected:
+            problems.append("pos.order list count %s, expected %s" % (res["length"], expected))
+        # the same list for a cashier/salesperson (record rules)
+        cr.execute(
+            """SELECT u.id FROM res_users u JOIN res_groups_users_rel r ON r.uid = u.id
+                       WHERE r.gid = %s AND u.active AND u.share IS NOT TRUE ORDER BY u.id LIMIT 1""",
+            [env.ref("point_of_sale.group_pos_user").id],
+        )
+        row = cr.fetchone()
+        if row:
+            Order.with_user(row[0]).web_search_read([], spec, limit=LIST_LIMIT)
+
+    check("pos.order list view", order_list)
+
+    # --- POS order form: newest order, a refund and an old order
+    def order_form():
+        spec = _view_spec(Order, "form")
+        cr.execute("SELECT id FROM pos_order ORDER BY date_order DESC, id DESC LIMIT 1")
+        ids = [r[0] for r in cr.fetchall()]
+        cr.execute("SELECT id FROM pos_order ORDER BY date_order, id LIMIT 1")
+        ids += [r[0] for r in cr.fetchall()]
+        cr.execute("""SELECT l.order_id, o.id FROM pos_order_line l
+                        JOIN pos_order_line src ON src.id = l.refunded_orderline_id
+                        JOIN pos_order o ON o.id = src.order_id
+                       ORDER BY l.id DESC LIMIT 1""")
+        refund = cr.fetchone()
+        if refund:
+            ids += list(refund)
+        recs = Order.browse(ids).web_read(spec)
+        if len(recs) != len(ids):
+            problems.append("pos.order form read returned %d of %d records" % (len(recs), len(ids)))
+        if refund:
+            r = Order.browse(refund[0])
+            if r.refunded_order_id.id != refund[1]:
+                problems.append(
+                    "refund order %s: refunded_order_id %s, expected %s"
+                    % (r.name, r.refunded_order_id.id, refund[1])
+                )
+            if Order.browse(refund[1]).refund_orders_count < 1:
+                problems.append("refunded order %s shows no refund" % refund[1])
+        else:
+            problems.append("no refund order found")
+
+    check("pos.order form view", order_form)
+
+    # --- Reporting > Orders: pivot/graph by month and point of sale
+    def report():
+        Report = env["report.pos.order"]
+        cr.execute(
+            "SELECT count(*), max(date_order) FROM pos_order_line l JOIN pos_order o ON o.id = l.order_id"
+        )
+        n_lines, last = cr.fetchone()
+        domain = []
+        where = SQL()
+        if n_lines > REPORT_FULL_LIMIT:
+            start = last.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            for _i in range(2):
+                start = (start.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+            domain = [("date", ">=", start)]
+            where = SQL("WHERE o.date_order >= %s", start)
+        groups = Report.read_group(
+            domain,
+            ["price_total:sum", "product_qty:sum", "order_id:count_distinct"],
+            ["date:month", "config_id"],
+            lazy=False,
+        )
+        if not groups:
+            problems.append("report.pos.order: no groups")
+            return
+        total = round(sum(g["price_total"] or 0.0 for g in groups), 2)
+        cr.execute(
+            SQL(
+                "SELECT COALESCE(ROUND(SUM(l.price_subtotal_incl), 2), 0) FROM pos_order_line l "
+                "JOIN pos_order o ON o.id = l.order_id %s",
+                where,
+            )
+        )
+        expected = float(cr.fetchone()[0])
+        if abs(total - expected) > 0.01 * max(1, len(groups)):
+            problems.append("report.pos.order total %.2f != order lines %.2f" % (total, expected))
+        # the web client's call for the pivot view
+        Report.web_read_group(domain, ["price_total:sum"], ["date:month", "config_id"], lazy=False)
+
+    check("report.pos.order by month and config", report)
+
+    # --- customer form of members with orders
+    def partner_form():
+        Partner = env["res.partner"]
+        spec = _view_spec(Partner, "form")
+        cr.execute("""SELECT partner_id FROM pos_order WHERE partner_id IS NOT NULL
+                       GROUP BY partner_id ORDER BY count(*) DESC, partner_id LIMIT 2""")
+        ids = [r[0] for r in cr.fetchall()]
+        cr.execute("SELECT max(partner_id) FROM pos_order")
+        ids += [r[0] for r in cr.fetchall() if r[0]]
+        recs = Partner.browse(ids).web_read(spec)
+        if len(recs) != len(ids):
+            problems.append("res.partner form read returned %d of %d" % (len(recs), len(ids)))
+        for p in Partner.browse(ids):
+            cr.execute("SELECT count(*) FROM pos_order WHERE partner_id = %s", [p.id])
+            n = cr.fetchone()[0]
+            if "pos_order_count" in p._fields and p.pos_order_count != n:
+                problems.append("partner %s: pos_order_count %s != %s" % (p.id, p.pos_order_count, n))
+        Partner.web_search_read([("customer_rank", ">", 0)], _view_spec(Partner, "list"), limit=LIST_LIMIT)
+
+    check("res.partner form view", partner_form)
+
+    # --- session form and totals
+    def sessions():
+        Session = env["pos.session"]
+        spec = _view_spec(Session, "form")
+        cr.execute("""SELECT session_id FROM pos_order GROUP BY session_id
+                       ORDER BY count(*) DESC, session_id LIMIT 2""")
+        ids = [r[0] for r in cr.fetchall()]
+        Session.browse(ids).web_read(spec)
+        Session.web_search_read([], _view_spec(Session, "list"), limit=LIST_LIMIT)
+        for s in Session.browse(ids):
+            cr.execute("SELECT COALESCE(SUM(amount), 0) FROM pos_payment WHERE session_id = %s", [s.id])
+            paid = float(cr.fetchone()[0])
+            if abs(s.total_payments_amount - paid) > 0.005:
+                problems.append(
+                    "session %s: total_payments_amount %.2f != payments %.2f"
+                    % (s.name, s.total_payments_amount, paid)
+                )
+            cr.execute("SELECT count(*) FROM pos_order WHERE session_id = %s", [s.id])
+            if s.order_count != cr.fetchone()[0]:
+                problems.append("session %s: order_count mismatch" % s.name)
+
+    check("pos.session form and totals", sessions)
+
+    # --- SQL consistency over every order
+    def amounts():
+        cr.execute("""
+            WITH l AS (SELECT order_id, SUM(price_subtotal_incl) AS incl,
+                              SUM(price_subtotal_incl - price_subtotal) AS tax, COUNT(*) AS n
+                         FROM pos_order_line GROUP BY order_id),
+                 p AS (SELECT pos_order_id, SUM(amount) AS amount, COUNT(*) AS n
+                         FROM pos_payment GROUP BY pos_order_id)
+            SELECT COUNT(*) FILTER (WHERE l.order_id IS NULL),
+                   COUNT(*) FILTER (WHERE ABS(o.amount_total - COALESCE(l.incl, 0)) > 0.005),
+                   COUNT(*) FILTER (WHERE ABS(o.amount_tax - COALESCE(l.tax, 0)) > 0.005),
+                   COUNT(*) FILTER (WHERE ABS(o.amount_paid - COALESCE(p.amount, 0)) > 0.005),
+                   COUNT(*) FILTER (WHERE ABS(o.amount_paid - o.amount_total) > 0.005),
+                   COUNT(*) FILTER (WHERE o.config_id IS DISTINCT FROM s.config_id),
+                   COUNT(*) FILTER (WHERE o.state NOT IN ('paid', 'done', 'invoiced')),
+                   COUNT(*)
+              FROM pos_order o
+              JOIN pos_session s ON s.id = o.session_id
+              LEFT JOIN l ON l.order_id = o.id
+              LEFT JOIN p ON p.pos_order_id = o.id
+             WHERE o.state != 'cancel' AND o.state != 'draft'
+        """)
+        no_lines, bad_total, bad_tax, bad_paid, unpaid, bad_config, bad_state, n = cr.fetchone()
+        for count, what in (
+            (no_lines, "orders without lines"),
+            (bad_total, "orders whose amount_total != sum of line totals"),
+            (bad_tax, "orders whose amount_tax != sum of line taxes"),
+            (bad_paid, "orders whose amount_paid != sum of payments"),
+            (unpaid, "orders whose amount_paid != amount_total"),
+            (bad_config, "orders whose config differs from their session's"),
+            (bad_state, "orders in an unexpected state"),
+        ):
+            if count:
+                problems.append("%d of %d %s" % (count, n, what))
+        cr.execute("""SELECT COUNT(*) FROM (SELECT session_id, pos_reference FROM pos_order
+                       WHERE pos_reference IS NOT NULL GROUP BY 1, 2 HAVING COUNT(*) > 1) d""")
+        dup = cr.fetchone()[0]
+        if dup:
+            problems.append("%d duplicate receipt numbers (pos_reference) within a session" % dup)
+        cr.execute("""SELECT COUNT(*) FROM pos_order_line l JOIN pos_order_line src ON src.id = l.refunded_orderline_id
+                       WHERE l.qty >= 0 OR l.product_id != src.product_id OR -l.qty > src.qty""")
+        bad_ref = cr.fetchone()[0]
+        if bad_ref:
+            problems.append("%d refund lines inconsistent with the line they refund" % bad_ref)
+
+    check("order amounts (SQL)", amounts)
+
+    # --- foreign keys (the bulk load may skip PostgreSQL's per-row checks)
+    def foreign_keys():
+        for table in (
+            "res_partner",
+            "pos_order",
+            "pos_order_line",
+            "pos_payment",
+            "account_tax_pos_order_line_rel",
+        ):
+            cr.execute(
+                """
+                SELECT a.attname, r.relname, ra.attname
+                  FROM pg_constraint c
+                  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                  JOIN pg_class r ON r.oid = c.confrelid
+                  JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]
+                 WHERE c.contype = 'f' AND c.conrelid = %s::regclass AND array_length(c.conkey, 1) = 1
+                 ORDER BY a.attname""",
+                [table],
+            )
+            fks = cr.fetchall()
+            if not fks:
+                continue
+            filters, joins = [], []
+            for k, (col, ref_table, ref_col) in enumerate(fks):
+                alias = "r%d" % k
+                joins.append(
+                    SQL(
+                        "LEFT JOIN %s %s ON %s = %s",
+                        SQL.identifier(ref_table),
+                        SQL.identifier(alias),
+                        SQL.identifier(alias, ref_col),
+                        SQL.identifier("t", col),
+                    )
+                )
+                filters.append(
+                    SQL(
+                        "COUNT(*) FILTER (WHERE %s IS NOT NULL AND %s IS NULL)",
+                        SQL.identifier("t", col),
+                        SQL.identifier(alias, ref_col),
+                    )
+                )
+            cr.execute(
+                SQL(
+                    "SELECT %s FROM %s t %s",
+                    SQL(", ").join(filters),
+                    SQL.identifier(table),
+                    SQL(" ").join(joins),
+                )
+            )
+            for (col, ref_table, _ref_col), bad in zip(fks, cr.fetchone(), strict=True):
+                if bad:
+                    problems.append(
+                        "%d rows of %s.%s point to missing %s rows" % (bad, table, col, ref_table)
+                    )
+
+    check("foreign keys", foreign_keys)
+
+    # --- members: mobiles valid in E.164
+    def mobiles():
+        col = SQL.identifier("mobile" if "mobile" in env["res.partner"]._fields else "phone")
+        cr.execute(
+            SQL(
+                "SELECT id, %s FROM res_partner WHERE ref ~ '^M[0-9]{9}$' ORDER BY id DESC LIMIT %s",
+                col,
+                sample_mobiles,
+            )
+        )
+        bad = []
+        rows = cr.fetchall()
+        for pid, number in rows:
+            try:
+                parsed = phonenumbers.parse(number or "", None)
+                ok = (
+                    phonenumbers.is_valid_number(parsed)
+                    and phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == number
+                )
+            except phonenumbers.NumberParseException:
+                ok = False
+            if not ok:
+                bad.append((pid, number))
+        if bad:
+            problems.append("%d invalid member mobiles, e.g. %s" % (len(bad), bad[:3]))
+        cr.execute(
+            SQL(
+                """SELECT COUNT(*) FROM (SELECT %s FROM res_partner WHERE ref ~ '^M[0-9]{9}$'
+                           GROUP BY 1 HAVING COUNT(*) > 1) d""",
+                col,
+            )
+        )
+        dup = cr.fetchone()[0]
+        if dup:
+            problems.append("%d member mobiles used more than once" % dup)
+
+    check("member mobiles", mobiles)
+
+    # --- counts against what generate() reported
+    if result:
+
+        def counts():
+            sess = result.get("session_ids") or []
+            cr.execute("SELECT COUNT(*) FROM pos_order WHERE session_id = ANY(%s)", [sess])
+            got = cr.fetchone()[0]
+            want = result["counts"].get("pos.order")
+            if want is not None and got != want:
+                problems.append("pos.order count %s, generate() reported %s" % (got, want))
+            lo, hi = result["customer_ids"]
+            cr.execute("SELECT COUNT(*) FROM res_partner WHERE id BETWEEN %s AND %s", [lo, hi])
+            got = cr.fetchone()[0]
+            if got != result["counts"].get("res.partner"):
+                problems.append(
+                    "res.partner count %s, generate() reported %s"
+                    % (got, result["counts"].get("res.partner"))
+                )
+            cr.execute(
+                """SELECT COUNT(*) FROM pos_order_line l JOIN pos_order o ON o.id = l.order_id
+                           WHERE o.session_id = ANY(%s)""",
+                [sess],
+            )
+            got = cr.fetchone()[0]
+            if got != result["counts"].get("pos.order.line"):
+                problems.append(
+                    "pos.order.line count %s, generate() reported %s"
+                    % (got, result["counts"].get("pos.order.line"))
+                )
+
+        check("counts", counts)
+    return problems

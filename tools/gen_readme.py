@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Generate each addon's README.rst from its readme/*.md fragments (OCA layout).
+
+python3 tools/gen_readme.py          # rewrite README.rst of every addon
+python3 tools/gen_readme.py --check  # exit 1 when a README.rst is stale
+"""
+
+import ast
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import odoo_check
+
+SECTIONS = [
+    ("DESCRIPTION.md", None),
+    ("CONFIGURE.md", "Configuration"),
+    ("USAGE.md", "Usage"),
+    ("ROADMAP.md", "Known issues / Roadmap"),
+    ("CONTRIBUTORS.md", "Contributors"),
+]
+
+
+def heading(text, char):
+    return f"{text}\n{char * len(text.encode('utf-16-le')) // 2}\n"
+
+
+def render(addon):
+    path = os.path.join(odoo_check.REPO, addon)
+    with open(os.path.join(path, "__manifest__.py"), encoding="utf-8") as fh:
+        manifest = ast.literal_eval(fh.read())
+    title = manifest["name"]
+    parts = [
+        "=" * len(title),
+        title,
+        "=" * len(title),
+        "",
+        f".. |license| image:: https://img.shields.io/badge/licence-{manifest.get('license', 'LGPL-3')}-blue.png",
+        "",
+        "|license|",
+        "",
+        "This file is generated from ``readme/*.md`` by ``tools/gen_readme.py``.",
+        "",
+    ]
+    for filename, title_text in SECTIONS:
+        fragment = os.path.join(path, "readme", filename)
+        if not os.path.exists(fragment):
+            continue
+        with open(fragment, encoding="utf-8") as fh:
+            body = fh.read().strip()
+        if title_text:
+            parts.append(heading(title_text, "="))
+        # Markdown headings become bold lines; lists and paragraphs are valid reStructuredText.
+        for line in body.splitlines():
+            stripped = line.lstrip("#").strip()
+            parts.append(f"**{stripped}**" if line.startswith("#") and stripped else line.replace("`", "``"))
+        parts.append("")
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def main(argv):
+    stale = []
+    for addon in odoo_check.suite_addons():
+        target = os.path.join(odoo_check.REPO, addon, "README.rst")
+        text = render(addon)
+        current = open(target, encoding="utf-8").read() if os.path.exists(target) else None
+        if current != text:
+            stale.append(addon)
+            if "--check" not in argv:
+                with open(target, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+    if "--check" in argv and stale:
+        print(f"README.rst out of date in: {', '.join(stale)} (run python3 tools/gen_readme.py)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

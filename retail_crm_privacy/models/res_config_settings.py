@@ -1,0 +1,75 @@
+from odoo import api, fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    privacy_request_days = fields.Integer(
+        string="Days to answer a data-subject request",
+        config_parameter="retail_crm_privacy.request_days",
+        default=7,
+    )
+    privacy_policy_version = fields.Char(
+        string="Privacy policy version", config_parameter="retail_crm_privacy.policy_version"
+    )
+    privacy_retention_days = fields.Integer(
+        string="Anonymise customers inactive for (days)",
+        config_parameter="retail_crm_privacy.retention_days",
+        help="0 disables retention.",
+    )
+    privacy_retention_auto = fields.Boolean(
+        string="Anonymise automatically", config_parameter="retail_crm_privacy.retention_auto"
+    )
+    privacy_alert_factor = fields.Float(
+        string="Alert when a user reads N times more customers than usual",
+        config_parameter="retail_crm_privacy.alert_factor",
+        default=3.0,
+    )
+    privacy_alert_minimum = fields.Integer(
+        string="Alert only above (customers per day)",
+        config_parameter="retail_crm_privacy.alert_minimum",
+        default=50,
+    )
+    privacy_collect_birthday = fields.Boolean(string="Collect birthday")
+    privacy_collect_address = fields.Boolean(string="Collect address")
+    privacy_collect_vat = fields.Boolean(string="Collect tax / ID number")
+    privacy_collect_phone = fields.Boolean(string="Collect landline phone")
+    privacy_collect_email = fields.Boolean(string="Collect e-mail")
+    privacy_encrypted_fields = fields.Char(
+        string="Encrypted customer fields",
+        config_parameter="retail_crm_privacy.encrypted_fields",
+        help="Comma-separated technical names (e.g. vat,street). Active only when "
+        "the server option retail_crm_privacy_encryption_key is set; exact search "
+        "keeps working, partial search on these fields does not.",
+    )
+    pos_privacy_consent_step = fields.Boolean(related="pos_config_id.privacy_consent_step", readonly=False)
+
+    _COLLECT = ("birthday", "address", "vat", "phone", "email")
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        icp = self.env["ir.config_parameter"].sudo()
+        for category in self._COLLECT:
+            res[f"privacy_collect_{category}"] = (
+                icp.get_param(f"retail_crm_privacy.collect_{category}", "True") != "False"
+            )
+        return res
+
+    def set_values(self):
+        res = super().set_values()
+        icp = self.env["ir.config_parameter"].sudo()
+        for category in self._COLLECT:
+            icp.set_param(
+                f"retail_crm_privacy.collect_{category}",
+                "True" if self[f"privacy_collect_{category}"] else "False",
+            )
+        return res
+
+    def action_privacy_encrypt_existing(self):
+        self.execute()
+        self.env["res.partner"]._privacy_encrypt_existing()
+
+    def action_privacy_retention_preview(self):
+        self.execute()
+        return self.env["res.partner"].action_privacy_retention_preview()

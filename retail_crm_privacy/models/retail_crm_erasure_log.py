@@ -1,0 +1,31 @@
+from odoo import fields, models
+
+
+class RetailCrmErasureLog(models.Model):
+    """Proof that a person's data was erased, without re-identifying them:
+    a keyed hash of their identifiers, counts of what changed, who and when."""
+
+    _name = "retail.crm.erasure.log"
+    _description = "Erasure Audit Record"
+    _order = "id desc"
+
+    name = fields.Char(string="Reference", required=True, readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Anonymised contact", readonly=True, ondelete="set null"
+    )
+    request_id = fields.Many2one("retail.crm.privacy.request", readonly=True, ondelete="set null")
+    reason = fields.Selection(
+        selection=[("request", "Data-subject request"), ("retention", "Retention period")],
+        readonly=True,
+        default="request",
+    )
+    subject_hash = fields.Char(
+        readonly=True,
+        help="HMAC-SHA256 of the person's normalised e-mail and phone numbers, "
+        "keyed with the server secret: proves the erasure to someone who "
+        "presents the identifiers, cannot be reversed.",
+    )
+    date = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    user_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
+    summary = fields.Text(readonly=True, help="What changed, counted per model (no values).")
+    company_id = fields.Many2one("res.company", readonly=True, default=lambda self: self.env.company)

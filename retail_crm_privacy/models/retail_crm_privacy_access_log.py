@@ -1,0 +1,93 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+
+class RetailCrmPrivacyAccessLog(models.Model):
+    """Who read or exported which customer's personal data, and when.
+
+    Rows are written with one multi-row INSERT per read/export call (never
+    one per record), so the log can stay on in production."""
+
+    _name = "retail.crm.privacy.access.log"
+    _description = "Personal Data Access Log"
+    _order = "id desc"
+    _rec_name = "partner_id"
+
+    user_id = fields.Many2one("res.users", readonly=True, index=True, ondelete="set null")
+    partner_id = fields.Many2one("res.partner", readonly=True, index=True, ondelete="set null")
+    field_names = fields.Char(string="Fields", readonly=True)
+    channel = fields.Selection(
+        selection=[
+            ("form", "Form view"),
+            ("export", "Export"),
+            ("rpc", "RPC / list read"),
+            ("pos", "Point of Sale load"),
+        ],
+        readonly=True,
+        index=True,
+    )
+    masked = fields.Boolean(readonly=True, help="The values were shown masked.")
+    date = fields.Datetime(readonly=True, index=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+
+    @api.model
+    def _log_access(self, partner_ids, field_names, channel, masked=False):
+        """Log one access of ``field_names`` of ``partner_ids`` by the current
+        user: a single INSERT whatever the number of partners."""
+        partner_ids = [pid for pid in partner_ids if pid]
+        if not partner_ids or not field_names:
+            return
+        values = (
+            self.env.uid,
+            self.env.company.id,
+            ",".join(sorted(field_names)),
+            channel,
+            bool(masked),
+            partner_ids,
+        )
+        if self.env.cr.readonly:
+            # read-only (replica) transaction: write after it with a fresh cursor
+            registry = self.env.registry
+            self.env.cr.postcommit.add(lambda: self._insert_later(registry, values))
+            return
+        self._insert(self.env.cr, values)
+
+    @api.model
+    def _insert(self, cr, values):
+        uid, company_id, fnames, channel, masked, partner_ids = values
+        cr.execute(
+            SQL(
+                """
+            INSERT INTO retail_crm_privacy_access_log
+                (user_id, company_id, field_names, channel, masked, partner_id, date,
+                 create_uid, create_date, write_uid, write_date)
+            SELECT %(uid)s, %(company)s, %(fnames)s, %(channel)s, %(masked)s, pid,
+                   now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC',
+                   %(uid)s, now() at time zone 'UTC'
+              FROM unnest(%(pids)s::int[]) AS pid
+            """,
+                uid=uid,
+                company=company_id,
+                fnames=fnames,
+                channel=channel,
+                masked=masked,
+                pids=partner_ids,
+            )
+        )
+
+    @api.model
+    def _insert_later(self, registry, values):
+        try:
+            with registry.cursor() as cr:
+                self._insert(cr, values)
+        except Exception:
+            log = _logger.info if registry.in_test_mode() else _logger.warning
+            log("Could not write the personal data access log", exc_info=True)
+
+    @api.model
+    def _cron_detect_anomalies(self):
+        self.env["retail.crm.privacy.alert"]._detect_anomalies()

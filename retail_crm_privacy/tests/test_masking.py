@@ -1,0 +1,210 @@
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import TransactionCase, tagged
+
+from ..models import privacy_tools
+from .common import PrivacyCommonMixin
+
+
+@tagged("post_install", "-at_install")
+class TestMasking(PrivacyCommonMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_privacy_fixtures()
+        cls.Log = cls.env["retail.crm.privacy.access.log"]
+
+    def test_mask_helpers(self):
+        self.assertEqual(privacy_tools.mask_phone("+86 138 0013 8000"), "138****8000")
+        self.assertEqual(privacy_tools.mask_phone("13800138000"), "138****8000")
+        self.assertEqual(privacy_tools.mask_email("wang.fang@example.cn"), "w***@example.cn")
+        self.assertFalse(privacy_tools.mask_value("retail_birthday", "date", "1990-01-01"))
+        self.assertIn("mobile", self.env["res.partner"]._privacy_personal_fields())
+        self.assertIn("street", self.env["res.partner"]._privacy_personal_fields())
+        self.assertNotIn("name", self.env["res.partner"]._privacy_personal_fields())
+
+    def _both(self, user, method, *args, **kwargs):
+        partners = (self.customer_own | self.customer_other).with_user(user)
+        rows = getattr(partners, method)(*args, **kwargs)
+        return {row["id"]: row for row in rows}
+
+    def test_cashier_read_routes_masked(self):
+        fields = ["name", "mobile", "email", "street", "city", "zip"]
+        routes = [
+            ("read", (fields,), {}),
+            ("web_read", ({f: {} for f in fields},), {}),
+        ]
+        for method, args, kwargs in routes:
+            rows = self._both(self.cashier, method, *args, **kwargs)
+            own, other = rows[self.customer_own.id], rows[self.customer_other.id]
+            self.assertEqual(own["mobile"], "+8613800138000", method)
+            self.assertEqual(own["email"], "wang.fang@example.cn", method)
+            self.assertEqual(other["mobile"], "139****9000", method)
+            self.assertEqual(other["email"], "l***@example.cn", method)
+            self.assertNotIn("Huaihai", other["street"], method)
+            self.assertEqual(other["name"], "Li Na Privacy", method)
+        rows = (
+            self.env["res.partner"]
+            .with_user(self.cashier)
+            .search_read([("id", "=", self.customer_other.id)], ["mobile", "email"])
+        )
+        self.assertEqual(rows[0]["mobile"], "139****9000")
+        rows = (
+            self.env["res.partner"]
+            .with_user(self.cashier)
+            .web_search_read([("id", "=", self.customer_other.id)], {"mobile": {}, "email": {}})["records"]
+        )
+        self.assertEqual(rows[0]["mobile"], "139****9000")
+
+    def test_cashier_cannot_group_by_personal_fields(self):
+        Partner = self.env["res.partner"].with_user(self.cashier)
+        with self.assertRaises(AccessError):
+            Partner.read_group([], ["mobile"], ["mobile"])
+        with self.assertRaises(AccessError):
+            Partner.web_read_group([], ["email"], ["email"])
+        with self.assertRaises(AccessError):
+            Partner._read_group([], ["user_id"], ["mobile:array_agg"])
+        with self.assertRaises(AccessError):
+            Partner.read_group([], ["email:max"], ["user_id"])
+        self.assertTrue(Partner.read_group([], ["user_id"], ["user_id"]))
+        self.assertTrue(Partner._read_group([], ["user_id"], ["mobile:count_distinct"]))
+        groups = (
+            self.env["res.partner"]
+            .with_user(self.pos_manager)
+            .read_group([("id", "=", self.customer_other.id)], ["mobile"], ["mobile"])
+        )
+        self.assertEqual(groups[0]["mobile"], "+8613900139000")
+
+    def test_cashier_display_name_hides_address(self):
+        other = self.customer_other.with_user(self.cashier).with_context(show_address=True, show_email=True)
+        name = other.read(["display_name"])[0]["display_name"]
+        self.assertNotIn("Huaihai", name)
+        self.assertNotIn("li.na@example.cn", name)
+        own = self.customer_own.with_user(self.cashier).with_context(show_email=True)
+        self.assertIn("wang.fang@example.cn", own.read(["display_name"])[0]["display_name"])
+
+    def test_cashier_chatter_suggestions_masked(self):
+        other = self.customer_other.with_user(self.cashier)
+        suggestions = other._message_get_suggested_recipients()
+        emails = [row.get("email") for row in suggestions if row.get("partner_id") == other.id]
+        self.assertEqual(emails, ["l***@example.cn"])
+        own = self.customer_own.with_user(self.cashier)._message_get_suggested_recipients()
+        self.assertIn("wang.fang@example.cn", [row.get("email") for row in own])
+
+    def test_cashier_export_masked(self):
+        partners = (self.customer_own | self.customer_other).with_user(self.cashier)
+        data = partners.export_data(["name", "mobile", "email"])["datas"]
+        values = {row[0]: row for row in data}
+        self.assertEqual(values["Li Na Privacy"][1], "139****9000")
+        self.assertNotIn("li.na@example.cn", str(data))
+        log = self.Log.search([("channel", "=", "export"), ("user_id", "=", self.cashier.id)])
+        self.assertEqual(set(log.partner_id.ids), set(partners.ids))
+
+    def test_cashier_pos_load_masked(self):
+        config = self.env["pos.config"].search([], limit=1)
+        if not config:
+            self.skipTest("no POS configuration")
+        data = {"pos.config": {"data": [{"id": config.id}]}, "pos.order": {"data": []}}
+        Partner = self.env["res.partner"].with_user(self.cashier)
+        domain = [("id", "in", (self.customer_own | self.customer_other).ids)]
+        Partner = Partner.with_context(privacy_channel="pos")
+        rows = {r["id"]: r for r in Partner.search_read(domain, ["mobile", "email"], load=False)}
+        self.assertEqual(rows[self.customer_other.id]["mobile"], "139****9000")
+        self.assertEqual(rows[self.customer_own.id]["mobile"], "+8613800138000")
+        loaded = Partner._load_pos_data(data)
+        self.assertTrue(loaded["fields"])
+        self.assertTrue(self.Log.search([("channel", "=", "pos"), ("user_id", "=", self.cashier.id)]))
+
+    def test_clear_text_for_managers(self):
+        for user in (self.pos_manager, self.admin_user, self.officer):
+            rows = self._both(user, "read", ["mobile", "email"])
+            self.assertEqual(rows[self.customer_other.id]["mobile"], "+8613900139000", user.login)
+            self.assertEqual(rows[self.customer_other.id]["email"], "li.na@example.cn", user.login)
+
+    def test_cashier_cannot_write_others(self):
+        other = self.customer_other.with_user(self.cashier)
+        with self.assertRaises(AccessError):
+            other.write({"mobile": "+8613700137000"})
+        with self.assertRaises(AccessError):
+            other.write({"street": "elsewhere"})
+        # non-personal fields stay editable (POS must work)
+        other.write({"comment": "asked for a bag"})
+        # a masked value sent back unchanged is ignored, not stored
+        other.write({"mobile": "139****9000", "name": "Li Na Privacy"})
+        self.assertEqual(self.customer_other.mobile, "+8613900139000")
+        # own customers are editable
+        self.customer_own.with_user(self.cashier).write({"mobile": "+8613800138001"})
+        self.assertEqual(self.customer_own.mobile, "+8613800138001")
+        self.customer_other.with_user(self.pos_manager).write({"mobile": "+8613700137000"})
+        self.assertEqual(self.customer_other.mobile, "+8613700137000")
+
+    def test_cashier_creates_own_customer(self):
+        partner = (
+            self.env["res.partner"]
+            .with_user(self.cashier)
+            .create(
+                {
+                    "name": "New Member",
+                    "mobile": "+8613600136000",
+                }
+            )
+        )
+        self.assertEqual(partner.user_id, self.cashier)
+        self.assertEqual(partner.with_user(self.cashier).read(["mobile"])[0]["mobile"], "+8613600136000")
+        self.assertNotEqual(partner.with_user(self.cashier_2).read(["mobile"])[0]["mobile"], "+8613600136000")
+
+    def test_reads_are_logged_in_one_batch(self):
+        partners = (self.customer_own | self.customer_other).with_user(self.cashier)
+        self.Log.flush_model()
+        self.env.cr.execute("SELECT count(*) FROM retail_crm_privacy_access_log")
+        before = self.env.cr.fetchone()[0]
+        partners.read(["name", "mobile"])
+        self.env.cr.execute("SELECT count(*) FROM retail_crm_privacy_access_log")
+        self.assertEqual(self.env.cr.fetchone()[0], before + 2)
+        logs = self.Log.search([("user_id", "=", self.cashier.id)])
+        self.assertEqual(set(logs.partner_id.ids), set(partners.ids))
+        self.assertEqual(set(logs.mapped("field_names")), {"mobile"})
+        self.assertTrue(all(logs.mapped("masked")))
+        # reading non-personal fields does not log
+        partners.read(["name"])
+        self.assertEqual(len(self.Log.search([("user_id", "=", self.cashier.id)])), 2)
+        # form opening is logged as such
+        self.customer_own.with_user(self.cashier).web_read({"email": {}})
+        self.assertTrue(self.Log.search([("user_id", "=", self.cashier.id), ("channel", "=", "form")]))
+
+    def test_one_insert_per_read(self):
+        partners = self.env["res.partner"].create(
+            [{"name": f"Bulk {i}", "mobile": f"+86137001370{i:02d}"} for i in range(30)]
+        )
+        self.env.flush_all()
+        statements = []
+        cr = self.env.cr
+        original = cr.execute
+
+        def counting_execute(query, params=None, log_exceptions=True):
+            if "INSERT INTO retail_crm_privacy_access_log" in str(query):
+                statements.append(query)
+            return original(query, params, log_exceptions)
+
+        cr.execute = counting_execute
+        try:
+            partners.with_user(self.cashier).read(["mobile"])
+        finally:
+            cr.execute = original
+        self.assertEqual(len(statements), 1)
+        self.assertEqual(
+            self.Log.search_count([("user_id", "=", self.cashier.id), ("partner_id", "in", partners.ids)]),
+            30,
+        )
+
+    def test_minimisation_settings(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertTrue(settings.privacy_collect_birthday)
+        settings.privacy_collect_vat = False
+        settings.execute()
+        with self.assertRaises(ValidationError):
+            self.env["res.partner"].with_user(self.pos_manager).create({"name": "X", "vat": "DE123"})
+        partner = self.env["res.partner"].with_user(self.pos_manager).create({"name": "Y"})
+        with self.assertRaises(ValidationError):
+            partner.write({"vat": "DE123"})
+        partner.write({"street": "still collected"})
+        self.assertEqual(partner.street, "still collected")

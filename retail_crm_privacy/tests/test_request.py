@@ -1,0 +1,115 @@
+import base64
+import json
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.tests import TransactionCase, tagged
+
+from .common import PrivacyCommonMixin
+
+
+@tagged("post_install", "-at_install")
+class TestPrivacyRequest(PrivacyCommonMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_privacy_fixtures()
+        cls.Request = cls.env["retail.crm.privacy.request"]
+
+    def test_deadline_default_and_configurable(self):
+        request = self.Request.with_user(self.officer).create(
+            {
+                "partner_id": self.customer_own.id,
+                "request_type": "erasure",
+                "request_date": datetime(2026, 3, 1, 10, 0),
+            }
+        )
+        self.assertEqual(request.deadline, fields.Date.to_date("2026-03-08"))
+        self.assertTrue(request.name.startswith("DSR/"))
+        self.env["ir.config_parameter"].sudo().set_param("retail_crm_privacy.request_days", "15")
+        request_2 = self.Request.create(
+            {
+                "partner_id": self.customer_own.id,
+                "request_date": datetime(2026, 3, 1, 10, 0),
+            }
+        )
+        self.assertEqual(request_2.deadline, fields.Date.to_date("2026-03-16"))
+
+    def test_overdue_escalation_once(self):
+        with freeze_time("2026-03-01 09:00:00"):
+            request = self.Request.create(
+                {
+                    "partner_id": self.customer_own.id,
+                    "request_type": "access",
+                    "user_id": self.officer.id,
+                }
+            )
+            closed = self.Request.create(
+                {
+                    "partner_id": self.customer_other.id,
+                    "request_type": "access",
+                }
+            )
+            closed.action_done()
+        with freeze_time("2026-03-05 09:00:00"):
+            self.Request._cron_escalate_overdue()
+            self.assertFalse(request.activity_ids)
+            self.assertFalse(request.is_overdue)
+        with freeze_time("2026-03-10 09:00:00"):
+            request.invalidate_recordset(["is_overdue"])
+            self.assertTrue(request.is_overdue)
+            self.assertIn(request, self.Request.search([("is_overdue", "=", True)]))
+            self.Request._cron_escalate_overdue()
+            self.assertEqual(len(request.activity_ids), 1)
+            self.assertEqual(request.activity_ids.user_id, self.officer)
+            self.assertTrue(request.escalated)
+            self.assertFalse(closed.activity_ids)
+            self.Request._cron_escalate_overdue()
+            self.assertEqual(len(request.activity_ids), 1)
+
+    def test_access_export_every_model(self):
+        partner = self.customer_own
+        self.env["retail.crm.consent"]._record(partner, self.purpose_profiling, "granted")
+        partner.message_post(body="Customer asked about the Gold tier")
+        contact = self.env["res.partner"].create(
+            {
+                "name": "Wang Fang Office",
+                "parent_id": partner.id,
+                "type": "invoice",
+            }
+        )
+        request = self.Request.with_user(self.officer).create(
+            {
+                "partner_id": partner.id,
+                "request_type": "access",
+            }
+        )
+        request.action_export()
+        attachment = request.export_attachment_id
+        self.assertEqual(attachment.res_model, request._name)
+        data = json.loads(base64.b64decode(attachment.datas))
+        self.assertIn("wang.fang@example.cn", json.dumps(data))
+        self.assertEqual({p["id"] for p in data["partner"]}, {partner.id, contact.id})
+        # every model with a many2one to the person is exported
+        expected = {
+            model
+            for model, fnames in self.env["res.partner"]._privacy_reference_fields().items()
+            if self.env[model]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count(["|"] * (len(fnames) - 1) + [(f, "in", [partner.id, contact.id]) for f in fnames])
+            and model != "res.partner"
+        }
+        self.assertIn("retail.crm.consent", expected)
+        self.assertLessEqual(expected, set(data["records"]))
+        bodies = " ".join(str(m["body"]) for m in data["records"]["mail.message"]["records"])
+        self.assertIn("Gold tier", bodies)
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("retail_crm_privacy.report_privacy_request", request.ids)[0]
+            .decode()
+        )
+        self.assertIn("wang.fang@example.cn", html)
+        self.assertIn(request.name, html)

@@ -1,0 +1,2 @@
+from . import retail_crm_consent_record
+from . import retail_crm_erasure_preview

@@ -1,0 +1,59 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class RetailCrmConsentRecord(models.TransientModel):
+    _name = "retail.crm.consent.record"
+    _description = "Record Customer Consent"
+
+    partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
+    purpose_ids = fields.Many2many("retail.crm.consent.purpose", string="Purposes", required=True)
+    state = fields.Selection(
+        selection=[("granted", "Granted"), ("withdrawn", "Withdrawn")],
+        required=True,
+        default="granted",
+    )
+    channel = fields.Selection(
+        selection=lambda self: self.env["retail.crm.consent"]._fields["channel"].selection,
+        required=True,
+        default="in_person",
+    )
+    source = fields.Selection(
+        selection=lambda self: self.env["retail.crm.consent"]._fields["source"].selection,
+        required=True,
+        default="backend",
+    )
+    policy_version = fields.Char(
+        default=lambda self: self.env["retail.crm.consent"]._default_policy_version()
+    )
+    note = fields.Char()
+
+    @api.model
+    def default_get(self, fields_list):
+        res = super().default_get(fields_list)
+        if self.env.context.get("active_model") == "res.partner" and "partner_ids" in fields_list:
+            res["partner_ids"] = [(6, 0, self.env.context.get("active_ids", []))]
+        return res
+
+    def action_confirm(self):
+        self.ensure_one()
+        if not self.partner_ids or not self.purpose_ids:
+            raise UserError(_("Choose at least one customer and one purpose."))
+        consents = self.env["retail.crm.consent"]._record(
+            self.partner_ids,
+            self.purpose_ids,
+            self.state,
+            source=self.source,
+            channel=self.channel,
+            policy_version=self.policy_version,
+            note=self.note,
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": _("%(count)s consent records created.", count=len(consents)),
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

@@ -1,0 +1,131 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from . import rfm_engine
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    rfm_window_months = fields.Integer(
+        string="RFM Window (months)",
+        config_parameter="retail_crm_rfm.window_months",
+        default=12,
+    )
+    rfm_scoring_method = fields.Selection(
+        [("quintile", "Quintiles"), ("threshold", "Thresholds")],
+        string="RFM Scoring",
+        config_parameter="retail_crm_rfm.scoring_method",
+        default="quintile",
+    )
+    rfm_recency_thresholds = fields.Char(
+        string="Recency Thresholds (days)",
+        config_parameter="retail_crm_rfm.recency_thresholds",
+        default="30,90,180,365",
+        help="Four ascending day counts: up to the first scores 5, over the last scores 1.",
+    )
+    rfm_frequency_thresholds = fields.Char(
+        string="Frequency Thresholds (orders)",
+        config_parameter="retail_crm_rfm.frequency_thresholds",
+        default="2,3,5,8",
+        help="Four ascending order counts: below the first scores 1, from the last on 5.",
+    )
+    rfm_monetary_thresholds = fields.Char(
+        string="Monetary Thresholds",
+        config_parameter="retail_crm_rfm.monetary_thresholds",
+        default="500,1000,3000,8000",
+        help="Four ascending amounts: below the first scores 1, from the last on 5.",
+    )
+    rfm_high_cut = fields.Integer(
+        string="High Score From",
+        config_parameter="retail_crm_rfm.high_cut",
+        default=3,
+        help="A score at or above this value is 'high' when building the eight segments.",
+    )
+    rfm_cluster_k = fields.Integer(
+        string="Number of Clusters",
+        config_parameter="retail_crm_rfm.cluster_k",
+        default=0,
+        help="0 chooses the number of K-means clusters automatically (silhouette).",
+    )
+    rfm_horizon_months = fields.Integer(
+        string="Prediction Horizon (months)",
+        config_parameter="retail_crm_rfm.horizon_months",
+        default=12,
+    )
+    rfm_snapshot_retention_months = fields.Integer(
+        string="Keep History (months)",
+        config_parameter="retail_crm_rfm.snapshot_retention_months",
+        default=13,
+    )
+    rfm_cron_interval_number = fields.Integer(string="Run Every", default=1)
+    rfm_cron_interval_type = fields.Selection(
+        [("hours", "Hours"), ("days", "Days"), ("weeks", "Weeks")],
+        string="Interval Unit",
+        default="days",
+    )
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        cron = self.env.ref("retail_crm_rfm.ir_cron_compute_rfm", raise_if_not_found=False)
+        if cron:
+            values["rfm_cron_interval_number"] = cron.interval_number
+            if cron.interval_type in ("hours", "days", "weeks"):
+                values["rfm_cron_interval_type"] = cron.interval_type
+        return values
+
+    @api.constrains(
+        "rfm_window_months",
+        "rfm_high_cut",
+        "rfm_cluster_k",
+        "rfm_horizon_months",
+        "rfm_scoring_method",
+        "rfm_recency_thresholds",
+        "rfm_frequency_thresholds",
+        "rfm_monetary_thresholds",
+        "rfm_cron_interval_number",
+        "rfm_snapshot_retention_months",
+    )
+    def _check_rfm_settings(self):
+        for settings in self:
+            if settings.rfm_window_months < 1 or settings.rfm_horizon_months < 1:
+                raise ValidationError(_("The RFM window and the prediction horizon are at least one month."))
+            if not 1 <= settings.rfm_high_cut <= 5:
+                raise ValidationError(_("The high/low cut is a score between 1 and 5."))
+            if not 0 <= settings.rfm_cluster_k <= 12:
+                raise ValidationError(_("The number of clusters is between 0 (automatic) and 12."))
+            if settings.rfm_cron_interval_number < 1 or settings.rfm_snapshot_retention_months < 1:
+                raise ValidationError(_("The run interval and the history retention are at least 1."))
+            if settings.rfm_scoring_method == "threshold":
+                for label, text in (
+                    (_("recency"), settings.rfm_recency_thresholds),
+                    (_("frequency"), settings.rfm_frequency_thresholds),
+                    (_("monetary"), settings.rfm_monetary_thresholds),
+                ):
+                    try:
+                        rfm_engine.parse_thresholds(text)
+                    except ValueError as error:
+                        raise ValidationError(
+                            _(
+                                "The %(dimension)s thresholds need four strictly ascending numbers "
+                                "separated by commas, e.g. 30,90,180,365 (got: %(value)s).",
+                                dimension=label,
+                                value=text or "",
+                            )
+                        ) from error
+
+    def set_values(self):
+        result = super().set_values()
+        cron = self.env.ref("retail_crm_rfm.ir_cron_compute_rfm", raise_if_not_found=False)
+        if cron and (
+            cron.interval_number != self.rfm_cron_interval_number
+            or cron.interval_type != self.rfm_cron_interval_type
+        ):
+            cron.write(
+                {
+                    "interval_number": self.rfm_cron_interval_number,
+                    "interval_type": self.rfm_cron_interval_type,
+                }
+            )
+        return result

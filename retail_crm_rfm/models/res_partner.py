@@ -1,0 +1,70 @@
+from odoo import fields, models
+
+SEGMENT_SELECTION = [
+    ("HHH", "Champions"),
+    ("LHH", "Important to retain"),
+    ("HLH", "Important to develop"),
+    ("LLH", "Important to win back"),
+    ("HHL", "Regular value"),
+    ("LHL", "Regular to keep"),
+    ("HLL", "Regular to develop"),
+    ("LLL", "Potential"),
+]
+
+CLUSTER_SELECTION = [
+    ("AHH", "Active, frequent, big tickets (loyal big spenders)"),
+    ("AHL", "Active, frequent, small tickets (price-sensitive)"),
+    ("ALH", "Active, occasional, big tickets (quality-seeking)"),
+    ("ALL", "Active, occasional, small tickets (casual)"),
+    ("LHH", "Lapsed, frequent, big tickets (valuable at risk)"),
+    ("LHL", "Lapsed, frequent, small tickets (bargain hunters at risk)"),
+    ("LLH", "Lapsed, occasional, big tickets (one-off big buyers)"),
+    ("LLL", "Lapsed, occasional, small tickets (dormant)"),
+]
+
+# company_dependent: a shared customer gets one set of figures per company.
+# No index: the nightly write-back rewrites these columns and non-indexed
+# columns keep the updates cheap (HOT updates).
+_RFM = {
+    "company_dependent": True,
+    "readonly": True,
+    "index": False,
+    "copy": False,
+    "groups": "point_of_sale.group_pos_user,mass_mailing.group_mass_mailing_user",
+}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    rfm_recency = fields.Integer(string="Recency (days)", **_RFM)
+    rfm_frequency = fields.Integer(string="Frequency (orders)", **_RFM)
+    rfm_monetary = fields.Float(string="Monetary", digits=(16, 2), **_RFM)
+    rfm_r_score = fields.Integer(string="R Score", **_RFM)
+    rfm_f_score = fields.Integer(string="F Score", **_RFM)
+    rfm_m_score = fields.Integer(string="M Score", **_RFM)
+    rfm_segment_id = fields.Many2one("retail.crm.rfm.segment", string="RFM Segment", **_RFM)
+    rfm_cluster = fields.Selection(CLUSTER_SELECTION, string="Behaviour Cluster", **_RFM)
+    rfm_churn_probability = fields.Float(
+        string="Churn Risk", digits=(16, 4), help="1 - P(alive) from the BG/NBD model.", **_RFM
+    )
+    rfm_expected_purchases = fields.Float(
+        string="Expected Purchases",
+        digits=(16, 4),
+        help="Expected purchases over the prediction horizon (BG/NBD).",
+        **_RFM,
+    )
+    rfm_ltv = fields.Float(
+        string="Predicted Value",
+        digits=(16, 2),
+        help="Expected purchases x expected spend (Gamma-Gamma) over the prediction horizon.",
+        **_RFM,
+    )
+    rfm_date = fields.Date(string="RFM Date", **_RFM)
+
+    def action_rfm_segment_action(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "retail_crm_rfm.retail_crm_rfm_segment_action_action"
+        )
+        action["context"] = {"default_partner_ids": self.ids}
+        return action

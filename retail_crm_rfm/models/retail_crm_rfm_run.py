@@ -1,0 +1,704 @@
+import json
+import logging
+import time
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytz
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from . import rfm_engine as engine
+
+_logger = logging.getLogger(__name__)
+
+PARAM_PREFIX = "retail_crm_rfm."
+DEFAULTS = {
+    "window_months": 12,
+    "scoring_method": "quintile",
+    "recency_thresholds": "30,90,180,365",
+    "frequency_thresholds": "2,3,5,8",
+    "monetary_thresholds": "500,1000,3000,8000",
+    "high_cut": 3,
+    "cluster_k": 0,
+    "horizon_months": 12,
+    "batch_size": 20000,
+    "snapshot_retention_months": 13,
+}
+# states of pos.order that count as paid
+PAID_STATES = ("paid", "done", "invoiced")
+# res.partner columns written by the run, with the snapshot column they come from
+PARTNER_COLUMNS = (
+    ("rfm_recency", "recency"),
+    ("rfm_frequency", "frequency"),
+    ("rfm_monetary", "monetary"),
+    ("rfm_r_score", "r_score"),
+    ("rfm_f_score", "f_score"),
+    ("rfm_m_score", "m_score"),
+    ("rfm_segment_id", "segment_id"),  # from the segment table, by code
+    ("rfm_cluster", "cluster"),
+    ("rfm_churn_probability", "churn_probability"),
+    ("rfm_expected_purchases", "expected_purchases"),
+    ("rfm_ltv", "ltv"),
+    ("rfm_date", "run_date"),
+)
+FETCH_SIZE = 100000
+INSERT_CHUNK = 50000
+
+
+def get_param(env, key):
+    """Typed RFM setting from ir.config_parameter with its default."""
+    default = DEFAULTS[key]
+    value = env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + key)
+    # sudo: settings are global technical parameters; reading them is harmless
+    if value in (None, False, ""):
+        return default
+    return type(default)(value)
+
+
+class RetailCrmRfmRun(models.Model):
+    """One RFM computation for one company.
+
+    The run goes through the states ``new`` (nothing kept yet) -> ``writing``
+    (aggregate, scores, clusters and model fit are stored as snapshot rows)
+    -> ``done``. The write-back to ``res.partner`` walks the snapshot in
+    partner id order, batch by batch, and remembers the last written partner
+    id: a run killed in the middle restarts from there without doing
+    anything twice.
+    """
+
+    _name = "retail.crm.rfm.run"
+    _description = "RFM Run"
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    run_date = fields.Date(
+        required=True,
+        readonly=False,
+        help="Analysis date: orders up to this day count. An administrator may create a run "
+        "with a past date (e.g. the end of a calibration period); the scheduled action "
+        "processes it like any pending run.",
+    )
+    state = fields.Selection(
+        selection=[
+            ("new", "New"),
+            ("writing", "Writing back"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+        ],
+        default="new",
+        required=True,
+        readonly=True,
+    )
+    # parameters frozen when the run is created, so that a resumed run is consistent
+    tz = fields.Char(string="Time Zone", readonly=True, default="UTC")
+    window_months = fields.Integer(readonly=True)
+    scoring_method = fields.Selection([("quintile", "Quintiles"), ("threshold", "Thresholds")], readonly=True)
+    recency_thresholds = fields.Char(readonly=True)
+    frequency_thresholds = fields.Char(readonly=True)
+    monetary_thresholds = fields.Char(readonly=True)
+    high_cut = fields.Integer(readonly=True)
+    cluster_k = fields.Integer(string="Clusters Asked", readonly=True)
+    horizon_months = fields.Integer(string="Prediction Horizon (months)", readonly=True)
+    batch_size = fields.Integer(readonly=True)
+    # progress
+    customer_count = fields.Integer(string="Customers", readonly=True)
+    cursor_partner_id = fields.Integer(string="Written up to partner id", readonly=True)
+    written_count = fields.Integer(string="Partners Updated", readonly=True)
+    cleared_count = fields.Integer(string="Partners Cleared", readonly=True)
+    tagged_count = fields.Integer(string="Tags Added", readonly=True)
+    # diagnostics
+    cluster_count = fields.Integer(string="Clusters", readonly=True)
+    bgnbd_ok = fields.Boolean(string="BG/NBD Fitted", readonly=True)
+    bgnbd_r = fields.Float(string="r", digits=(16, 6), readonly=True)
+    bgnbd_alpha = fields.Float(string="alpha", digits=(16, 6), readonly=True)
+    bgnbd_a = fields.Float(string="a", digits=(16, 6), readonly=True)
+    bgnbd_b = fields.Float(string="b", digits=(16, 6), readonly=True)
+    bgnbd_log_likelihood = fields.Float(string="BG/NBD Log-likelihood", readonly=True)
+    bgnbd_converged = fields.Boolean(string="BG/NBD Converged", readonly=True)
+    bgnbd_message = fields.Char(string="BG/NBD Diagnostics", readonly=True)
+    gg_ok = fields.Boolean(string="Gamma-Gamma Fitted", readonly=True)
+    gg_p = fields.Float(string="p", digits=(16, 6), readonly=True)
+    gg_q = fields.Float(string="q", digits=(16, 6), readonly=True)
+    gg_v = fields.Float(string="v", digits=(16, 6), readonly=True)
+    gg_log_likelihood = fields.Float(string="Gamma-Gamma Log-likelihood", readonly=True)
+    gg_converged = fields.Boolean(string="Gamma-Gamma Converged", readonly=True)
+    gg_message = fields.Char(string="Gamma-Gamma Diagnostics", readonly=True)
+    timings = fields.Text(readonly=True, help="Seconds per phase (JSON).")
+    message = fields.Text(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # parameters not given are frozen from the current settings
+        for vals in vals_list:
+            company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+            defaults = self._prepare_run_values(company)
+            for key, value in defaults.items():
+                vals.setdefault(key, value)
+        return super().create(vals_list)
+
+    @api.depends("company_id", "run_date")
+    def _compute_name(self):
+        for run in self:
+            run.name = f"{run.company_id.name or ''} {run.run_date or ''}".strip()
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_compute_rfm(self):
+        """Scheduled action: finish pending runs, else start one per company."""
+        commit = not modules.module.current_test
+        # sudo: a technical batch over every company, whatever companies the
+        # cron's user may open; it only reads orders and writes RFM figures
+        run_sudo = self.sudo()
+        runs = run_sudo._get_runs_to_process(run_sudo.env["res.company"].search([]))
+        if commit:
+            # the runs exist even if a computation fails below
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        for index, run in enumerate(runs):
+            run = run.with_company(run.company_id)
+            try:
+                while not run._step():
+                    if commit:
+                        # one batch of partner rows is locked at most until here
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
+            except Exception as error:
+                if not commit:
+                    raise
+                self.env.cr.rollback()
+                _logger.exception("RFM run %s failed", run.id)
+                run.write({"state": "failed", "message": str(error)})
+            self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(runs) - index - 1)
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return runs
+
+    @api.model
+    def _get_runs_to_process(self, companies):
+        pending = self.search([("company_id", "in", companies.ids), ("state", "in", ("new", "writing"))])
+        runs = pending
+        for company in companies - pending.company_id:
+            runs += self.with_company(company).create(self._prepare_run_values(company))
+        return runs.with_env(self.env)
+
+    @api.model
+    def _prepare_run_values(self, company):
+        tz = company.partner_id.tz or self.env.user.tz or "UTC"
+        today = fields.Date.context_today(self.with_context(tz=tz))
+        values = {
+            key: get_param(self.env, key)
+            for key in (
+                "window_months",
+                "scoring_method",
+                "recency_thresholds",
+                "frequency_thresholds",
+                "monetary_thresholds",
+                "high_cut",
+                "cluster_k",
+                "horizon_months",
+                "batch_size",
+            )
+        }
+        values.update(company_id=company.id, run_date=today, tz=tz)
+        return values
+
+    def action_run_now(self):
+        """Ask the scheduler to run the computation as soon as possible."""
+        self.env.ref("retail_crm_rfm.ir_cron_compute_rfm")._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": _("The RFM computation has been scheduled."),
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Steps
+    # ------------------------------------------------------------------
+    def _step(self):
+        """Do the next unit of work. Returns True when the run is finished."""
+        self.ensure_one()
+        if self.state == "new":
+            self._compute_scores()
+            self.state = "writing"
+        elif self.state == "writing":
+            if self._write_back_batch():
+                self._finish()
+                self.state = "done"
+        return self.state in ("done", "failed")
+
+    def _add_timing(self, phase, seconds):
+        timings = json.loads(self.timings or "{}")
+        timings[phase] = round(timings.get(phase, 0.0) + seconds, 3)
+        self.timings = json.dumps(timings)
+
+    def _company_key(self):
+        return str(self.company_id.id)
+
+    # -- phase 1 -------------------------------------------------------
+    def _aggregate_query(self):
+        """Per-customer summary of the company's paid POS orders (one statement).
+
+        Days are local days in the run's time zone. An order with a negative
+        total is a refund: it subtracts from monetary value but is not a visit;
+        every other paid order (total >= 0) is a purchase and counts in the
+        frequency. Recency, BG/NBD and Gamma-Gamma use purchase days.
+        """
+        tz = self.tz or "UTC"
+        local_end = pytz.timezone(tz).localize(
+            datetime.combine(self.run_date + timedelta(days=1), datetime.min.time())
+        )
+        end_utc = local_end.astimezone(pytz.utc).replace(tzinfo=None)
+        window_start = self.run_date - relativedelta(months=self.window_months)
+        return SQL(
+            """
+            WITH daily AS (
+                SELECT o.partner_id,
+                       (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day,
+                       count(*) FILTER (WHERE o.amount_total >= 0) AS purchases,
+                       sum(o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1)) AS net
+                  FROM pos_order o
+                 WHERE o.company_id = %(company)s
+                   AND o.partner_id IS NOT NULL
+                   AND o.state IN %(states)s
+                   AND o.date_order < %(end)s
+                 GROUP BY o.partner_id, day
+            ), marked AS (
+                SELECT d.*,
+                       min(d.day) FILTER (WHERE d.purchases > 0)
+                           OVER (PARTITION BY d.partner_id) AS first_day
+                  FROM daily d
+            )
+            SELECT partner_id,
+                   %(run_date)s::date - max(day) FILTER (WHERE purchases > 0) AS recency,
+                   COALESCE(sum(purchases) FILTER (WHERE day > %(start)s), 0) AS frequency,
+                   COALESCE(round(sum(net) FILTER (WHERE day > %(start)s), 2), 0) AS monetary,
+                   count(*) FILTER (WHERE purchases > 0) - 1 AS repeat_days,
+                   max(day) FILTER (WHERE purchases > 0) - min(first_day) AS t_x,
+                   %(run_date)s::date - min(first_day) AS age,
+                   COALESCE(sum(net) FILTER (WHERE purchases > 0 AND day > first_day), 0) AS repeat_net
+              FROM marked
+             WHERE first_day IS NOT NULL
+             GROUP BY partner_id
+            """,
+            tz=tz,
+            company=self.company_id.id,
+            states=PAID_STATES,
+            end=end_utc,
+            run_date=self.run_date,
+            start=window_start,
+        )
+
+    def _fetch_summary(self):
+        cr = self.env.cr
+        self.env["pos.order"].flush_model(
+            ["partner_id", "state", "date_order", "amount_total", "currency_rate", "company_id"]
+        )
+        cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
+        # the summary stays in the database for the snapshot insert: only the
+        # computed columns travel back
+        cr.execute(SQL("DROP TABLE IF EXISTS retail_crm_rfm_summary"))
+        cr.execute(
+            SQL("CREATE TEMP TABLE retail_crm_rfm_summary ON COMMIT DROP AS %s", self._aggregate_query())
+        )
+        cr.execute(
+            SQL(
+                "SELECT partner_id, recency, frequency, monetary, repeat_days, t_x, age, repeat_net"
+                " FROM retail_crm_rfm_summary ORDER BY partner_id"
+            )
+        )
+        chunks = []
+        while rows := cr.fetchmany(FETCH_SIZE):
+            chunks.append(np.array(rows, dtype=float))
+        cr.execute(SQL("RESET work_mem"))
+        data = np.concatenate(chunks) if chunks else np.zeros((0, 8))
+        names = ("partner_id", "recency", "frequency", "monetary", "x", "t_x", "age", "repeat_net")
+        # (repeat_days is called x in the engine)
+        return {name: data[:, i] for i, name in enumerate(names)}
+
+    def _score(self, summary):
+        """R, F, M scores 1-5 and the segment (index in engine.SEGMENT_CODES)."""
+        rec, freq, mon = summary["recency"], summary["frequency"], summary["monetary"]
+        if self.scoring_method == "threshold":
+            try:
+                r_score = engine.threshold_scores(
+                    rec, engine.parse_thresholds(self.recency_thresholds), higher_is_better=False
+                )
+                f_score = engine.threshold_scores(freq, engine.parse_thresholds(self.frequency_thresholds))
+                m_score = engine.threshold_scores(mon, engine.parse_thresholds(self.monetary_thresholds))
+            except ValueError as error:
+                raise UserError(_("Invalid RFM thresholds: %(error)s", error=error)) from error
+        else:
+            r_score = engine.quintile_scores(rec, higher_is_better=False)
+            f_score = engine.quintile_scores(freq)
+            m_score = engine.quintile_scores(mon)
+        codes = engine.segment_codes(r_score, f_score, m_score, cut=self.high_cut)
+        index = {code: i for i, code in enumerate(engine.SEGMENT_CODES)}
+        segment_index = np.array([index[code] for code in codes.tolist()], dtype=np.int64)
+        return r_score, f_score, m_score, segment_index
+
+    def _cluster(self, summary):
+        """1-based index into engine.CLUSTER_CODES per customer (0: not clustered)."""
+        result = engine.kmeans_clusters(
+            summary["recency"], summary["frequency"], summary["monetary"], k=self.cluster_k
+        )
+        self.cluster_count = result.k
+        if not result.k:
+            return np.zeros(summary["recency"].size, dtype=np.int64)
+        code_index = np.array([engine.CLUSTER_CODES.index(code) + 1 for code in result.codes])
+        return code_index[result.labels]
+
+    def _predict(self, summary):
+        """BG/NBD churn and expected purchases, Gamma-Gamma value (NaN when no fit)."""
+        size = summary["x"].size
+        churn = np.full(size, np.nan)
+        expected = np.full(size, np.nan)
+        ltv = np.full(size, np.nan)
+        # time unit: weeks (as in the published CDNOW estimates)
+        x, t_x, age = summary["x"], summary["t_x"] / 7.0, summary["age"] / 7.0
+        bg = engine.fit_bgnbd(x, t_x, age)
+        self.write(
+            {
+                "bgnbd_ok": bg.ok and bg.converged,
+                "bgnbd_message": bg.message,
+                "bgnbd_converged": bg.converged,
+                "bgnbd_log_likelihood": bg.log_likelihood if bg.ok else 0.0,
+                "bgnbd_r": bg.params.get("r", 0.0),
+                "bgnbd_alpha": bg.params.get("alpha", 0.0),
+                "bgnbd_a": bg.params.get("a", 0.0),
+                "bgnbd_b": bg.params.get("b", 0.0),
+            }
+        )
+        if not (bg.ok and bg.converged):
+            return churn, expected, ltv
+        bg_params = [bg.params[k] for k in ("r", "alpha", "a", "b")]
+        churn = 1.0 - engine.bgnbd_p_alive(bg_params, x, t_x, age)
+        horizon = engine.months_to_weeks(self.horizon_months)
+        expected = engine.bgnbd_expected_purchases(bg_params, horizon, x, t_x, age)
+        mean_spend = np.where(x > 0, summary["repeat_net"] / np.maximum(x, 1), 0.0)
+        gg = engine.fit_gamma_gamma(x, mean_spend)
+        self.write(
+            {
+                "gg_ok": gg.ok and gg.converged,
+                "gg_message": gg.message,
+                "gg_converged": gg.converged,
+                "gg_log_likelihood": gg.log_likelihood if gg.ok else 0.0,
+                "gg_p": gg.params.get("p", 0.0),
+                "gg_q": gg.params.get("q", 0.0),
+                "gg_v": gg.params.get("v", 0.0),
+            }
+        )
+        if gg.ok and gg.converged:
+            gg_params = [gg.params[k] for k in ("p", "q", "v")]
+            ltv = expected * engine.gamma_gamma_expected_spend(gg_params, x, mean_spend)
+        return churn, expected, ltv
+
+    def _compute_scores(self):
+        """Phase 1: aggregate, score, segment, cluster, fit; store snapshot rows."""
+        self.ensure_one()
+        started = time.perf_counter()
+        summary = self._fetch_summary()
+        self._add_timing("aggregate", time.perf_counter() - started)
+
+        started = time.perf_counter()
+        r_score, f_score, m_score, segment_index = self._score(summary)
+        self._add_timing("score", time.perf_counter() - started)
+
+        started = time.perf_counter()
+        clusters = self._cluster(summary)
+        self._add_timing("cluster", time.perf_counter() - started)
+
+        started = time.perf_counter()
+        churn, expected, ltv = self._predict(summary)
+        self._add_timing("predict", time.perf_counter() - started)
+
+        started = time.perf_counter()
+        self._insert_snapshots(
+            summary["partner_id"].astype(np.int64),
+            # scores 1-5, segment 0-7 and cluster 0-8 packed in one integer
+            (
+                r_score.astype(np.int64) * 10000
+                + f_score * 1000
+                + m_score * 100
+                + segment_index * 10
+                + clusters
+            ),
+            churn,
+            expected,
+            ltv,
+        )
+        # fresh statistics for the write-back plans
+        self.env.cr.execute(SQL("ANALYZE retail_crm_rfm_snapshot"))
+        self.customer_count = summary["partner_id"].size
+        self._add_timing("snapshot", time.perf_counter() - started)
+        _logger.info(
+            "RFM run %s (%s): %s customers, %s clusters, BG/NBD: %s, Gamma-Gamma: %s, timings %s",
+            self.id,
+            self.company_id.name,
+            self.customer_count,
+            self.cluster_count,
+            self.bgnbd_message,
+            self.gg_message,
+            self.timings,
+        )
+
+    @staticmethod
+    def _scaled(values, factor):
+        """Fixed-point integers for the transfer (-1 for "no value")."""
+        return np.where(np.isnan(values), -1, np.round(np.nan_to_num(values) * factor)).astype(np.int64)
+
+    def _insert_snapshots(self, partner_ids, packed, churn, expected, ltv):
+        """Snapshot rows from the summary table and the computed columns.
+
+        Integers only cross the wire (scores packed, probabilities and values
+        in fixed point): a million rows go in a few seconds.
+        """
+        cr = self.env.cr
+        churn_i = self._scaled(churn, 10000)
+        expected_i = self._scaled(expected, 10000)
+        ltv_i = self._scaled(ltv, 100)
+        for start in range(0, partner_ids.size, INSERT_CHUNK):
+            chunk = slice(start, start + INSERT_CHUNK)
+            cr.execute(
+                SQL(
+                    """
+                INSERT INTO retail_crm_rfm_snapshot
+                       (run_id, run_date, partner_id, recency, frequency, monetary,
+                        r_score, f_score, m_score, segment_code, cluster,
+                        churn_probability, expected_purchases, ltv)
+                SELECT %(run)s, %(run_date)s, a.partner_id, a.recency, a.frequency, a.monetary,
+                       u.packed / 10000, mod(u.packed / 1000, 10), mod(u.packed / 100, 10),
+                       (%(segments)s::varchar[])[mod(u.packed / 10, 10) + 1],
+                       (%(clusters)s::varchar[])[NULLIF(mod(u.packed, 10), 0)],
+                       NULLIF(u.churn, -1) / 10000.0,
+                       NULLIF(u.expected, -1) / 10000.0,
+                       NULLIF(u.ltv, -1) / 100.0
+                  FROM unnest(%(partner)s::int[], %(packed)s::int[], %(churn)s::int[],
+                              %(expected)s::bigint[], %(ltv)s::bigint[])
+                       AS u(partner_id, packed, churn, expected, ltv)
+                  JOIN retail_crm_rfm_summary a ON a.partner_id = u.partner_id
+                """,
+                    run=self.id,
+                    run_date=self.run_date,
+                    segments=list(engine.SEGMENT_CODES),
+                    clusters=list(engine.CLUSTER_CODES),
+                    partner=partner_ids[chunk].tolist(),
+                    packed=packed[chunk].tolist(),
+                    churn=churn_i[chunk].tolist(),
+                    expected=expected_i[chunk].tolist(),
+                    ltv=ltv_i[chunk].tolist(),
+                )
+            )
+
+    # -- phase 2 -------------------------------------------------------
+    def _partner_set_sql(self, key):
+        """SET clause copying every snapshot column into its company-keyed jsonb."""
+        assignments = []
+        for partner_col, snap_col in PARTNER_COLUMNS:
+            column = SQL.identifier(partner_col)
+            value = self._snapshot_value_sql(snap_col)
+            assignments.append(
+                SQL(
+                    "%(column)s = CASE WHEN %(value)s IS NULL"
+                    " THEN COALESCE(p.%(column)s, '{}'::jsonb) - %(key)s"
+                    " ELSE COALESCE(p.%(column)s, '{}'::jsonb) || jsonb_build_object(%(key)s, %(value)s) END",
+                    column=column,
+                    value=value,
+                    key=key,
+                )
+            )
+        return SQL(", ").join(assignments)
+
+    def _snapshot_value_sql(self, snap_col):
+        if snap_col == "segment_id":
+            return SQL("seg.id")
+        return SQL("s.%s", SQL.identifier(snap_col))
+
+    def _partner_differs_sql(self, key):
+        return SQL(" OR ").join(
+            SQL(
+                "(p.%s -> %s) IS DISTINCT FROM to_jsonb(%s)",
+                SQL.identifier(partner_col),
+                key,
+                self._snapshot_value_sql(snap_col),
+            )
+            for partner_col, snap_col in PARTNER_COLUMNS
+        )
+
+    def _write_back_batch(self):
+        """Write the next batch of changed rows; True when all batches are written."""
+        self.ensure_one()
+        started = time.perf_counter()
+        cr = self.env.cr
+        partner_fields = [name for name, _col in PARTNER_COLUMNS]
+        self.env["res.partner"].flush_model(partner_fields)
+        cr.execute(
+            SQL(
+                """
+            SELECT max(partner_id) FROM (
+                SELECT partner_id FROM retail_crm_rfm_snapshot
+                 WHERE run_id = %s AND partner_id > %s
+                 ORDER BY partner_id LIMIT %s) AS batch
+            """,
+                self.id,
+                self.cursor_partner_id,
+                self.batch_size or DEFAULTS["batch_size"],
+            )
+        )
+        upper = cr.fetchone()[0]
+        if upper is None:
+            return True
+        key = self._company_key()
+        cr.execute(
+            SQL(
+                """
+            UPDATE res_partner p
+               SET %(assignments)s
+              FROM retail_crm_rfm_snapshot s
+              LEFT JOIN retail_crm_rfm_segment seg ON seg.code = s.segment_code AND seg.active
+             WHERE s.run_id = %(run)s
+               AND s.partner_id > %(lower)s AND s.partner_id <= %(upper)s
+               AND p.id = s.partner_id
+               AND (%(differs)s)
+            """,
+                assignments=self._partner_set_sql(key),
+                run=self.id,
+                lower=self.cursor_partner_id,
+                upper=upper,
+                differs=self._partner_differs_sql(key),
+            )
+        )
+        written = cr.rowcount
+        self.env["res.partner"].invalidate_model(partner_fields)
+        self.write(
+            {
+                "cursor_partner_id": upper,
+                "written_count": self.written_count + written,
+            }
+        )
+        self._add_timing("write", time.perf_counter() - started)
+        self.env["ir.cron"]._notify_progress(
+            done=self.written_count, remaining=max(self.customer_count - self.written_count, 0)
+        )
+        return False
+
+    def _clear_stale(self):
+        """Remove this company's figures from customers no longer scored."""
+        cr = self.env.cr
+        key = self._company_key()
+        partner_fields = [name for name, _col in PARTNER_COLUMNS]
+        self.env["res.partner"].flush_model(partner_fields)
+        # EXCEPT (hashed set difference) instead of NOT EXISTS: no nested loop
+        # whatever the statistics of the fresh snapshot rows
+        cr.execute(
+            SQL(
+                """
+            UPDATE res_partner p SET %(assignments)s
+             WHERE p.id IN (SELECT q.id FROM res_partner q WHERE q.rfm_date ? %(key)s
+                            EXCEPT
+                            SELECT s.partner_id FROM retail_crm_rfm_snapshot s
+                             WHERE s.run_id = %(run)s)
+            """,
+                assignments=SQL(", ").join(
+                    SQL("%(col)s = p.%(col)s - %(key)s", col=SQL.identifier(name), key=key)
+                    for name in partner_fields
+                ),
+                key=key,
+                run=self.id,
+            )
+        )
+        self.cleared_count = cr.rowcount
+        self.env["res.partner"].invalidate_model(partner_fields)
+
+    def _apply_tag_rules(self):
+        """D5: add preference tags from purchases in the window (set-based, add only)."""
+        cr = self.env.cr
+        rules = self.env["retail.crm.rfm.tag.rule"].search(
+            [("company_id", "in", (False, self.company_id.id))]
+        )
+        if not rules:
+            return
+        self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty"])
+        self.env["res.partner"].flush_model(["category_id"])
+        window_start = self.run_date - relativedelta(months=self.window_months)
+        cr.execute(
+            SQL(
+                """
+            INSERT INTO res_partner_res_partner_category_rel (category_id, partner_id)
+            SELECT r.tag_id, o.partner_id
+              FROM retail_crm_rfm_tag_rule r
+              JOIN product_category rc ON rc.id = r.categ_id
+              JOIN product_category c ON starts_with(c.parent_path, rc.parent_path)
+              JOIN product_template t ON t.categ_id = c.id
+              JOIN product_product pp ON pp.product_tmpl_id = t.id
+              JOIN pos_order_line l ON l.product_id = pp.id AND l.qty > 0
+              JOIN pos_order o ON o.id = l.order_id
+             WHERE r.id IN %(rules)s
+               AND o.company_id = %(company)s
+               AND o.partner_id IS NOT NULL
+               AND o.state IN %(states)s
+               AND (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                   BETWEEN %(start)s::date + 1 AND %(run_date)s
+             GROUP BY r.id, r.tag_id, o.partner_id
+            HAVING count(DISTINCT o.id) >= min(r.min_orders)
+            ON CONFLICT DO NOTHING
+            """,
+                rules=tuple(rules.ids),
+                company=self.company_id.id,
+                states=PAID_STATES,
+                tz=self.tz or "UTC",
+                start=window_start,
+                run_date=self.run_date,
+            )
+        )
+        self.tagged_count = cr.rowcount
+        self.env["res.partner"].invalidate_model(["category_id"])
+        self.env["res.partner.category"].invalidate_model(["partner_ids"])
+
+    def _finish(self):
+        started = time.perf_counter()
+        self._clear_stale()
+        self._apply_tag_rules()
+        # keep one run per company and day: older runs of the same day go
+        self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("run_date", "=", self.run_date),
+                ("state", "in", ("done", "failed")),
+                ("id", "<", self.id),
+            ]
+        ).unlink()
+        self._add_timing("finish", time.perf_counter() - started)
+
+    # ------------------------------------------------------------------
+    # Retention
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_purge_snapshots(self):
+        """Drop runs older than the retention; keep the last run of each month."""
+        today = fields.Date.context_today(self)
+        retention = get_param(self.env, "snapshot_retention_months")
+        old = self.search([("run_date", "<", today - relativedelta(months=retention))])
+        # older than a week: only the last done run per company and month is kept
+        recent_limit = today - timedelta(days=7)
+        candidates = self.search(
+            [("run_date", "<", recent_limit), ("id", "not in", old.ids)],
+            order="company_id, run_date desc, id desc",
+        )
+        keep = set()
+        superseded = self.browse()
+        for run in candidates:
+            month_key = (run.company_id.id, run.run_date.year, run.run_date.month)
+            if run.state == "done" and month_key not in keep:
+                keep.add(month_key)
+            else:
+                superseded |= run
+        (old | superseded).unlink()

@@ -1,0 +1,2 @@
+from . import retail_crm_rfm_migration_report
+from . import retail_crm_rfm_kpi_report

@@ -1,0 +1,129 @@
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+CHURN_DAYS = 90
+
+
+class RetailCrmRfmKpiReport(models.Model):
+    """Customer KPIs per company, month and store (R6), from paid POS orders.
+
+    Definitions (customers are partners on paid orders; refunds are orders
+    with a negative total, they reduce revenue and are not visits):
+
+    * active members: customers with a purchase at the store in the month;
+    * members: customers whose first purchase at the store is in or before the month;
+    * repurchase rate: active members who had bought in the company before the month;
+    * average ticket: net revenue / purchase orders;
+    * visit frequency: purchase orders / active members;
+    * churn rate: active members whose next purchase in the company came more
+      than 90 days after their last purchase of the month (or has not come and
+      90 days have passed);
+    * LTV: average current predicted value of the month's active members.
+
+    Ratios are per row; when rows are grouped further the pivot shows their
+    average, the counts are summed.
+    """
+
+    _name = "retail.crm.rfm.kpi.report"
+    _description = "Customer KPIs"
+    _auto = False
+    _order = "month desc, config_id"
+
+    company_id = fields.Many2one("res.company", readonly=True)
+    config_id = fields.Many2one("pos.config", string="Store", readonly=True)
+    month = fields.Date(readonly=True)
+    member_count = fields.Integer(string="Members", readonly=True)
+    new_member_count = fields.Integer(string="New Members", readonly=True)
+    active_member_count = fields.Integer(string="Active Members", readonly=True)
+    repeat_member_count = fields.Integer(string="Returning Members", readonly=True)
+    churned_member_count = fields.Integer(string="Churned Members", readonly=True)
+    order_count = fields.Integer(string="Orders", readonly=True)
+    revenue = fields.Float(readonly=True, digits=(16, 2))
+    repurchase_rate = fields.Float(string="Repurchase Rate (%)", readonly=True, aggregator="avg")
+    average_ticket = fields.Float(readonly=True, aggregator="avg", digits=(16, 2))
+    visit_frequency = fields.Float(readonly=True, aggregator="avg", digits=(16, 2))
+    churn_rate = fields.Float(string="Churn Rate (%)", readonly=True, aggregator="avg")
+    ltv = fields.Float(string="Average LTV", readonly=True, aggregator="avg", digits=(16, 2))
+
+    @api.model
+    def _query(self):
+        return SQL(
+            """
+            WITH o AS (
+                SELECT po.company_id, po.config_id, po.partner_id, po.date_order,
+                       date_trunc('month', po.date_order)::date AS month,
+                       po.amount_total / COALESCE(NULLIF(po.currency_rate, 0), 1) AS amount
+                  FROM pos_order po
+                 WHERE po.partner_id IS NOT NULL
+                   AND po.state IN ('paid', 'done', 'invoiced')
+            ), company_month AS (
+                SELECT company_id, partner_id, month,
+                       min(date_order) AS first_buy, max(date_order) AS last_buy
+                  FROM o WHERE amount >= 0
+                 GROUP BY company_id, partner_id, month
+            ), first_buy AS (
+                SELECT cm.company_id, cm.partner_id, cm.month, cm.last_buy,
+                       lead(cm.first_buy) OVER w AS next_buy,
+                       lag(cm.month) OVER w IS NOT NULL AS returning
+                  FROM company_month cm
+                WINDOW w AS (PARTITION BY cm.company_id, cm.partner_id ORDER BY cm.month)
+            ), store_month AS (
+                SELECT company_id, config_id, partner_id, month,
+                       count(*) FILTER (WHERE amount >= 0) AS orders,
+                       sum(amount) AS revenue
+                  FROM o GROUP BY company_id, config_id, partner_id, month
+            ), store_first AS (
+                SELECT company_id, config_id, partner_id, min(month) AS month
+                  FROM o WHERE amount >= 0 GROUP BY company_id, config_id, partner_id
+            ), store_new AS (
+                SELECT company_id, config_id, month, count(*) AS new_members
+                  FROM store_first GROUP BY company_id, config_id, month
+            ), kpi AS (
+                SELECT sm.company_id, sm.config_id, sm.month,
+                       count(*) FILTER (WHERE sm.orders > 0) AS active_members,
+                       count(*) FILTER (WHERE sm.orders > 0 AND fb.returning) AS repeat_members,
+                       count(*) FILTER (WHERE sm.orders > 0 AND (
+                           fb.next_buy > fb.last_buy + make_interval(days => %(churn_days)s)
+                           OR (fb.next_buy IS NULL AND fb.last_buy
+                               + make_interval(days => %(churn_days)s) <= now() AT TIME ZONE 'UTC')
+                       )) AS churned_members,
+                       sum(sm.orders) AS orders,
+                       sum(sm.revenue) AS revenue,
+                       avg((p.rfm_ltv ->> sm.company_id::text)::numeric)
+                           FILTER (WHERE sm.orders > 0) AS ltv
+                  FROM store_month sm
+                  LEFT JOIN first_buy fb
+                    ON fb.company_id = sm.company_id AND fb.partner_id = sm.partner_id
+                   AND fb.month = sm.month
+                  JOIN res_partner p ON p.id = sm.partner_id
+                 GROUP BY sm.company_id, sm.config_id, sm.month
+            )
+            SELECT row_number() OVER (ORDER BY k.month, k.company_id, k.config_id) AS id,
+                   k.company_id, k.config_id, k.month,
+                   sum(COALESCE(sn.new_members, 0)) OVER (
+                       PARTITION BY k.company_id, k.config_id ORDER BY k.month) AS member_count,
+                   COALESCE(sn.new_members, 0) AS new_member_count,
+                   k.active_members AS active_member_count,
+                   k.repeat_members AS repeat_member_count,
+                   k.churned_members AS churned_member_count,
+                   k.orders AS order_count,
+                   round(k.revenue, 2) AS revenue,
+                   round(100.0 * k.repeat_members / NULLIF(k.active_members, 0), 2)
+                       AS repurchase_rate,
+                   round(k.revenue / NULLIF(k.orders, 0), 2) AS average_ticket,
+                   round(k.orders::numeric / NULLIF(k.active_members, 0), 2) AS visit_frequency,
+                   round(100.0 * k.churned_members / NULLIF(k.active_members, 0), 2) AS churn_rate,
+                   round(k.ltv, 2) AS ltv
+              FROM kpi k
+              LEFT JOIN store_new sn
+                ON sn.company_id = k.company_id AND sn.config_id = k.config_id
+               AND sn.month = k.month
+            """,
+            churn_days=CHURN_DAYS,
+        )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query())
+        )

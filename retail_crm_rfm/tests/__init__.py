@@ -1,0 +1,5 @@
+from . import test_rfm_engine
+from . import test_rfm_run
+from . import test_rfm_reports
+from . import test_rfm_actions
+from . import test_rfm_access

@@ -1,0 +1,129 @@
+from collections import Counter
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import RfmCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRfmReports(RfmCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners, cls.specs = cls._random_dataset(seed=7, n_partners=30)
+
+    def test_kpi_report(self):
+        session_k = self._open_session(self.company_data, "Store K", journal="default_journal_bank")
+        p1, p2, p3 = self.env["res.partner"].create([{"name": n} for n in ("K1", "K2", "K3")])
+        self._create_orders(
+            [
+                (session_k, p1, 100.0, date(2020, 1, 10)),
+                (session_k, p1, 200.0, date(2020, 2, 10)),
+                (session_k, p1, 40.0, date(2020, 3, 1)),
+                (session_k, p2, 50.0, date(2020, 2, 5)),
+                (session_k, p2, 30.0, date(2020, 2, 6)),
+                (session_k, p2, -30.0, date(2020, 2, 7)),
+                (self.session_a, p3, 80.0, date(2019, 11, 10)),
+                (session_k, p3, 80.0, date(2020, 2, 15)),
+                (session_k, p3, 60.0, date(2020, 6, 20)),
+                (session_k, p3, 999.0, date(2020, 2, 20), None, "cancel"),
+            ]
+        )
+        self.env.flush_all()
+        row = self.env["retail.crm.rfm.kpi.report"].search(
+            [("config_id", "=", session_k.config_id.id), ("month", "=", date(2020, 2, 1))]
+        )
+        self.assertEqual(len(row), 1)
+        self.assertEqual(row.active_member_count, 3)
+        self.assertEqual(row.new_member_count, 2)
+        self.assertEqual(row.member_count, 3)
+        self.assertEqual(row.order_count, 4)
+        self.assertAlmostEqual(row.revenue, 330.0)
+        self.assertAlmostEqual(row.average_ticket, 82.5)
+        self.assertAlmostEqual(row.visit_frequency, 1.33)
+        # K1 bought in January, K3 in November at another store of the company
+        self.assertEqual(row.repeat_member_count, 2)
+        self.assertAlmostEqual(row.repurchase_rate, 66.67)
+        # K2 never came back, K3 came back after more than 90 days
+        self.assertEqual(row.churned_member_count, 2)
+        self.assertAlmostEqual(row.churn_rate, 66.67)
+        january = self.env["retail.crm.rfm.kpi.report"].search(
+            [("config_id", "=", session_k.config_id.id), ("month", "=", date(2020, 1, 1))]
+        )
+        self.assertEqual((january.member_count, january.churned_member_count), (1, 0))
+        # the pivot groups by store and month
+        groups = self.env["retail.crm.rfm.kpi.report"]._read_group(
+            [("config_id", "=", session_k.config_id.id)], ["month:month"], ["order_count:sum"]
+        )
+        self.assertEqual(sum(count for _month, count in groups), 7)
+
+    def test_migration_report(self):
+        previous_day = self.today - relativedelta(months=1)
+        with freeze_time(previous_day):
+            self.env["retail.crm.rfm.run"]._cron_compute_rfm()
+        self.env["retail.crm.rfm.run"]._cron_compute_rfm()
+        before = self.reference_scores(self.specs, self.company_a, previous_day)
+        after = self.reference_scores(self.specs, self.company_a, self.today)
+        expected = Counter(
+            (before[pid]["segment"] if pid in before else False, row["segment"]) for pid, row in after.items()
+        )
+        month = self.today.replace(day=1)
+        report = self.env["retail.crm.rfm.migration.report"].search(
+            [("company_id", "=", self.company_a.id), ("month", "=", month)]
+        )
+        # other customers (demo data) may be in the company: compare ours only
+        got = Counter()
+        snapshots = self.env["retail.crm.rfm.snapshot"].search(
+            [("run_id", "in", report.run_id.ids), ("partner_id", "in", self.partners.ids)]
+        )
+        self.assertEqual(len(snapshots), len(after))
+        previous = {
+            s.partner_id.id: s.segment_code
+            for s in self.env["retail.crm.rfm.snapshot"].search(
+                [("run_id", "in", report.previous_run_id.ids), ("partner_id", "in", self.partners.ids)]
+            )
+        }
+        for snapshot in snapshots:
+            got[(previous.get(snapshot.partner_id.id, False), snapshot.segment_code)] += 1
+        self.assertEqual(got, expected)
+        # the report's counts are the same pairs over all customers
+        by_pair = {(r.from_segment_id.code or False, r.to_segment_id.code): r.partner_count for r in report}
+        all_previous = {
+            s.partner_id.id: s.segment_code
+            for s in self.env["retail.crm.rfm.snapshot"].search(
+                [("run_id", "in", report.previous_run_id.ids)]
+            )
+        }
+        all_pairs = Counter(
+            (all_previous.get(s.partner_id.id, False), s.segment_code)
+            for s in self.env["retail.crm.rfm.snapshot"].search([("run_id", "in", report.run_id.ids)])
+        )
+        self.assertEqual(by_pair, dict(all_pairs))
+
+    def test_retention(self):
+        Run = self.env["retail.crm.rfm.run"]
+        today = self.today
+        old = Run.create(
+            {"company_id": self.company_a.id, "run_date": today - relativedelta(months=30), "state": "done"}
+        )
+        month_start = (today - relativedelta(months=3)).replace(day=1)
+        early, late = Run.create(
+            [
+                {"company_id": self.company_a.id, "run_date": month_start, "state": "done"},
+                {
+                    "company_id": self.company_a.id,
+                    "run_date": month_start + relativedelta(days=20),
+                    "state": "done",
+                },
+            ]
+        )
+        recent = Run.create({"company_id": self.company_a.id, "run_date": today, "state": "done"})
+        Run._cron_purge_snapshots()
+        self.assertFalse(old.exists())
+        self.assertFalse(early.exists())
+        self.assertTrue(late.exists())
+        self.assertTrue(recent.exists())

@@ -1,0 +1,346 @@
+from datetime import date, timedelta
+
+import numpy as np
+
+from odoo.addons.retail_crm_rfm.models import rfm_engine as engine
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import PARAM, RfmCommon
+from .test_rfm_engine import CDNOW_BGNBD
+
+
+@tagged("post_install", "-at_install")
+class TestRfmRun(RfmCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners, cls.specs = cls._random_dataset(seed=42)
+        cls.segments = {s.code: s for s in cls.env["retail.crm.rfm.segment"].search([])}
+
+    def _run_cron(self):
+        return self.env["retail.crm.rfm.run"]._cron_compute_rfm()
+
+    def assertMatchesReference(self, company, reference, run_date=None):
+        partners = self.partners.with_company(company)
+        scored = partners.filtered("rfm_date")
+        self.assertEqual(set(scored.ids), set(reference), "scored customers")
+        for partner in scored:
+            ref = reference[partner.id]
+            got = (
+                partner.rfm_recency,
+                partner.rfm_frequency,
+                partner.rfm_monetary,
+                partner.rfm_r_score,
+                partner.rfm_f_score,
+                partner.rfm_m_score,
+                partner.rfm_segment_id,
+                partner.rfm_date,
+            )
+            expected = (
+                ref["recency"],
+                ref["frequency"],
+                ref["monetary"],
+                ref["r"],
+                ref["f"],
+                ref["m"],
+                self.segments[ref["segment"]],
+                run_date or self.today,
+            )
+            self.assertEqual(got, expected, partner.name)
+        for partner in partners - scored:
+            self.assertFalse(partner.rfm_segment_id or partner.rfm_r_score or partner.rfm_ltv)
+
+    def test_scores_match_reference_multi_company(self):
+        runs = self._run_cron()
+        self.assertEqual(set(runs.mapped("state")), {"done"})
+        self.assertIn(self.company_a, runs.company_id)
+        self.assertIn(self.company_b, runs.company_id)
+        for company in (self.company_a, self.company_b):
+            reference = self.reference_scores(self.specs, company, self.today)
+            self.assertGreater(len(reference), 10)
+            self.assertMatchesReference(company, reference)
+            run = runs.filtered(lambda r, c=company: r.company_id == c)
+            self.assertEqual(run.customer_count, len(reference))
+            self.assertEqual(run.written_count, len(reference))
+        # a customer of both companies has one set of figures per company
+        shared = self.partners[4]
+        ref_a = self.reference_scores(self.specs, self.company_a, self.today)[shared.id]
+        ref_b = self.reference_scores(self.specs, self.company_b, self.today)[shared.id]
+        self.assertEqual(shared.with_company(self.company_a).rfm_monetary, ref_a["monetary"])
+        self.assertEqual(shared.with_company(self.company_b).rfm_monetary, ref_b["monetary"])
+        # stored fields are searchable and groupable (per company)
+        Partner = self.env["res.partner"].with_company(self.company_a)
+        champions = Partner.search([("rfm_segment_id.code", "=", "HHH")])
+        ref_a_all = self.reference_scores(self.specs, self.company_a, self.today)
+        self.assertEqual(set(champions.ids), {pid for pid, r in ref_a_all.items() if r["segment"] == "HHH"})
+        groups = dict(Partner._read_group([("id", "in", self.partners.ids)], ["rfm_segment_id"], ["__count"]))
+        for segment, count in groups.items():
+            if segment:
+                self.assertEqual(count, sum(1 for r in ref_a_all.values() if r["segment"] == segment.code))
+        self.assertEqual(
+            self.segments["HHH"].with_company(self.company_a).partner_count,
+            sum(1 for r in ref_a_all.values() if r["segment"] == "HHH"),
+        )
+
+    def test_predictions_consistent_with_model(self):
+        runs = self._run_cron()
+        run = runs.filtered(lambda r: r.company_id == self.company_a)
+        reference = self.reference_scores(self.specs, self.company_a, self.today)
+        self.assertGreater(run.cluster_count, 0)
+        partners = self.partners.with_company(self.company_a).filtered("rfm_date")
+        self.assertTrue(all(partners.mapped("rfm_cluster")))
+        self.assertTrue(run.bgnbd_ok, run.bgnbd_message)
+        self.assertTrue(run.gg_ok, run.gg_message)
+        params = [run.bgnbd_r, run.bgnbd_alpha, run.bgnbd_a, run.bgnbd_b]
+        ids = partners.ids
+        x = np.array([reference[i]["x"] for i in ids], dtype=float)
+        t_x = np.array([reference[i]["t_x"] for i in ids], dtype=float) / 7
+        T = np.array([reference[i]["T"] for i in ids], dtype=float) / 7
+        # the stored log-likelihood is the one of the reference summary at the stored params
+        self.assertAlmostEqual(
+            engine.bgnbd_log_likelihood(params, x, t_x, T).sum() / run.bgnbd_log_likelihood, 1.0, delta=1e-5
+        )
+        churn = 1 - engine.bgnbd_p_alive(params, x, t_x, T)
+        self.assertTrue(np.allclose(partners.mapped("rfm_churn_probability"), churn, atol=2e-4))
+        expected = engine.bgnbd_expected_purchases(
+            params, engine.months_to_weeks(run.horizon_months), x, t_x, T
+        )
+        self.assertTrue(np.allclose(partners.mapped("rfm_expected_purchases"), expected, atol=2e-4))
+        x_raw = np.array([reference[i]["x"] for i in ids], dtype=float)
+        spend = np.array([reference[i]["repeat_net"] for i in ids]) / np.maximum(x_raw, 1)
+        value = expected * engine.gamma_gamma_expected_spend([run.gg_p, run.gg_q, run.gg_v], x_raw, spend)
+        self.assertTrue(np.allclose(partners.mapped("rfm_ltv"), value, atol=0.01 + 1e-3 * value))
+        # fewer data than the model needs in company B: clear message, no predictions
+        run_b = runs.filtered(lambda r: r.company_id == self.company_b)
+        self.assertFalse(run_b.bgnbd_ok)
+        self.assertIn("not enough data", run_b.bgnbd_message)
+        self.assertFalse(any(self.partners.with_company(self.company_b).mapped("rfm_churn_probability")))
+
+    def test_threshold_scoring(self):
+        ICP = self.env["ir.config_parameter"].sudo()
+        ICP.set_param(PARAM + "scoring_method", "threshold")
+        ICP.set_param(PARAM + "recency_thresholds", "5,20,100,300")
+        ICP.set_param(PARAM + "frequency_thresholds", "2,3,4,6")
+        ICP.set_param(PARAM + "monetary_thresholds", "100,250,500,1000")
+        ICP.set_param(PARAM + "high_cut", 4)
+        self._run_cron()
+        reference = self.reference_scores(
+            self.specs,
+            self.company_a,
+            self.today,
+            cut=4,
+            thresholds=([5, 20, 100, 300], [2, 3, 4, 6], [100, 250, 500, 1000]),
+        )
+        self.assertMatchesReference(self.company_a, reference)
+
+    def test_window_setting(self):
+        self.env["ir.config_parameter"].sudo().set_param(PARAM + "window_months", 3)
+        self._run_cron()
+        reference = self.reference_scores(self.specs, self.company_b, self.today, window_months=3)
+        self.assertMatchesReference(self.company_b, reference)
+
+    def test_second_run_writes_nothing(self):
+        first = self._run_cron()
+        values = self.partners.with_company(self.company_a).read(
+            ["rfm_r_score", "rfm_segment_id", "rfm_cluster", "rfm_churn_probability", "rfm_ltv"]
+        )
+        second = self._run_cron()
+        self.assertFalse(first.exists(), "older runs of the same day are replaced")
+        self.assertEqual(set(second.mapped("written_count")), {0})
+        self.assertEqual(set(second.mapped("cleared_count")), {0})
+        self.assertEqual(
+            values,
+            self.partners.with_company(self.company_a).read(
+                ["rfm_r_score", "rfm_segment_id", "rfm_cluster", "rfm_churn_probability", "rfm_ltv"]
+            ),
+        )
+        # a new order changes only what depends on it
+        partner = self.partners[1]
+        self._create_orders([(self.session_a, partner, 5000.0, self.today)])
+        third = self._run_cron()
+        run_a = third.filtered(lambda r: r.company_id == self.company_a)
+        self.assertGreaterEqual(run_a.written_count, 1)
+        self.assertEqual(third.filtered(lambda r: r.company_id == self.company_b).written_count, 0)
+        specs = self.specs + [(self.session_a, partner, 5000.0, self.today)]
+        self.assertMatchesReference(self.company_a, self.reference_scores(specs, self.company_a, self.today))
+
+    def test_resume_after_kill(self):
+        self.env["ir.config_parameter"].sudo().set_param(PARAM + "batch_size", 7)
+        Run = self.env["retail.crm.rfm.run"]
+        runs = Run._get_runs_to_process(self.company_a)
+        run = runs
+        # killed during phase 1: everything of the phase is rolled back
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            run._step()
+            self.assertEqual(run.state, "writing")
+            raise RuntimeError("killed")
+        run.invalidate_recordset()
+        self.assertEqual(run.state, "new")
+        self.assertFalse(self.env["retail.crm.rfm.snapshot"].search_count([("run_id", "=", run.id)]))
+        # phase 1, then one batch, then the process dies
+        run._step()
+        run._step()
+        self.assertEqual(run.state, "writing")
+        self.assertEqual(run.written_count, 7)
+        first_batch_cursor = run.cursor_partner_id
+        snapshots = self.env["retail.crm.rfm.snapshot"].search_count([("run_id", "=", run.id)])
+        # the next scheduled call finishes the same run, without redoing anything
+        runs = self._run_cron()
+        self.assertIn(run, runs)
+        self.assertEqual(len(runs.filtered(lambda r: r.company_id == self.company_a)), 1)
+        self.assertEqual(run.state, "done")
+        self.assertGreater(run.cursor_partner_id, first_batch_cursor)
+        self.assertEqual(
+            self.env["retail.crm.rfm.snapshot"].search_count([("run_id", "=", run.id)]), snapshots
+        )
+        reference = self.reference_scores(self.specs, self.company_a, self.today)
+        self.assertEqual(run.written_count, len(reference), "each customer written once")
+        self.assertMatchesReference(self.company_a, reference)
+
+    def test_stale_customers_are_cleared(self):
+        self._run_cron()
+        partner = self.partners[1]
+        self.assertTrue(partner.with_company(self.company_a).rfm_segment_id)
+        orders = self.env["pos.order"].search(
+            [("partner_id", "=", partner.id), ("company_id", "=", self.company_a.id)]
+        )
+        orders.write({"state": "cancel"})
+        runs = self._run_cron()
+        self.assertEqual(runs.filtered(lambda r: r.company_id == self.company_a).cleared_count, 1)
+        partner.invalidate_recordset()
+        self.assertFalse(partner.with_company(self.company_a).rfm_segment_id)
+        self.assertFalse(partner.with_company(self.company_a).rfm_date)
+
+    def test_real_pos_refund_flow(self):
+        """Orders paid through the POS payment flow; a refund made with Odoo's refund."""
+        customer = self.env["res.partner"].create({"name": "Refund customer"})
+        order = self._create_orders([(self.session_a, customer, 300.0, self.today, None, "draft")])
+        order.write({"amount_paid": 0.0})
+        ctx = {"active_ids": order.ids, "active_id": order.id}
+        method = self.session_a.config_id.payment_method_ids[:1]
+        self.env["pos.make.payment"].with_context(**ctx).create(
+            {"amount": order.amount_total, "payment_method_id": method.id}
+        ).with_context(**ctx).check()
+        self.assertEqual(order.state, "paid")
+        refund = self.env["pos.order"].browse(order.refund()["res_id"])
+        ctx = {"active_ids": refund.ids, "active_id": refund.id}
+        self.env["pos.make.payment"].with_context(**ctx).create(
+            {"amount": refund.amount_total, "payment_method_id": method.id}
+        ).with_context(**ctx).check()
+        self.assertEqual(refund.state, "paid")
+        self.assertLess(refund.amount_total, 0)
+        self._run_cron()
+        customer = customer.with_company(self.company_a)
+        self.assertEqual(customer.rfm_frequency, 1, "a refund is not a visit")
+        self.assertEqual(customer.rfm_monetary, 0.0, "refunds are netted")
+        self.assertEqual(customer.rfm_recency, 0)
+
+    def test_preference_tags(self):
+        tag = self.env["res.partner.category"].create({"name": "Maternal & baby"})
+        self.env["retail.crm.rfm.tag.rule"].create(
+            {"categ_id": self.categ_root.id, "tag_id": tag.id, "min_orders": 2}
+        )
+        buyer, once, old = self.env["res.partner"].create([{"name": n} for n in ("Buyer", "Once", "Old")])
+        self._create_orders(
+            [
+                (self.session_a, buyer, 100.0, self.today, self.product_formula),
+                (self.session_a, buyer, 100.0, self.today - timedelta(days=5), self.product_formula),
+                (self.session_a, once, 100.0, self.today, self.product_formula),
+                (self.session_a, once, 100.0, self.today, self.product_other),
+                (self.session_a, old, 100.0, self.today - timedelta(days=800), self.product_formula),
+                (self.session_a, old, 100.0, self.today - timedelta(days=700), self.product_formula),
+            ]
+        )
+        runs = self._run_cron()
+        self.assertEqual(tag.partner_ids, buyer)
+        self.assertEqual(runs.filtered(lambda r: r.company_id == self.company_a).tagged_count, 1)
+        runs = self._run_cron()
+        self.assertEqual(sum(runs.mapped("tagged_count")), 0)
+        self.assertEqual(tag.partner_ids, buyer)
+
+    def test_run_as_of_past_date(self):
+        """A run created for a past date (e.g. a calibration end) is processed by the cron."""
+        as_of = self.today - timedelta(days=45)
+        run = self.env["retail.crm.rfm.run"].create({"company_id": self.company_b.id, "run_date": as_of})
+        self.assertEqual(run.window_months, 12)
+        runs = self._run_cron()
+        self.assertIn(run, runs)
+        self.assertEqual(run.state, "done")
+        self.assertMatchesReference(
+            self.company_b, self.reference_scores(self.specs, self.company_b, as_of), as_of
+        )
+
+    def test_no_data_message(self):
+        company = self.env["res.company"].create({"name": "Empty company"})
+        run = self.env["retail.crm.rfm.run"]._get_runs_to_process(company)
+        while not run._step():
+            pass
+        self.assertEqual(run.customer_count, 0)
+        self.assertFalse(run.bgnbd_ok)
+        self.assertIn("not enough data", run.bgnbd_message)
+
+    def test_settings(self):
+        settings = self.env["res.config.settings"].create(
+            {"rfm_window_months": 6, "rfm_cron_interval_number": 2, "rfm_cron_interval_type": "hours"}
+        )
+        settings.execute()
+        self.assertEqual(self.env["ir.config_parameter"].sudo().get_param(PARAM + "window_months"), "6")
+        cron = self.env.ref("retail_crm_rfm.ir_cron_compute_rfm")
+        self.assertEqual((cron.interval_number, cron.interval_type), (2, "hours"))
+        with self.assertRaises(ValidationError):
+            self.env["res.config.settings"].create(
+                {"rfm_scoring_method": "threshold", "rfm_recency_thresholds": "1,2"}
+            )
+
+
+@tagged("post_install", "-at_install")
+class TestRfmModelFromOrders(RfmCommon):
+    """End to end: POS orders simulated from known BG/NBD parameters (CDNOW's
+    published estimates, weeks) give back those parameters through the run."""
+
+    def test_bgnbd_parameters_from_pos_orders(self):
+        rng = np.random.default_rng(21)
+        n = 2500
+        start = date(1999, 1, 4)
+        calibration_end = start + timedelta(weeks=39)
+        birth = rng.integers(0, 12 * 7, n)  # first purchases over 12 weeks, in days
+        T = (calibration_end - start).days - birth
+        x, t_x = engine.simulate_bgnbd(*CDNOW_BGNBD, T / 7.0, seed=22)
+        partners = self.env["res.partner"].create([{"name": f"Sim {i}"} for i in range(n)])
+        specs = []
+        for i, partner in enumerate(partners):
+            first = start + timedelta(days=int(birth[i]))
+            specs.append((self.session_b, partner, 20.0, first))
+            if x[i]:
+                # x repeat purchases at distinct days, the last one at t_x
+                last = int(round(t_x[i] * 7))
+                days = sorted(set(rng.integers(1, max(last, 1) + 1, int(x[i]) - 1).tolist()) | {max(last, 1)})
+                specs.extend((self.session_b, partner, 20.0, first + timedelta(days=d)) for d in days)
+        self.env["pos.order"].create([self._order_vals(*spec, lines=False) for spec in specs])
+        run = self.env["retail.crm.rfm.run"].create(
+            {"company_id": self.company_b.id, "run_date": calibration_end}
+        )
+        self._run_cron_for(run)
+        self.assertTrue(run.bgnbd_ok, run.bgnbd_message)
+        # the summary seen by the run, recomputed from the orders we created
+        per_partner = {}
+        for _session, partner, _amount, day in specs:
+            per_partner.setdefault(partner.id, set()).add(day)
+        xs = np.array([len(d) - 1 for d in per_partner.values()], dtype=float)
+        txs = np.array([(max(d) - min(d)).days for d in per_partner.values()]) / 7.0
+        Ts = np.array([(calibration_end - min(d)).days for d in per_partner.values()]) / 7.0
+        fit = engine.fit_bgnbd(xs, txs, Ts)
+        for name, value in zip(
+            ("r", "alpha", "a", "b"), (run.bgnbd_r, run.bgnbd_alpha, run.bgnbd_a, run.bgnbd_b), strict=True
+        ):
+            self.assertAlmostEqual(value, fit.params[name], delta=1e-4 * max(1, fit.params[name]), msg=name)
+        # and close to the parameters the data were simulated from
+        self.assertAlmostEqual(run.bgnbd_r / CDNOW_BGNBD[0], 1, delta=0.35)
+        self.assertAlmostEqual(run.bgnbd_alpha / CDNOW_BGNBD[1], 1, delta=0.45)
+        self.assertAlmostEqual(run.bgnbd_a / CDNOW_BGNBD[2], 1, delta=0.6)
+        self.assertAlmostEqual(run.bgnbd_b / CDNOW_BGNBD[3], 1, delta=0.8)
+
+    def _run_cron_for(self, run):
+        self.env["retail.crm.rfm.run"]._cron_compute_rfm()
+        self.assertEqual(run.state, "done")

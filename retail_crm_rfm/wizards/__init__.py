@@ -1,0 +1,1 @@
+from . import retail_crm_rfm_segment_action

@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""Benchmark of the retail_crm_rfm scheduled run.
+
+Loads N customers and M paid POS orders with the suite's generator
+(``tools/datagen.py``: stores, heavy/regular/occasional buyers and churners,
+refunds) or a plain parameterised-SQL load, in a database where
+``retail_crm_rfm`` is installed, then measures on the company with the most
+orders:
+
+1. the full run (aggregate, score, segment, cluster, BG/NBD + Gamma-Gamma fit
+   and predictions, snapshot, write-back of every customer), phase by phase;
+2. the daily run when nothing changed (same day, same data: writes nothing);
+3. a naive per-partner ORM approach (search the orders of one partner, compute
+   R/F/M in Python, write the partner) on a random sample, extrapolated to all
+   customers, and the ratio to the full run.
+
+Usage::
+
+    python3 tools/bench_rfm.py -d DB --customers 1000000 --orders 10000000 --generate-only
+    python3 tools/bench_rfm.py -d DB --generator none [--sample 2000] [--batch-size 50000]
+    # connection: --db-host /tmp/retail_crm_pg_0 --db-port 54320 --db-user odoo
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import time
+
+try:
+    from dateutil.relativedelta import relativedelta
+
+    import odoo
+    from odoo import SUPERUSER_ID, api, fields
+    from odoo.tools import SQL, config
+except ImportError:  # reported by main()
+    odoo = None
+
+BENCH_REF = "rfm-bench"
+ORDER_PREFIX = "RFMBENCH/"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
+    parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
+    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
+    parser.add_argument("--addons-path", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    parser.add_argument("--customers", type=int, default=100000)
+    parser.add_argument("--orders", type=int, default=1000000)
+    parser.add_argument("--years", type=float, default=3.0, help="history length")
+    parser.add_argument("--sample", type=int, default=2000, help="partners for the naive ORM sample")
+    parser.add_argument("--batch-size", type=int, default=50000)
+    parser.add_argument(
+        "--generator",
+        choices=("datagen", "sql", "none"),
+        default="datagen",
+        help="datagen: the suite's tools/datagen.py (realistic chain, churners, refunds); "
+        "sql: a plain generate_series load; none: use the orders already in the database",
+    )
+    parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="only load the data (then measure with --generator none, so that the "
+        "peak memory printed is the run's)",
+    )
+    parser.add_argument("--cleanup", action="store_true", help="delete the sql generator's rows")
+    return parser.parse_args()
+
+
+def setup_odoo(args):
+    options = ["--addons-path", args.addons_path, "-d", args.database, "--log-level", "warn"]
+    if args.db_host:
+        options += ["--db_host", args.db_host]
+    if args.db_port:
+        options += ["--db_port", str(args.db_port)]
+    if args.db_user:
+        options += ["--db_user", args.db_user]
+    config.parse_config(options)
+    return odoo.modules.registry.Registry(args.database)
+
+
+class Timer:
+    def __init__(self):
+        self.rows = []
+
+    def __call__(self, label):
+        timer = self
+
+        class _Ctx:
+            def __enter__(self):
+                self.start = time.perf_counter()
+                return self
+
+            def __exit__(self, *exc):
+                timer.rows.append((label, time.perf_counter() - self.start))
+
+        return _Ctx()
+
+
+def generate_datagen(env, args):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import datagen  # noqa: PLC0415 (the suite's generator, next to this file)
+
+    result = datagen.generate(
+        env,
+        customers=args.customers,
+        orders=args.orders,
+        seed=42,
+        progress=lambda message: print("   datagen:", message, flush=True),
+    )
+    env.cr.commit()
+    return result
+
+
+def generate(env, args, company, session):
+    """Insert the synthetic customers and orders once (parameterised SQL)."""
+    cr = env.cr
+    cr.execute(SQL("SELECT count(*) FROM res_partner WHERE ref = %s", BENCH_REF))
+    have_partners = cr.fetchone()[0]
+    cr.execute(SQL("SELECT count(*) FROM pos_order WHERE name LIKE %s", ORDER_PREFIX + "%"))
+    have_orders = cr.fetchone()[0]
+    if have_partners == args.customers and have_orders == args.orders:
+        return False
+    cr.execute(SQL("DELETE FROM pos_order WHERE name LIKE %s", ORDER_PREFIX + "%"))
+    cr.execute(SQL("DELETE FROM res_partner WHERE ref = %s", BENCH_REF))
+    cr.execute(
+        SQL(
+            """
+        INSERT INTO res_partner (name, ref, active, type, autopost_bills, company_id, lang,
+                                 create_date, write_date, create_uid, write_uid)
+        SELECT 'Bench customer ' || g, %(ref)s, true, 'contact', 'ask', NULL, 'en_US',
+               now(), now(), 1, 1
+          FROM generate_series(1, %(n)s) AS g
+        """,
+            ref=BENCH_REF,
+            n=args.customers,
+        )
+    )
+    cr.execute(
+        SQL(
+            "UPDATE res_partner SET commercial_partner_id = id, complete_name = name WHERE ref = %s",
+            BENCH_REF,
+        )
+    )
+    cr.execute(SQL("SELECT min(id), max(id) FROM res_partner WHERE ref = %s", BENCH_REF))
+    low, high = cr.fetchone()
+    # heterogeneous customers: a customer-specific rate (power law on the index)
+    # and spend level; about 3 % refunds (negative totals)
+    cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
+    cr.execute(
+        SQL(
+            """
+        INSERT INTO pos_order (name, company_id, session_id, partner_id, state, date_order,
+                               amount_tax, amount_total, amount_paid, amount_return,
+                               currency_rate, create_date, write_date, create_uid, write_uid)
+        SELECT %(prefix)s || g,
+               %(company)s,
+               %(session)s,
+               %(low)s + floor((%(high)s - %(low)s + 1) * power(random(), 1.6))::int,
+               'paid',
+               now() AT TIME ZONE 'UTC' - make_interval(secs => random() * %(span)s),
+               0,
+               CASE WHEN random() < 0.03 THEN -1 ELSE 1 END
+                   * round((20 + 400 * power(random(), 3))::numeric, 2),
+               0, 0, 1, now(), now(), 1, 1
+          FROM generate_series(1, %(m)s) AS g
+        """,
+            prefix=ORDER_PREFIX,
+            company=company.id,
+            session=session.id,
+            low=low,
+            high=high,
+            span=args.years * 365.25 * 86400,
+            m=args.orders,
+        )
+    )
+    cr.execute(SQL("UPDATE pos_order SET amount_paid = amount_total WHERE name LIKE %s", ORDER_PREFIX + "%"))
+    cr.commit()
+    cr.execute(SQL("ANALYZE pos_order"))
+    cr.execute(SQL("ANALYZE res_partner"))
+    return True
+
+
+def clear_rfm(env):
+    from odoo.addons.retail_crm_rfm.models.retail_crm_rfm_run import (  # noqa: PLC0415
+        PARTNER_COLUMNS,
+    )
+
+    env.cr.execute(
+        SQL(
+            "UPDATE res_partner SET %s WHERE rfm_date IS NOT NULL",
+            SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name, _col in PARTNER_COLUMNS),
+        )
+    )
+    env.cr.execute(SQL("DELETE FROM retail_crm_rfm_run"))
+    env.cr.commit()
+    env.cr.execute(SQL("ANALYZE res_partner"))
+    env.cr.commit()
+
+
+def run_once(env, company):
+    run_model = env["retail.crm.rfm.run"]
+    run = run_model._get_runs_to_process(company).with_company(company)
+    env.cr.commit()
+    while not run._step():
+        env.cr.commit()
+    env.cr.commit()
+    return run
+
+
+def naive_sample(env, company, sample_size):
+    """Per-partner ORM loop on a random sample of bench customers."""
+    # the customers scored by the last run of the company
+    env.cr.execute(
+        SQL(
+            """SELECT s.partner_id FROM retail_crm_rfm_snapshot s
+                 JOIN retail_crm_rfm_run r ON r.id = s.run_id
+                WHERE r.id = (SELECT max(id) FROM retail_crm_rfm_run WHERE company_id = %s)""",
+            company.id,
+        )
+    )
+    ids = [row[0] for row in env.cr.fetchall()]
+    sample = random.Random(1).sample(sorted(ids), min(sample_size, len(ids)))
+    today = fields.Date.context_today(env["retail.crm.rfm.run"])
+    start = today - relativedelta(months=12)
+    partners = env["res.partner"].with_company(company)
+    began = time.perf_counter()
+    for partner_id in sample:
+        orders = env["pos.order"].search(
+            [
+                ("partner_id", "=", partner_id),
+                ("company_id", "=", company.id),
+                ("state", "in", ("paid", "done", "invoiced")),
+            ]
+        )
+        purchases = orders.filtered(lambda o: o.amount_total >= 0)
+        last = max(purchases.mapped("date_order")).date() if purchases else today
+        window = orders.filtered(lambda o: o.date_order.date() > start)
+        partners.browse(partner_id).write(
+            {
+                "rfm_recency": (today - last).days,
+                "rfm_frequency": len(window.filtered(lambda o: o.amount_total >= 0)),
+                "rfm_monetary": sum(window.mapped("amount_total")),
+            }
+        )
+        env.invalidate_all()
+    env.flush_all()
+    elapsed = time.perf_counter() - began
+    env.cr.rollback()
+    return len(sample), elapsed
+
+
+def main():
+    args = parse_args()
+    if odoo is None:
+        sys.exit("Odoo 18 is not importable by this python3")
+    registry = setup_odoo(args)
+    timer = Timer()
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        if "retail.crm.rfm.run" not in env:
+            sys.exit("retail_crm_rfm is not installed in this database")
+        env["ir.config_parameter"].set_param("retail_crm_rfm.batch_size", args.batch_size)
+        env["ir.config_parameter"].set_param("retail_crm_rfm.cluster_k", 0)
+        cr.commit()
+        with timer(f"generate data with {args.generator} (not part of the run)"):
+            if args.generator == "datagen":
+                generate_datagen(env, args)
+            elif args.generator == "sql":
+                session = env["pos.session"].search([], limit=1, order="id")
+                if not session:
+                    sys.exit("this database has no POS session: configure a point of sale first")
+                generate(env, args, session.config_id.company_id, session)
+        if args.generate_only:
+            print(f"generated in {timer.rows[-1][1]:.1f} s")
+            return
+        # the company with the most paid orders is benchmarked
+        cr.execute(SQL("SELECT company_id FROM pos_order GROUP BY company_id ORDER BY count(*) DESC LIMIT 1"))
+        row = cr.fetchone()
+        if not row:
+            sys.exit("no POS orders in this database")
+        company = env["res.company"].browse(row[0])
+        print(f"# RFM benchmark on company {company.name}, batch {args.batch_size:,}")
+        clear_rfm(env)
+        cr.execute(SQL("SELECT count(*) FROM pos_order WHERE company_id = %s", company.id))
+        orders_total = cr.fetchone()[0]
+
+        started = time.perf_counter()
+        full = run_once(env, company)
+        full_total = time.perf_counter() - started
+        full_timings = eval_timings(full.timings)
+        # the next run of the same day replaces this one: keep its figures
+        full = Snapshot(full)
+
+        started = time.perf_counter()
+        second = run_once(env, company)
+        second_total = time.perf_counter() - started
+        second_timings = eval_timings(second.timings)
+
+        sample, naive_elapsed = naive_sample(env, company, args.sample)
+        naive_total = naive_elapsed / max(sample, 1) * full.customer_count
+
+        print(f"{'phase':<44}{'seconds':>10}")
+        for label, seconds in timer.rows:
+            print(f"{label:<44}{seconds:>10.1f}")
+        print(
+            f"-- full run: {full.customer_count:,} customers scored from {orders_total:,} orders, "
+            f"{full.written_count:,} partners written"
+        )
+        for phase, seconds in full_timings.items():
+            print(f"   {phase:<41}{seconds:>10.2f}")
+        print(f"{'   total full run':<44}{full_total:>10.2f}")
+        print(f"-- no-change run: {second.written_count:,} partners written")
+        for phase, seconds in second_timings.items():
+            print(f"   {phase:<41}{seconds:>10.2f}")
+        print(f"{'   total no-change run':<44}{second_total:>10.2f}")
+        print(
+            f"-- models: BG/NBD {full.bgnbd_message} (r={full.bgnbd_r:.4f} alpha={full.bgnbd_alpha:.4f}"
+            f" a={full.bgnbd_a:.4f} b={full.bgnbd_b:.4f}, LL={full.bgnbd_log_likelihood:.1f});"
+            f" Gamma-Gamma {full.gg_message}; {full.cluster_count} clusters"
+        )
+        print(
+            f"-- naive per-partner ORM: {sample:,} partners in {naive_elapsed:.2f} s -> "
+            f"{naive_total:,.0f} s extrapolated to {full.customer_count:,}"
+        )
+        print(f"   ratio naive / full run: {naive_total / full_total:,.0f}x")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"-- peak memory of this process: {peak:,.0f} MB")
+        if args.cleanup:
+            cr.execute(SQL("DELETE FROM pos_order WHERE name LIKE %s", ORDER_PREFIX + "%"))
+            cr.execute(SQL("DELETE FROM res_partner WHERE ref = %s", BENCH_REF))
+            cr.commit()
+
+
+class Snapshot:
+    """Plain copy of a run's fields."""
+
+    def __init__(self, run):
+        for name in (
+            "customer_count",
+            "written_count",
+            "bgnbd_message",
+            "bgnbd_r",
+            "bgnbd_alpha",
+            "bgnbd_a",
+            "bgnbd_b",
+            "bgnbd_log_likelihood",
+            "gg_message",
+            "cluster_count",
+        ):
+            setattr(self, name, run[name])
+
+
+def eval_timings(text):
+    return json.loads(text or "{}")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,7 +23,7 @@ SECTIONS = [
 
 
 def heading(text, char):
-    return f"{text}\n{char * len(text.encode('utf-16-le')) // 2}\n"
+    return f"{text}\n{char * len(text)}\n"
 
 
 def render(addon):
@@ -36,7 +36,7 @@ def render(addon):
         title,
         "=" * len(title),
         "",
-        f".. |license| image:: https://img.shields.io/badge/licence-{manifest.get('license', 'LGPL-3')}-blue.png",
+        f".. |license| image:: https://img.shields.io/badge/licence-{manifest.get('license', 'LGPL-3').replace('-', '--')}-blue.png",
         "",
         "|license|",
         "",

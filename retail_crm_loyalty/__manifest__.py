@@ -1,0 +1,41 @@
+{
+    "name": "Retail CRM Loyalty",
+    "summary": "Member profile, tiers qualified from POS orders, tier history, "
+    "tier benefits, care messages and tier progress in the POS",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Point of Sale",
+    "license": "LGPL-3",
+    "author": "Retail CRM for Odoo",
+    "website": "https://github.com/retail-crm-odoo/retail-crm",
+    "maintainers": ["retail-crm-odoo"],
+    "development_status": "Beta",
+    "depends": ["point_of_sale", "pos_loyalty", "phone_validation", "mail"],
+    "external_dependencies": {"python": ["phonenumbers"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/retail_crm_loyalty_security.xml",
+        "data/ir_sequence_data.xml",
+        "data/retail_crm_tier_data.xml",
+        "data/mail_template_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
+        "wizards/retail_crm_tier_override_views.xml",
+        "wizards/retail_crm_tier_preview_views.xml",
+        "views/retail_crm_tier_views.xml",
+        "views/retail_crm_tier_history_views.xml",
+        "views/retail_crm_holiday_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/retail_crm_loyalty_menus.xml",
+    ],
+    "assets": {
+        "point_of_sale._assets_pos": [
+            "retail_crm_loyalty/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "retail_crm_loyalty/static/tests/tours/**/*",
+        ],
+    },
+    "installable": True,
+    "application": False,
+}

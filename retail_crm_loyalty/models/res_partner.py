@@ -1,0 +1,810 @@
+import calendar
+import logging
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_amount
+
+_logger = logging.getLogger(__name__)
+
+try:
+    import phonenumbers
+except ImportError:  # pragma: no cover - declared in external_dependencies
+    phonenumbers = None
+
+MAX_AGE_YEARS = 100
+PAID_STATES = ("paid", "done", "invoiced")
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Member profile (D1) ------------------------------------------------
+    retail_is_member = fields.Boolean(
+        string="Member",
+        index=True,
+        copy=False,
+        help="Enrolled in the loyalty scheme: gets a member number and a tier.",
+    )
+    retail_member_number = fields.Char(string="Member Number", copy=False, readonly=True, index=True)
+    retail_join_date = fields.Date(string="Join Date", copy=False)
+    retail_join_channel = fields.Selection(
+        [
+            ("store", "Store"),
+            ("website", "Website"),
+            ("app", "App"),
+            ("wechat", "WeChat"),
+            ("hotline", "Hotline"),
+            ("social", "Social Media"),
+            ("ecommerce", "E-commerce"),
+        ],
+        string="Join Channel",
+        copy=False,
+    )
+    retail_birthday = fields.Date(string="Birthday")
+    retail_gender = fields.Selection(
+        [("female", "Female"), ("male", "Male"), ("other", "Other")],
+        string="Gender",
+    )
+
+    # Tier state (L1-L4), per company -------------------------------------
+    retail_tier_id = fields.Many2one(
+        "retail.crm.tier",
+        string="Member Tier",
+        company_dependent=True,
+        ondelete="restrict",
+        help="Current member tier in the current company.",
+    )
+    retail_tier_locked = fields.Boolean(
+        string="Manual Tier",
+        company_dependent=True,
+        help="The tier was set by a manager and is not lowered by the review until the override expires.",
+    )
+    retail_tier_locked_until = fields.Date(
+        string="Manual Tier Until",
+        company_dependent=True,
+        help="Date the manual tier expires. Empty: it does not expire.",
+    )
+    retail_tier_downgrade_date = fields.Date(
+        string="Scheduled Downgrade",
+        company_dependent=True,
+        help="The member no longer qualifies for the current tier; the tier is "
+        "lowered on this date unless the member requalifies before.",
+    )
+    retail_tier_evaluated_at = fields.Datetime(
+        string="Tier Evaluated At",
+        readonly=True,
+        copy=False,
+        help="Technical: last tier evaluation; also serialises concurrent evaluations.",
+    )
+    retail_birthday_coupon_year = fields.Integer(
+        string="Birthday Coupon Year",
+        company_dependent=True,
+        copy=False,
+        help="Technical: last year a birthday coupon was issued in this company.",
+    )
+
+    retail_tier_history_ids = fields.One2many("retail.crm.tier.history", "partner_id", string="Tier History")
+
+    # Tier progress (computed for the current company) ------------------
+    retail_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_retail_tier_progress", string="Tier Currency"
+    )
+    retail_tier_spend = fields.Monetary(
+        string="Qualifying Spend",
+        currency_field="retail_currency_id",
+        compute="_compute_retail_tier_progress",
+        help="Paid POS orders net of refunds over the rolling window, in company currency.",
+    )
+    retail_tier_order_count = fields.Integer(
+        string="Qualifying Orders", compute="_compute_retail_tier_progress"
+    )
+    retail_next_tier_id = fields.Many2one(
+        "retail.crm.tier", string="Next Tier", compute="_compute_retail_tier_progress"
+    )
+    retail_next_tier_remaining = fields.Monetary(
+        string="Spend to Next Tier",
+        currency_field="retail_currency_id",
+        compute="_compute_retail_tier_progress",
+    )
+    retail_next_tier_progress = fields.Float(
+        string="Progress to Next Tier", compute="_compute_retail_tier_progress"
+    )
+    retail_next_tier_message = fields.Char(string="Tier Progress", compute="_compute_retail_tier_progress")
+    retail_loyalty_points = fields.Float(string="Loyalty Points", compute="_compute_retail_loyalty_points")
+    retail_duplicate_count = fields.Integer(string="Duplicates", compute="_compute_retail_duplicate_count")
+
+    _sql_constraints = [
+        (
+            "retail_member_number_uniq",
+            "unique(retail_member_number)",
+            "The member number must be unique.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("retail_tier_id", "retail_is_member")
+    @api.depends_context("company")
+    def _compute_retail_tier_progress(self):
+        company = self.env.company
+        tiers = self.env["retail.crm.tier"]._get_company_tiers(company)
+        stats = self._retail_tier_stats(company, self.ids) if self.ids else {}
+        for partner in self:
+            spend, count = stats.get(partner.id, (0.0, 0))
+            partner.retail_currency_id = company.currency_id
+            partner.retail_tier_spend = spend
+            partner.retail_tier_order_count = count
+            next_tier = (
+                tiers._next_tier(partner.retail_tier_id) if partner.retail_is_member else tiers.browse()
+            )
+            partner.retail_next_tier_id = next_tier
+            remaining = max(next_tier.min_spend - spend, 0.0) if next_tier.min_spend else 0.0
+            partner.retail_next_tier_remaining = remaining
+            if next_tier and next_tier.min_spend:
+                partner.retail_next_tier_progress = min(100.0, 100.0 * max(spend, 0.0) / next_tier.min_spend)
+            elif next_tier and next_tier.min_orders:
+                partner.retail_next_tier_progress = min(100.0, 100.0 * count / next_tier.min_orders)
+            else:
+                partner.retail_next_tier_progress = 100.0 if partner.retail_tier_id else 0.0
+            partner.retail_next_tier_message = partner._retail_progress_message(
+                next_tier, remaining, count, company
+            )
+
+    def _retail_progress_message(self, next_tier, remaining, count, company):
+        self.ensure_one()
+        if not next_tier:
+            return _("Highest tier reached") if self.retail_tier_id else False
+        if next_tier.min_spend and remaining > 0:
+            return _(
+                "Spend %(amount)s more for %(tier)s",
+                amount=format_amount(self.env, remaining, company.currency_id),
+                tier=next_tier.name,
+            )
+        if next_tier.min_orders and count < next_tier.min_orders:
+            return _(
+                "%(count)s more orders for %(tier)s",
+                count=next_tier.min_orders - count,
+                tier=next_tier.name,
+            )
+        return _("Qualifies for %(tier)s", tier=next_tier.name)
+
+    @api.depends_context("company")
+    def _compute_retail_loyalty_points(self):
+        points = {}
+        if self.ids:
+            # sudo: cashiers see the balance of the member at the till; loyalty
+            # cards are only readable by POS/sales users in Odoo.
+            cards_sudo = self.env["loyalty.card"].sudo()
+            groups = cards_sudo._read_group(
+                [
+                    ("partner_id", "in", self.ids),
+                    ("program_id.program_type", "=", "loyalty"),
+                    ("program_id.company_id", "in", [self.env.company.id, False]),
+                ],
+                ["partner_id"],
+                ["points:sum"],
+            )
+            points = {partner.id: total for partner, total in groups}
+        for partner in self:
+            partner.retail_loyalty_points = points.get(partner.id, 0.0)
+
+    @api.depends("mobile")
+    def _compute_retail_duplicate_count(self):
+        mobiles = [m for m in self.mapped("mobile") if m]
+        counts = {}
+        if mobiles:
+            groups = self.with_context(active_test=True)._read_group(
+                [("mobile", "in", mobiles), ("retail_is_member", "=", True)],
+                ["mobile"],
+                ["__count"],
+            )
+            counts = dict(groups)
+        for partner in self:
+            count = counts.get(partner.mobile, 0) if partner.mobile else 0
+            partner.retail_duplicate_count = max(count - 1, 0) if partner.retail_is_member else 0
+
+    # ------------------------------------------------------------------
+    # Constraints and normalisation (D2)
+    # ------------------------------------------------------------------
+    @api.constrains("retail_birthday")
+    def _check_retail_birthday(self):
+        today = fields.Date.context_today(self)
+        for partner in self.filtered("retail_birthday"):
+            if partner.retail_birthday > today:
+                raise ValidationError(
+                    _(
+                        "The birthday of %(name)s cannot be in the future.",
+                        name=partner.display_name,
+                    )
+                )
+            if partner.retail_birthday < today - relativedelta(years=MAX_AGE_YEARS):
+                raise ValidationError(
+                    _(
+                        "The birthday of %(name)s gives an age over %(years)s years; please check the date.",
+                        name=partner.display_name,
+                        years=MAX_AGE_YEARS,
+                    )
+                )
+
+    @api.constrains("retail_is_member", "mobile")
+    def _check_retail_member_mobile(self):
+        for partner in self.filtered("retail_is_member"):
+            if not partner.mobile:
+                raise ValidationError(
+                    _("A member needs a mobile number: %(name)s.", name=partner.display_name)
+                )
+
+    @api.model
+    def _retail_phone_region(self, company=None):
+        company = company or self.env.company
+        region = (company.country_id.code or "CN").upper()
+        if phonenumbers is not None and region not in phonenumbers.SUPPORTED_REGIONS:
+            region = "CN"
+        return region
+
+    @api.model
+    def _retail_normalize_mobile(self, number, company=None, raise_exception=True):
+        """Return ``number`` in E.164 (+8613800138000).
+
+        Masked values (containing ``*``) are returned untouched so that a
+        privacy mask written back by a form never turns into an error.
+        """
+        if not number or "*" in number or phonenumbers is None:
+            return number
+        region = self._retail_phone_region(company)
+        try:
+            parsed = phonenumbers.parse(number, region)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed is None or not phonenumbers.is_valid_number(parsed):
+            if raise_exception:
+                raise ValidationError(
+                    _(
+                        "The mobile number %(number)s is not valid (default region "
+                        "%(region)s). Enter it like 138 0013 8000 or +86 138 0013 8000.",
+                        number=number,
+                        region=region,
+                    )
+                )
+            return number
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    def _retail_normalize_vals(self, vals, is_member):
+        if vals.get("mobile") and is_member:
+            company = (
+                self.env["res.company"].browse(vals.get("company_id"))
+                if vals.get("company_id")
+                else (self.company_id[:1] or self.env.company)
+            )
+            vals["mobile"] = self._retail_normalize_mobile(vals["mobile"], company)
+        return vals
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("retail_is_member"):
+                self._retail_normalize_vals(vals, True)
+                vals.setdefault("retail_join_date", fields.Date.context_today(self))
+                if not vals.get("retail_member_number"):
+                    vals["retail_member_number"] = self._retail_next_member_number()
+        partners = super().create(vals_list)
+        members = partners.filtered("retail_is_member")
+        if members:
+            members._retail_assign_initial_tier()
+        return partners
+
+    def write(self, vals):
+        if "mobile" in vals or vals.get("retail_is_member"):
+            becomes_member = vals.get("retail_is_member")
+            if "mobile" in vals and (becomes_member or any(self.mapped("retail_is_member"))):
+                self._retail_normalize_vals(vals, True)
+            elif becomes_member:
+                # existing mobiles of new members get normalised individually
+                for partner in self.filtered(lambda p: p.mobile and not p.retail_is_member):
+                    normalized = self._retail_normalize_mobile(
+                        partner.mobile, partner.company_id or self.env.company
+                    )
+                    if normalized != partner.mobile:
+                        super(ResPartner, partner).write({"mobile": normalized})
+        new_members = self.browse()
+        if vals.get("retail_is_member"):
+            new_members = self.filtered(lambda p: not p.retail_is_member)
+        res = super().write(vals)
+        if new_members:
+            today = fields.Date.context_today(self)
+            for partner in new_members:
+                extra = {}
+                if not partner.retail_member_number:
+                    extra["retail_member_number"] = self._retail_next_member_number()
+                if not partner.retail_join_date:
+                    extra["retail_join_date"] = today
+                if extra:
+                    super(ResPartner, partner).write(extra)
+            new_members._retail_assign_initial_tier()
+        return res
+
+    @api.model
+    def _retail_next_member_number(self):
+        # sudo: the sequence is technical; cashiers enrol members at the till
+        return self.env["ir.sequence"].sudo().next_by_code("retail.crm.member") or _("New")
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_retail_open_tier_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "retail_crm_loyalty.retail_crm_tier_history_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_retail_merge_duplicates(self):
+        """Open Odoo's partner merge on this member and the members sharing
+        its normalised mobile number."""
+        self.ensure_one()
+        if not self.mobile:
+            raise UserError(_("This contact has no mobile number."))
+        partners = self.search([("mobile", "=", self.mobile), ("retail_is_member", "=", True)]) | self
+        if len(partners) < 2:
+            raise UserError(_("No other member shares the mobile number %(mobile)s.", mobile=self.mobile))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Merge Duplicate Members"),
+            "res_model": "base.partner.merge.automatic.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "active_model": "res.partner",
+                "active_ids": partners.ids,
+                "active_id": self.id,
+            },
+        }
+
+    @api.model
+    def action_retail_duplicate_members(self):
+        """List the members whose normalised mobile is shared by another member."""
+        self.flush_model(["mobile", "retail_is_member", "active"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT array_agg(id) FROM res_partner
+                 WHERE retail_is_member AND active AND mobile IS NOT NULL
+              GROUP BY mobile HAVING COUNT(*) > 1
+                """
+            )
+        )
+        ids = [pid for (pids,) in rows for pid in pids]
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Duplicate Members"),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "views": [
+                (self.env.ref("retail_crm_loyalty.res_partner_view_list_retail_duplicates").id, "list"),
+                (False, "form"),
+            ],
+            "domain": [("id", "in", ids)],
+            "context": {"group_by": "mobile"},
+        }
+
+    # ------------------------------------------------------------------
+    # Tier engine (L2, L3)
+    # ------------------------------------------------------------------
+    @api.model
+    def _retail_window_start(self, company, today=None):
+        today = today or fields.Date.context_today(self)
+        months = company.retail_tier_window_months or 12
+        return fields.Datetime.to_datetime(today - relativedelta(months=months) + relativedelta(days=1))
+
+    @api.model
+    def _retail_tier_stats(self, company, partner_ids=None, today=None):
+        """Qualifying spend (company currency, refunds subtracted) and order
+        count per partner over the rolling window, in one query.
+
+        :return: {partner_id: (spend, order_count)}
+        """
+        self.env["pos.order"].flush_model(
+            ["partner_id", "company_id", "state", "amount_total", "currency_rate", "date_order"]
+        )
+        partner_filter = SQL("")
+        if partner_ids is not None:
+            partner_filter = SQL("AND o.partner_id = ANY(%s)", list(partner_ids))
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT o.partner_id,
+                       SUM(o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1.0)),
+                       COUNT(*) FILTER (WHERE o.amount_total > 0)
+                  FROM pos_order o
+                 WHERE o.company_id = %(company)s
+                   AND o.state IN %(states)s
+                   AND o.date_order >= %(date_from)s
+                   AND o.partner_id IS NOT NULL
+                   %(partner_filter)s
+              GROUP BY o.partner_id
+                """,
+                company=company.id,
+                states=PAID_STATES,
+                date_from=self._retail_window_start(company, today),
+                partner_filter=partner_filter,
+            )
+        )
+        return {pid: (company.currency_id.round(spend or 0.0), count) for pid, spend, count in rows}
+
+    def _retail_lock_tier_rows(self):
+        """Serialise tier evaluations of the same members: an evaluation
+        updates the partner rows first, so a concurrent transaction evaluating
+        the same member waits, then fails with a serialization error and is
+        retried by Odoo, seeing the other order."""
+        if not self.ids:
+            return
+        self.env.execute_query(
+            SQL(
+                "UPDATE res_partner SET retail_tier_evaluated_at = now() at time zone 'UTC' WHERE id = ANY(%s)",
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(["retail_tier_evaluated_at"])
+
+    def _retail_assign_initial_tier(self):
+        """Give new members the tier they qualify for in the current company."""
+        self._retail_upgrade_tiers(self.env.company, reason=_("Enrolment"))
+
+    def _retail_upgrade_tiers(self, company, order=None, reason=None):
+        """Raise the tier of these members in ``company`` to the highest tier
+        they qualify for now. Never lowers a tier (that is the review's job).
+        A constant number of queries, whatever the members' order history."""
+        members = self.filtered("retail_is_member")
+        if not members:
+            return self.env["retail.crm.tier.history"]
+        tiers = self.env["retail.crm.tier"]._get_company_tiers(company)
+        if not tiers:
+            return self.env["retail.crm.tier.history"]
+        members._retail_lock_tier_rows()
+        stats = self._retail_tier_stats(company, members.ids)
+        members_c = members.with_company(company)
+        changes = []
+        for partner in members_c:
+            spend, count = stats.get(partner.id, (0.0, 0))
+            target = tiers._qualifying_tier(spend, count)
+            current = partner.retail_tier_id
+            if target and tiers._rank(target) > tiers._rank(current):
+                kind = "upgrade" if current else "enrol"
+                changes.append((partner, target, kind, reason, order))
+        cleared = members_c.filtered(
+            lambda p: (
+                p.retail_tier_downgrade_date
+                and tiers._qualifying_tier(*stats.get(p.id, (0.0, 0))) == p.retail_tier_id
+            )
+        )
+        if cleared:
+            # requalified: the pending downgrade is cancelled
+            cleared.sudo()._retail_write_company_values(company, {"retail_tier_downgrade_date": False})
+        return self._retail_apply_tier_changes(company, changes)
+
+    @api.model
+    def _retail_apply_tier_changes(self, company, changes):
+        """Apply tier changes set-based and log them.
+
+        :param changes: list of (partner, new_tier, kind, reason, order)
+        :return: the created retail.crm.tier.history records
+        """
+        if not changes:
+            return self.env["retail.crm.tier.history"]
+        Partner = self.env["res.partner"]
+        by_tier = {}
+        for partner, tier, _kind, _reason, _order in changes:
+            by_tier.setdefault(tier, Partner)
+            by_tier[tier] |= partner
+        # old tiers/pricelists must be read before writing
+        old_tiers = {partner.id: partner.with_company(company).retail_tier_id for partner, *_rest in changes}
+        old_pricelists = {
+            partner.id: partner.with_company(company).specific_property_product_pricelist
+            for partner, *_rest in changes
+        }
+        for tier, partners in by_tier.items():
+            # sudo: a tier change is triggered by a paid order or a cron; the
+            # cashier/cron user may not write partners of other salespeople.
+            partners_sudo = partners.sudo()
+            vals = {"retail_tier_id": tier.id, "retail_tier_downgrade_date": False}
+            partners_sudo._retail_write_company_values(company, vals)
+            # per-tier pricelist (L5): set the new one, or drop the old tier's one
+            to_set = partners_sudo if tier.pricelist_id else Partner
+            to_clear = Partner.sudo()
+            if not tier.pricelist_id:
+                for partner in partners_sudo:
+                    old_pl = old_pricelists.get(partner.id)
+                    if old_pl and old_pl == old_tiers[partner.id].pricelist_id:
+                        to_clear |= partner
+            if to_set:
+                to_set._retail_write_company_values(
+                    company, {"specific_property_product_pricelist": tier.pricelist_id.id}
+                )
+            if to_clear:
+                to_clear._retail_write_company_values(company, {"specific_property_product_pricelist": False})
+        history_vals = [
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "old_tier_id": old_tiers[partner.id].id,
+                "new_tier_id": tier.id,
+                "change_type": kind,
+                "reason": reason,
+                "order_id": order.id if order else False,
+                "user_id": self.env.uid,
+            }
+            for partner, tier, kind, reason, order in changes
+        ]
+        # sudo: history is written by the system on behalf of the cashier/cron
+        return self.env["retail.crm.tier.history"].sudo().create(history_vals)
+
+    def _retail_write_company_values(self, company, vals):
+        """Write company-dependent values for ``company`` without the
+        res.partner write() machinery (address sync, tracking): these are
+        technical per-company values set in batch."""
+        if not self.ids:
+            return
+        self.with_company(company).flush_recordset(list(vals))
+        assignments = []
+        for fname, value in vals.items():
+            column = SQL.identifier(fname)
+            if value:
+                assignments.append(
+                    SQL(
+                        "%s = COALESCE(%s, '{}'::jsonb) || jsonb_build_object(%s::text, %s)",
+                        column,
+                        column,
+                        str(company.id),
+                        value,
+                    )
+                )
+            else:
+                assignments.append(SQL("%s = %s - %s::text", column, column, str(company.id)))
+        self.env.execute_query(
+            SQL(
+                "UPDATE res_partner SET %s WHERE id = ANY(%s)",
+                SQL(", ").join(assignments),
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(list(vals))
+        if "specific_property_product_pricelist" in vals:
+            self.invalidate_recordset(["property_product_pricelist"])
+        self.modified(list(vals))
+
+    # ------------------------------------------------------------------
+    # POS (L6)
+    # ------------------------------------------------------------------
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        return super()._load_pos_data_fields(config_id) + [
+            "retail_is_member",
+            "retail_member_number",
+            "retail_birthday",
+            "retail_tier_id",
+            "retail_tier_spend",
+            "retail_next_tier_id",
+            "retail_next_tier_remaining",
+            "retail_next_tier_progress",
+            "retail_next_tier_message",
+            "retail_loyalty_points",
+        ]
+
+    # ------------------------------------------------------------------
+    # Messages (L3 notice, L7 care)
+    # ------------------------------------------------------------------
+    def _retail_reachable_by_email(self):
+        """Members with an e-mail address that is not blacklisted (opted out)."""
+        with_email = self.filtered("email_normalized")
+        if not with_email:
+            return with_email
+        # sudo: the blacklist is technical data, checked on behalf of the cron
+        blacklisted = set(
+            self.env["mail.blacklist"]
+            .sudo()
+            .search([("email", "in", with_email.mapped("email_normalized"))])
+            .mapped("email")
+        )
+        return with_email.filtered(lambda p: p.email_normalized not in blacklisted)
+
+    def _retail_send_template(self, template_xmlid, company=None):
+        """Send a care/notice template to the reachable members; log a note on
+        every member so staff see what was sent (or why not)."""
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        if not template or not self:
+            return self.browse()
+        reachable = self._retail_reachable_by_email()
+        if reachable:
+            # sudo: crons send customer e-mails through the template
+            template.sudo().with_company(company or self.env.company).send_mail_batch(reachable.ids)
+        return reachable
+
+    def _retail_send_downgrade_notice(self, company):
+        reachable = self._retail_send_template(
+            "retail_crm_loyalty.mail_template_tier_downgrade_notice", company
+        )
+        bodies = {}
+        for partner in self.with_company(company):
+            if partner in reachable:
+                body = _(
+                    "Tier downgrade notice sent: %(tier)s will be reviewed on %(date)s.",
+                    tier=partner.retail_tier_id.name,
+                    date=partner.retail_tier_downgrade_date,
+                )
+            else:
+                body = _(
+                    "Tier downgrade scheduled on %(date)s (no e-mail notice: no address or opted out).",
+                    date=partner.retail_tier_downgrade_date,
+                )
+            bodies[partner.id] = body
+        self._message_log_batch(bodies=bodies)
+
+    # ------------------------------------------------------------------
+    # Birthday coupons and greetings (L5, L7), VIP follow-ups (L7)
+    # ------------------------------------------------------------------
+    @api.model
+    def _retail_birthday_members(self, company, today):
+        """Members of ``company`` whose birthday is today (29 February is
+        celebrated on 28 February in other years) and who did not get this
+        year's coupon yet."""
+        self.flush_model(["retail_birthday", "retail_is_member", "active", "company_id"])
+        feb29 = today.month == 2 and today.day == 28 and not calendar.isleap(today.year)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id FROM res_partner
+                 WHERE retail_is_member AND active
+                   AND retail_birthday IS NOT NULL
+                   AND (company_id IS NULL OR company_id = %(company)s)
+                   AND EXTRACT(MONTH FROM retail_birthday) = %(month)s
+                   AND (EXTRACT(DAY FROM retail_birthday) = %(day)s
+                        OR (%(feb29)s AND EXTRACT(DAY FROM retail_birthday) = 29))
+                   AND COALESCE((retail_birthday_coupon_year ->> %(cid)s)::int, 0) < %(year)s
+                """,
+                company=company.id,
+                cid=str(company.id),
+                month=today.month,
+                day=today.day,
+                feb29=feb29,
+                year=today.year,
+            )
+        )
+        return self.browse([pid for (pid,) in rows])
+
+    @api.model
+    def _cron_retail_birthday(self, today=None):
+        today = today or fields.Date.context_today(self)
+        greeted = self.browse()
+        for company in self.env["res.company"].search([]):
+            members = self.with_company(company)._retail_birthday_members(company, today)
+            if not members:
+                continue
+            program = company.retail_birthday_program_id
+            if program:
+                self._retail_issue_birthday_coupons(members, program, company, today)
+            to_greet = members - greeted
+            to_greet._retail_send_template("retail_crm_loyalty.mail_template_birthday", company)
+            greeted |= members
+            # sudo: technical marker written by the cron
+            members.sudo()._retail_write_company_values(company, {"retail_birthday_coupon_year": today.year})
+        return greeted
+
+    @api.model
+    def _retail_issue_birthday_coupons(self, members, program, company, today):
+        """One coupon per member, valid ``retail_birthday_coupon_days`` days."""
+        points = max(program.reward_ids.mapped("required_points") or [1.0])
+        validity = company.retail_birthday_coupon_days or 7
+        # sudo: coupons are created by the cron for every member
+        coupons = (
+            self.env["loyalty.card"]
+            .sudo()
+            .with_context(action_no_send_mail=True)
+            .create(
+                [
+                    {
+                        "program_id": program.id,
+                        "partner_id": partner.id,
+                        "points": points,
+                        "expiration_date": today + relativedelta(days=validity - 1),
+                    }
+                    for partner in members
+                ]
+            )
+        )
+        members._message_log_batch(
+            bodies={
+                coupon.partner_id.id: self.env._(
+                    "Birthday coupon %(code)s issued, valid until %(date)s.",
+                    code=coupon.code,
+                    date=coupon.expiration_date,
+                )
+                for coupon in coupons
+            }
+        )
+        return coupons
+
+    @api.model
+    def _cron_retail_vip_followup(self, today=None):
+        """Schedule a follow-up activity for the salesperson of each VIP
+        member (tier at or above the company's VIP tier) who has no open
+        follow-up and none done within the interval."""
+        today = today or fields.Date.context_today(self)
+        activity_type = self.env.ref(
+            "retail_crm_loyalty.mail_activity_type_vip_followup", raise_if_not_found=False
+        )
+        if not activity_type:
+            return self.env["mail.activity"]
+        Activity = self.env["mail.activity"].sudo()
+        created = Activity.browse()
+        for company in self.env["res.company"].search([("retail_vip_tier_id", "!=", False)]):
+            tiers = self.env["retail.crm.tier"]._get_company_tiers(company)
+            vip_tiers = (
+                tiers[tiers._rank(company.retail_vip_tier_id) :]
+                if company.retail_vip_tier_id in tiers
+                else tiers.browse()
+            )
+            if not vip_tiers:
+                continue
+            vips = self.with_company(company).search(
+                [
+                    ("retail_is_member", "=", True),
+                    ("retail_tier_id", "in", vip_tiers.ids),
+                    ("user_id", "!=", False),
+                ]
+            )
+            if not vips:
+                continue
+            since = today - relativedelta(days=company.retail_vip_followup_days or 90)
+            open_ids = {
+                res_id
+                for [res_id] in Activity._read_group(
+                    [
+                        ("res_model", "=", "res.partner"),
+                        ("res_id", "in", vips.ids),
+                        ("activity_type_id", "=", activity_type.id),
+                    ],
+                    ["res_id"],
+                )
+            }
+            recent_done = {
+                res_id
+                for [res_id] in self.env["mail.message"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("model", "=", "res.partner"),
+                        ("res_id", "in", vips.ids),
+                        ("mail_activity_type_id", "=", activity_type.id),
+                        ("date", ">=", fields.Datetime.to_datetime(since)),
+                    ],
+                    ["res_id"],
+                )
+            }
+            skip = open_ids | recent_done
+            todo = vips.browse([pid for pid in vips.ids if pid not in skip])
+            model_id = self.env["ir.model"]._get_id("res.partner")
+            created |= Activity.create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner.id,
+                        "activity_type_id": activity_type.id,
+                        "user_id": partner.user_id.id,
+                        "summary": self.env._(
+                            "Follow up with %(tier)s member", tier=partner.retail_tier_id.name
+                        ),
+                        "date_deadline": today + relativedelta(days=activity_type.delay_count or 3),
+                    }
+                    for partner in todo
+                ]
+            )
+        return created

@@ -1,0 +1,57 @@
+from odoo import api, fields, models
+
+
+class RetailCrmHoliday(models.Model):
+    _name = "retail.crm.holiday"
+    _description = "Holiday Greeting"
+    _order = "date desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    date = fields.Date(required=True, help="Day the greeting is sent.")
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail Template",
+        required=True,
+        domain=[("model", "=", "res.partner")],
+        default=lambda self: self.env.ref(
+            "retail_crm_loyalty.mail_template_holiday", raise_if_not_found=False
+        ),
+    )
+    tier_ids = fields.Many2many(
+        "retail.crm.tier", string="Tiers", help="Only members of these tiers. Empty: every member."
+    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    sent_count = fields.Integer(readonly=True, copy=False)
+    state = fields.Selection(
+        [("scheduled", "Scheduled"), ("sent", "Sent")], default="scheduled", readonly=True, copy=False
+    )
+    active = fields.Boolean(default=True)
+
+    @api.model
+    def _cron_send_greetings(self, today=None):
+        today = today or fields.Date.context_today(self)
+        holidays = self.search([("state", "=", "scheduled"), ("date", "<=", today)])
+        for holiday in holidays:
+            holiday._send_greetings()
+
+    def _members(self):
+        self.ensure_one()
+        domain = [
+            ("retail_is_member", "=", True),
+            ("company_id", "in", [self.company_id.id, False]),
+        ]
+        if self.tier_ids:
+            domain.append(("retail_tier_id", "in", self.tier_ids.ids))
+        return self.env["res.partner"].with_company(self.company_id).search(domain)
+
+    def _send_greetings(self):
+        """Send once (state), only to members reachable by e-mail (blacklist)."""
+        self.ensure_one()
+        members = self._members()
+        reachable = members._retail_reachable_by_email()
+        if reachable:
+            # sudo: the cron sends customer e-mails through the template
+            self.mail_template_id.sudo().with_company(self.company_id).send_mail_batch(reachable.ids)
+        self.write({"state": "sent", "sent_count": len(reachable)})
+        return reachable

@@ -1,0 +1,323 @@
+import logging
+import threading
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL, split_every
+
+_logger = logging.getLogger(__name__)
+
+PAID_STATES = ("paid", "done", "invoiced")
+REVIEW_BATCH_SIZE = 5000
+
+
+class RetailCrmTier(models.Model):
+    _name = "retail.crm.tier"
+    _inherit = ["pos.load.mixin"]
+    _description = "Member Tier"
+    _order = "sequence, min_spend, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(
+        default=10,
+        help="Tiers are ranked by sequence: a higher sequence is a higher tier.",
+    )
+    color = fields.Integer(string="Color Index")
+    badge_color = fields.Char(default="#8C8C8C", help="Colour of the tier badge in the POS and on receipts.")
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        help="Leave empty to use the tier in every company.",
+    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    min_spend = fields.Monetary(
+        string="Qualifying Spend",
+        help="Spend (paid POS orders net of refunds, in company currency) over the "
+        "rolling window needed to reach this tier. 0 means no spend condition.",
+    )
+    min_orders = fields.Integer(
+        string="Qualifying Orders",
+        help="Number of paid POS orders over the rolling window needed to reach "
+        "this tier. 0 means no order-count condition.",
+    )
+    condition = fields.Selection(
+        [("or", "Spend or orders"), ("and", "Spend and orders")],
+        default="or",
+        required=True,
+        help="How the spend and order-count conditions combine when both are set.",
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        domain="[('company_id', 'in', [company_id, False])]",
+        help="Pricelist given to members of this tier (POS and backend).",
+    )
+    points_multiplier = fields.Float(
+        default=1.0,
+        digits=(16, 2),
+        help="Multiplier applied to loyalty points earned on POS orders.",
+    )
+    benefits = fields.Html(translate=True)
+    partner_count = fields.Integer(compute="_compute_partner_count", string="Members")
+
+    _sql_constraints = [
+        ("min_spend_positive", "CHECK(min_spend >= 0)", "The qualifying spend cannot be negative."),
+        ("min_orders_positive", "CHECK(min_orders >= 0)", "The qualifying order count cannot be negative."),
+        (
+            "points_multiplier_positive",
+            "CHECK(points_multiplier >= 0)",
+            "The points multiplier cannot be negative.",
+        ),
+    ]
+
+    @api.model
+    def _load_pos_data_domain(self, data):
+        company_id = self.env["pos.config"].browse(data["pos.config"]["data"][0]["id"]).company_id.id
+        return [("company_id", "in", [company_id, False])]
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        return ["id", "name", "sequence", "badge_color", "min_spend", "min_orders"]
+
+    @api.depends("company_id")
+    @api.depends_context("company")
+    def _compute_currency_id(self):
+        for tier in self:
+            tier.currency_id = tier.company_id.currency_id or self.env.company.currency_id
+
+    def _compute_partner_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("retail_tier_id", "in", self.ids)], ["retail_tier_id"], ["__count"]
+            )
+        )
+        for tier in self:
+            tier.partner_count = counts.get(tier, 0)
+
+    # ------------------------------------------------------------------
+    # Business methods: a recordset of tiers ordered from lowest to highest
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_company_tiers(self, company):
+        """Active tiers usable in ``company``, lowest first."""
+        # sudo: tier evaluation runs for cashiers and crons alike; tiers are
+        # configuration read by everybody, filtered on the company here.
+        return (
+            self.sudo()
+            .with_company(company)
+            .search([("company_id", "in", [company.id, False])], order="sequence, min_spend, id")
+            .sudo(False)
+        )
+
+    def _rank(self, tier):
+        """Position of ``tier`` in this ordered recordset; -1 if absent."""
+        try:
+            return self.ids.index(tier.id) if tier else -1
+        except ValueError:
+            return -1
+
+    def _qualifies(self, spend, count):
+        self.ensure_one()
+        conditions = []
+        if self.min_spend:
+            conditions.append(spend >= self.min_spend)
+        if self.min_orders:
+            conditions.append(count >= self.min_orders)
+        if not conditions:
+            return True
+        return all(conditions) if self.condition == "and" else any(conditions)
+
+    def _qualifying_tier(self, spend, count):
+        """Highest tier of this ordered recordset reached by spend/count."""
+        for tier in reversed(self):
+            if tier._qualifies(spend, count):
+                return tier
+        return self.browse()
+
+    def _next_tier(self, tier):
+        rank = self._rank(tier)
+        return self[rank + 1] if rank + 1 < len(self) else self.browse()
+
+    # ------------------------------------------------------------------
+    # Periodic review (L3, L4): upgrades missed, downgrades after a grace
+    # period with a notice first, expired manual overrides.
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_review_tiers(self):
+        """Cron entry point: review every company; each finished batch is
+        committed (resumable: a rerun only finds what is left)."""
+        testing = getattr(threading.current_thread(), "testing", False)
+
+        def on_batch(done, remaining):
+            if not testing:
+                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+
+        for company in self.env["res.company"].search([]):
+            self.with_company(company)._review_company_tiers(company, on_batch=on_batch)
+
+    @api.model
+    def _qualification_sql(self, company, tier_rows, today):
+        """SQL giving, for every member of ``company``: id, current tier,
+        qualifying tier, override flag/expiry and scheduled downgrade date.
+
+        :param tier_rows: [(tier_id, min_spend, min_orders, is_and)] lowest first
+        """
+        tier_values = SQL(", ").join(
+            SQL("(%s, %s, %s::numeric, %s, %s)", tier_id, rank, min_spend, min_orders, is_and)
+            for rank, (tier_id, min_spend, min_orders, is_and) in enumerate(tier_rows)
+        )
+        date_from = self.env["res.partner"]._retail_window_start(company, today)
+        return SQL(
+            """
+            WITH t(id, rank, min_spend, min_orders, is_and) AS (VALUES %(tiers)s),
+            s AS (
+                SELECT o.partner_id,
+                       SUM(o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1.0)) AS spend,
+                       COUNT(*) FILTER (WHERE o.amount_total > 0) AS cnt
+                  FROM pos_order o
+                 WHERE o.company_id = %(company)s
+                   AND o.state IN %(states)s
+                   AND o.date_order >= %(date_from)s
+                   AND o.partner_id IS NOT NULL
+              GROUP BY o.partner_id
+            ),
+            m AS (
+                SELECT p.id,
+                       (p.retail_tier_id ->> %(cid)s)::int AS cur,
+                       COALESCE((p.retail_tier_locked ->> %(cid)s)::boolean, FALSE) AS locked,
+                       (p.retail_tier_locked_until ->> %(cid)s)::date AS locked_until,
+                       (p.retail_tier_downgrade_date ->> %(cid)s)::date AS dg_date,
+                       COALESCE(s.spend, 0) AS spend,
+                       COALESCE(s.cnt, 0) AS cnt
+                  FROM res_partner p
+             LEFT JOIN s ON s.partner_id = p.id
+                 WHERE p.retail_is_member
+                   AND p.active
+                   AND (p.company_id IS NULL OR p.company_id = %(company)s)
+            )
+            SELECT m.id, m.cur, q.id AS qual, m.locked, m.locked_until, m.dg_date
+              FROM m
+         LEFT JOIN LATERAL (
+                SELECT t.id FROM t
+                 WHERE (t.is_and
+                        AND (t.min_spend = 0 OR m.spend >= t.min_spend)
+                        AND (t.min_orders = 0 OR m.cnt >= t.min_orders))
+                    OR (NOT t.is_and
+                        AND ((t.min_spend = 0 AND t.min_orders = 0)
+                             OR (t.min_spend > 0 AND m.spend >= t.min_spend)
+                             OR (t.min_orders > 0 AND m.cnt >= t.min_orders)))
+              ORDER BY t.rank DESC
+                 LIMIT 1
+            ) q ON TRUE
+            """,
+            tiers=tier_values,
+            company=company.id,
+            cid=str(company.id),
+            states=PAID_STATES,
+            date_from=date_from,
+        )
+
+    def _qualification_rows(self):
+        return [(t.id, t.min_spend, t.min_orders, t.condition == "and") for t in self]
+
+    @api.model
+    def _review_select_sql(self, company, tiers, today):
+        """The members of ``company`` whose tier state may change."""
+        return SQL(
+            """
+            SELECT id, cur, qual, locked, locked_until, dg_date
+              FROM (%s) x
+             WHERE cur IS DISTINCT FROM qual OR dg_date IS NOT NULL OR locked
+          ORDER BY id
+            """,
+            self._qualification_sql(company, tiers._qualification_rows(), today),
+        )
+
+    @api.model
+    def _review_company_tiers(self, company, today=None, on_batch=None):
+        """Review the tiers of every member of ``company``.
+
+        Set-based: one aggregate query finds the members whose state can
+        change; changes are applied in batches. Idempotent and resumable:
+        running it again only finds what is left to do.
+
+        :return: dict of counters (upgraded, downgraded, notified, expired)
+        """
+        today = today or fields.Date.context_today(self)
+        tiers = self._get_company_tiers(company)
+        counters = {"upgraded": 0, "downgraded": 0, "notified": 0, "expired": 0, "cleared": 0}
+        if not tiers:
+            return counters
+        Partner = self.env["res.partner"].with_company(company)
+        Partner.flush_model()
+        self.env["pos.order"].flush_model()
+        rows = self.env.execute_query(self._review_select_sql(company, tiers, today))
+        tier_by_id = {tier.id: tier for tier in tiers}
+        grace = company.retail_tier_grace_days
+        done = 0
+        for batch in split_every(REVIEW_BATCH_SIZE, rows):
+            changes, unlock, schedule, clear = [], [], [], []
+            # iterate one recordset so that reads are prefetched for the batch
+            batch_partners = Partner.browse([row[0] for row in batch])
+            for partner, (pid, cur_id, q_id, locked, locked_until, dg_date) in zip(
+                batch_partners, batch, strict=True
+            ):
+                cur = tier_by_id.get(cur_id, self.browse(cur_id) if cur_id else self.browse())
+                qual = tier_by_id.get(q_id, self.browse())
+                cur_rank, q_rank = tiers._rank(cur), tiers._rank(qual)
+                if locked and locked_until and locked_until < today:
+                    unlock.append(pid)
+                    counters["expired"] += 1
+                    if qual != cur:
+                        changes.append((partner, qual, "override_expired", _("Manual tier expired"), None))
+                    continue
+                if q_rank > cur_rank:
+                    kind = "upgrade" if cur else "enrol"
+                    changes.append((partner, qual, kind, _("Periodic review"), None))
+                    counters["upgraded"] += 1
+                    continue
+                if locked or q_rank == cur_rank or not company.retail_tier_downgrade_review:
+                    if dg_date:
+                        clear.append(pid)
+                        counters["cleared"] += 1
+                    continue
+                # q_rank < cur_rank: downgrade after notice and grace period
+                if not dg_date:
+                    dg_date = today + relativedelta(days=grace)
+                    schedule.append((pid, dg_date))
+                if dg_date <= today:
+                    changes.append((partner, qual, "downgrade", _("Periodic review"), None))
+                    counters["downgraded"] += 1
+            self._review_apply(company, changes, unlock, schedule, clear)
+            counters["notified"] += len(schedule)
+            done += len(batch)
+            if on_batch:
+                on_batch(done, len(rows) - done)
+        _logger.info("Tier review of %s: %s", company.name, counters)
+        return counters
+
+    @api.model
+    def _review_apply(self, company, changes, unlock, schedule, clear):
+        Partner = self.env["res.partner"].with_company(company)
+        # sudo: the review runs as the cron user on every member
+        if unlock:
+            Partner.browse(unlock).sudo()._retail_write_company_values(
+                company, {"retail_tier_locked": False, "retail_tier_locked_until": False}
+            )
+        if clear:
+            Partner.browse(clear).sudo()._retail_write_company_values(
+                company, {"retail_tier_downgrade_date": False}
+            )
+        by_date = {}
+        for pid, dg_date in schedule:
+            by_date.setdefault(dg_date, []).append(pid)
+        for dg_date, pids in by_date.items():
+            Partner.browse(pids).sudo()._retail_write_company_values(
+                company, {"retail_tier_downgrade_date": fields.Date.to_string(dg_date)}
+            )
+        if schedule:
+            Partner.browse([pid for pid, _date in schedule])._retail_send_downgrade_notice(company)
+        Partner._retail_apply_tier_changes(company, changes)

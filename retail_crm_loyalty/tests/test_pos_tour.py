@@ -1,0 +1,28 @@
+from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
+from odoo.tests import tagged
+
+
+@tagged("post_install", "-at_install")
+class TestRetailLoyaltyPosTour(TestPointOfSaleHttpCommon):
+    def test_tier_badge_progress_and_upgrade_on_receipt(self):
+        self.env.ref("retail_crm_loyalty.retail_crm_tier_silver").min_spend = 300
+        self.env.ref("retail_crm_loyalty.retail_crm_tier_gold").min_spend = 1000
+        self.env["product.product"].create(
+            {
+                "name": "Tier Tour Product",
+                "available_in_pos": True,
+                "list_price": 300,
+                "taxes_id": [(5, 0, 0)],
+            }
+        )
+        member = self.env["res.partner"].create(
+            {"name": "Tier Tour Member", "mobile": "+8613800138123", "retail_is_member": True}
+        )
+        normal = self.env.ref("retail_crm_loyalty.retail_crm_tier_normal")
+        self.assertEqual(member.retail_tier_id, normal)
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.start_pos_tour("RetailCrmLoyaltyTierTour", login="pos_user")
+        silver = self.env.ref("retail_crm_loyalty.retail_crm_tier_silver")
+        self.assertEqual(member.retail_tier_id, silver)
+        order = self.env["pos.order"].search([("partner_id", "=", member.id)])
+        self.assertEqual(order.retail_tier_upgrade_id, silver)

@@ -1,0 +1,112 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+
+class RetailCrmTierPreview(models.TransientModel):
+    _name = "retail.crm.tier.preview"
+    _description = "Preview Tier Threshold Changes"
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    line_ids = fields.One2many("retail.crm.tier.preview.line", "preview_id", string="Thresholds")
+    move_ids = fields.One2many("retail.crm.tier.preview.move", "preview_id", string="Moves")
+    state = fields.Selection([("edit", "Edit"), ("preview", "Preview")], default="edit")
+    summary = fields.Char(readonly=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        res = super().default_get(fields_list)
+        company = self.env["res.company"].browse(res.get("company_id")) or self.env.company
+        tiers = self.env["retail.crm.tier"]._get_company_tiers(company)
+        if "line_ids" in fields_list:
+            res["line_ids"] = [
+                fields.Command.create(
+                    {
+                        "tier_id": tier.id,
+                        "min_spend": tier.min_spend,
+                        "min_orders": tier.min_orders,
+                        "condition": tier.condition,
+                    }
+                )
+                for tier in tiers
+            ]
+        return res
+
+    def _tier_rows(self):
+        lines = self.line_ids.sorted(lambda line: (line.tier_id.sequence, line.min_spend, line.tier_id.id))
+        return [(line.tier_id.id, line.min_spend, line.min_orders, line.condition == "and") for line in lines]
+
+    def action_preview(self):
+        """Count members moving between tiers under the new thresholds, in one
+        aggregate query (nothing is written to the members)."""
+        self.ensure_one()
+        if not self.line_ids:
+            raise UserError(_("There are no tiers to preview."))
+        Tier = self.env["retail.crm.tier"]
+        self.env["res.partner"].flush_model()
+        query = SQL(
+            """
+            SELECT cur, qual, COUNT(*)
+              FROM (%s) x
+             WHERE cur IS DISTINCT FROM qual
+          GROUP BY cur, qual
+            """,
+            Tier._qualification_sql(self.company_id, self._tier_rows(), fields.Date.context_today(self)),
+        )
+        rows = self.env.execute_query(query)
+        ranks = {tier_id: rank for rank, (tier_id, *_rest) in enumerate(self._tier_rows())}
+        self.move_ids.unlink()
+        moves = []
+        total = 0
+        for cur, qual, count in rows:
+            direction = "up" if ranks.get(qual, -1) > ranks.get(cur, -1) else "down"
+            moves.append(
+                {
+                    "preview_id": self.id,
+                    "from_tier_id": cur,
+                    "to_tier_id": qual,
+                    "count": count,
+                    "direction": direction,
+                }
+            )
+            total += count
+        self.env["retail.crm.tier.preview.move"].create(moves)
+        self.write(
+            {
+                "state": "preview",
+                "summary": _("%(count)s members would change tier.", count=total),
+            }
+        )
+        return self._reopen()
+
+    def action_apply(self):
+        """Write the new thresholds, then run the review for the company:
+        upgrades apply at once, downgrades are notified and wait for the
+        grace period."""
+        self.ensure_one()
+        if not self.env.user.has_group("base.group_system"):
+            raise UserError(_("Only administrators can change tier thresholds."))
+        for line in self.line_ids:
+            line.tier_id.write(
+                {
+                    "min_spend": line.min_spend,
+                    "min_orders": line.min_orders,
+                    "condition": line.condition,
+                }
+            )
+        self.env["retail.crm.tier"]._review_company_tiers(self.company_id)
+        return {"type": "ir.actions.act_window_close"}
+
+    def action_back(self):
+        self.state = "edit"
+        return self._reopen()
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": _("Preview Tier Thresholds"),
+        }

@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""Benchmark of retail_crm_loyalty: POS order sync and the tier review.
+
+In a database where ``retail_crm_loyalty`` is installed (and a pos.config
+with a cash payment method exists, e.g. Odoo's demo shop or one made by
+``tools/datagen.py``), it
+
+1. generates N members and M paid POS orders over the last years with
+   parameterised SQL (``generate_series``; about 3 % refunds), tagged so that
+   later runs with the same sizes reuse them;
+2. syncs K orders through ``pos.order.sync_from_ui`` (the server side of the
+   POS till) for random members, with the tier hook and with the hook
+   replaced by a no-op in this process, alternating, and prints the orders
+   per second of both and their ratio;
+3. counts the queries of the tier hook for the member with the shortest and
+   the longest order history (they must be equal);
+4. times the tier review (``retail.crm.tier._review_company_tiers``) over
+   every member: the first run (every member gets a tier) and the daily run
+   on unchanged data.
+
+The synced orders are rolled back; the generated members and orders stay
+for the next run unless ``--cleanup``.
+
+Usage::
+
+    python3 tools/bench_loyalty.py -d DB [--db-host /tmp/retail_crm_pg_0 --db-port 54320 \\
+        --db-user odoo] [--members 1000000 --orders 10000000] [--sync-orders 200] [--cleanup]
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid as uuidlib
+
+import odoo
+from odoo import api
+from odoo.tools import SQL, config
+
+BENCH_REF = "loy-bench"
+ORDER_PREFIX = "LOYBENCH/"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
+    parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
+    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
+    parser.add_argument("--db-password", default=os.environ.get("PGPASSWORD"))
+    parser.add_argument("--addons-path", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    parser.add_argument("--members", type=int, default=100000)
+    parser.add_argument("--orders", type=int, default=1000000)
+    parser.add_argument("--years", type=float, default=2.0, help="history length")
+    parser.add_argument("--sync-orders", type=int, default=200, help="orders synced per variant")
+    parser.add_argument("--cleanup", action="store_true", help="delete the generated data at the end")
+    return parser.parse_args(argv)
+
+
+def setup_odoo(args):
+    options = ["--addons-path", args.addons_path, "-d", args.database, "--log-level", "warn"]
+    for flag, value in (
+        ("--db_host", args.db_host),
+        ("--db_port", args.db_port),
+        ("--db_user", args.db_user),
+        ("--db_password", args.db_password),
+    ):
+        if value:
+            options += [flag, str(value)]
+    config.parse_config(options)
+    return odoo.modules.registry.Registry(args.database)
+
+
+def generate(env, args, company, session):
+    """Insert the synthetic members and orders once (parameterised SQL)."""
+    cr = env.cr
+    cr.execute(SQL("SELECT count(*) FROM res_partner WHERE ref = %s", BENCH_REF))
+    have_members = cr.fetchone()[0]
+    cr.execute(SQL("SELECT count(*) FROM pos_order WHERE name LIKE %s", ORDER_PREFIX + "%"))
+    have_orders = cr.fetchone()[0]
+    if have_members == args.members and have_orders == args.orders:
+        return False
+    cleanup(env)
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO res_partner (name, ref, active, type, autopost_bills, company_id, lang,
+                                     mobile, retail_is_member, retail_join_date,
+                                     create_date, write_date, create_uid, write_uid)
+            SELECT 'Bench member ' || g, %(ref)s, true, 'contact', 'ask', NULL, 'en_US',
+                   '+86139' || lpad(g::text, 8, '0'), true, current_date,
+                   now(), now(), 1, 1
+              FROM generate_series(1, %(n)s) AS g
+            """,
+            ref=BENCH_REF,
+            n=args.members,
+        )
+    )
+    cr.execute(
+        SQL(
+            "UPDATE res_partner SET commercial_partner_id = id, complete_name = name WHERE ref = %s",
+            BENCH_REF,
+        )
+    )
+    cr.execute(SQL("SELECT min(id), max(id) FROM res_partner WHERE ref = %s", BENCH_REF))
+    low, high = cr.fetchone()
+    cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
+    # skewed histories: a few members have very many orders, most have few
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO pos_order (name, company_id, session_id, partner_id, state, date_order,
+                                   amount_tax, amount_total, amount_paid, amount_return,
+                                   currency_rate, create_date, write_date, create_uid, write_uid)
+            SELECT %(prefix)s || g, %(company)s, %(session)s,
+                   %(low)s + floor((%(high)s - %(low)s + 1) * power(random(), 1.6))::int,
+                   'done',
+                   now() AT TIME ZONE 'UTC' - make_interval(secs => random() * %(span)s),
+                   0, t.amount, t.amount, 0, 1, now(), now(), 1, 1
+              FROM generate_series(1, %(m)s) AS g,
+                   LATERAL (SELECT (CASE WHEN random() < 0.03 THEN -1 ELSE 1 END
+                                    * round((20 + 600 * power(random(), 3))::numeric, 2)) + 0 * g AS amount) t
+            """,
+            prefix=ORDER_PREFIX,
+            company=company.id,
+            session=session.id,
+            low=low,
+            high=high,
+            span=args.years * 365.25 * 86400,
+            m=args.orders,
+        )
+    )
+    cr.execute(SQL("ANALYZE pos_order"))
+    cr.execute(SQL("ANALYZE res_partner"))
+    cr.commit()
+    env.invalidate_all()
+    return True
+
+
+def cleanup(env):
+    cr = env.cr
+    cr.execute(SQL("DELETE FROM pos_order WHERE name LIKE %s", ORDER_PREFIX + "%"))
+    cr.execute(
+        SQL(
+            "DELETE FROM retail_crm_tier_history WHERE partner_id IN "
+            "(SELECT id FROM res_partner WHERE ref = %s)",
+            BENCH_REF,
+        )
+    )
+    cr.execute(SQL("DELETE FROM res_partner WHERE ref = %s", BENCH_REF))
+    cr.commit()
+    env.invalidate_all()
+
+
+def open_session(env, company):
+    config = env["pos.config"].search(
+        [("company_id", "=", company.id), ("payment_method_ids.is_cash_count", "=", True)], limit=1
+    )
+    if not config:
+        sys.exit(
+            "No pos.config with a cash payment method in %s: install demo data or run "
+            "tools/datagen.py first." % company.name
+        )
+    if not config.current_session_id:
+        config.open_ui()
+        config.current_session_id.set_opening_control(0, None)
+    return config, config.current_session_id
+
+
+def order_payload(env, config, session, product, partner_id, cash_pm):
+    price = product.lst_price or 10.0
+    uid = str(uuidlib.uuid4())
+    return {
+        "amount_paid": price,
+        "amount_return": 0,
+        "amount_tax": 0,
+        "amount_total": price,
+        "date_order": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        "fiscal_position_id": False,
+        "pricelist_id": config.pricelist_id.id,
+        "name": "Order %s" % uid,
+        "last_order_preparation_change": "{}",
+        "lines": [
+            (
+                0,
+                0,
+                {
+                    "id": random.randint(1, 10**9),
+                    "pack_lot_ids": [],
+                    "price_unit": price,
+                    "product_id": product.id,
+                    "price_subtotal": price,
+                    "price_subtotal_incl": price,
+                    "qty": 1,
+                    "tax_ids": [(6, 0, [])],
+                },
+            )
+        ],
+        "partner_id": partner_id,
+        "session_id": session.id,
+        "sequence_number": 1,
+        "payment_ids": [
+            (
+                0,
+                0,
+                {
+                    "amount": price,
+                    "name": time.strftime("%Y-%m-%d %H:%M:%S"),
+                    "payment_method_id": cash_pm.id,
+                },
+            )
+        ],
+        "uuid": uid,
+        "user_id": env.uid,
+        "to_invoice": False,
+    }
+
+
+def main(argv=None):
+    sys.stdout.reconfigure(line_buffering=True)
+    args = parse_args(argv)
+    registry = setup_odoo(args)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        if "retail.crm.tier" not in env:
+            sys.exit("retail_crm_loyalty is not installed in %s" % args.database)
+        admin = env.ref("base.user_admin")
+        company = admin.company_id
+        # the POS runs as a real user (the superuser may not open sessions)
+        env = env(user=admin.id, context=dict(env.context, allowed_company_ids=[company.id]))
+        config, session = open_session(env, company)
+        cr.commit()
+        t0 = time.perf_counter()
+        generated = generate(env, args, company, session)
+        print(
+            "data: %d members, %d POS orders (%s in %.1f s)"
+            % (args.members, args.orders, "generated" if generated else "reused", time.perf_counter() - t0)
+        )
+
+        # 1. POS order sync throughput, with and without the tier hook
+        product = env["product.product"].search(
+            [("available_in_pos", "=", True), ("list_price", ">", 0), ("taxes_id", "=", False)], limit=1
+        ) or env["product.product"].create(
+            {
+                "name": "Loyalty bench item",
+                "available_in_pos": True,
+                "lst_price": 88.0,
+                "taxes_id": [(5, 0, 0)],
+            }
+        )
+        cash_pm = config.payment_method_ids.filtered("is_cash_count")[:1]
+        cr.execute(SQL("SELECT id FROM res_partner WHERE ref = %s ORDER BY id", BENCH_REF))
+        member_ids = [row[0] for row in cr.fetchall()]
+        PosOrder = env["pos.order"]
+        order_cls = type(PosOrder)
+        hook = order_cls._retail_evaluate_member_tier
+
+        def no_hook(self):
+            return None
+
+        rng = random.Random(42)
+        timings = {"with hook": [], "without hook": []}
+        # warm-up (caches, prepared plans)
+        for _i in range(10):
+            PosOrder.sync_from_ui(
+                [order_payload(env, config, session, product, rng.choice(member_ids), cash_pm)]
+            )
+        for i in range(args.sync_orders * 2):
+            variant = "with hook" if i % 2 == 0 else "without hook"
+            order_cls._retail_evaluate_member_tier = hook if variant == "with hook" else no_hook
+            payload = order_payload(env, config, session, product, rng.choice(member_ids), cash_pm)
+            start = time.perf_counter()
+            PosOrder.sync_from_ui([payload])
+            env.flush_all()
+            timings[variant].append(time.perf_counter() - start)
+        order_cls._retail_evaluate_member_tier = hook
+        rates = {k: 1.0 / statistics.mean(v) for k, v in timings.items()}
+        print(
+            "POS sync: %.1f orders/s with the tier hook, %.1f orders/s without (median %.1f ms vs %.1f ms)"
+            % (
+                rates["with hook"],
+                rates["without hook"],
+                1000 * statistics.median(timings["with hook"]),
+                1000 * statistics.median(timings["without hook"]),
+            )
+        )
+        print(
+            "POS sync overhead of the tier hook: %.1f %% (throughput ratio %.3f)"
+            % (
+                100.0 * (rates["without hook"] / rates["with hook"] - 1.0),
+                rates["with hook"] / rates["without hook"],
+            )
+        )
+
+        # 2. queries of the hook: shortest vs longest history
+        cr.execute(
+            SQL(
+                """
+                SELECT partner_id, count(*) FROM pos_order
+                 WHERE name LIKE %s GROUP BY partner_id ORDER BY count(*) DESC
+                """,
+                ORDER_PREFIX + "%",
+            )
+        )
+        counts = cr.fetchall()
+        heavy, light = counts[0], counts[-1]
+        queries = {}
+        for partner_id, history in (light, heavy):
+            order_ids = PosOrder.sync_from_ui(
+                [order_payload(env, config, session, product, partner_id, cash_pm)]
+            )
+            order = PosOrder.browse(order_ids["pos.order"][0]["id"])
+            env.flush_all()
+            env.invalidate_all()
+            before = cr.sql_log_count
+            start = time.perf_counter()
+            order._retail_evaluate_member_tier()
+            env.flush_all()
+            queries[history] = (cr.sql_log_count - before, time.perf_counter() - start)
+        print(
+            "tier hook queries per order: %d for a member with %d orders, %d for a member with %d orders (%.1f ms / %.1f ms)"
+            % (
+                queries[light[1]][0],
+                light[1],
+                queries[heavy[1]][0],
+                heavy[1],
+                1000 * queries[light[1]][1],
+                1000 * queries[heavy[1]][1],
+            )
+        )
+        cr.rollback()
+        env.invalidate_all()
+
+        # 3. the tier review over every member
+        Tier = env["retail.crm.tier"]
+        cr.execute(SQL("SELECT count(*) FROM res_partner WHERE retail_is_member AND active"))
+        n_members = cr.fetchone()[0]
+        start = time.perf_counter()
+        first = Tier._review_company_tiers(company)
+        cr.commit()
+        first_s = time.perf_counter() - start
+        print("tier review, first run over %d members: %.1f s (%s)" % (n_members, first_s, first))
+        env.invalidate_all()
+        start = time.perf_counter()
+        daily = Tier._review_company_tiers(company)
+        cr.commit()
+        daily_s = time.perf_counter() - start
+        print("tier review, daily run over %d members: %.1f s (%s)" % (n_members, daily_s, daily))
+        print("review throughput: %.0f members/s" % (n_members / daily_s if daily_s else 0))
+        if args.cleanup:
+            cleanup(env)
+            print("generated data deleted")
+
+
+if __name__ == "__main__":
+    main()

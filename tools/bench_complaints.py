@@ -18,6 +18,7 @@ The database must have retail_crm_complaints installed.
 """
 
 import argparse
+import os
 import sys
 import time
 from datetime import timedelta
@@ -168,6 +169,9 @@ def create_tickets(env, count, breached, at_risk):
 
 def main(argv):
     args, odoo_args = parse_args(argv)
+    if not any(arg.startswith("--addons-path") for arg in odoo_args):
+        # the suite's addons live at the repository root, beside tools/
+        odoo_args.append(f"--addons-path={os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}")
     odoo.tools.config.parse_config(odoo_args)
     dbname = odoo.tools.config["db_name"]
     if not dbname:

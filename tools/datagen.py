@@ -751,6 +751,8 @@ class _Generator:
                 extra_cols.append("retail_join_channel")
         if has("retail_member_number", "char"):
             extra_cols.append("retail_member_number")
+        if has("retail_is_member", "boolean"):
+            extra_cols.append("retail_is_member")
         if join_channels:
             chw = np.array([w for _k, w in join_channels])
             ch_i = rng.choice(len(join_channels), size=n, p=chw / chw.sum())
@@ -828,6 +830,8 @@ class _Generator:
                     row.append(join_channels[ch_i[i]][0])
                 if "retail_member_number" in extra_cols:
                     row.append(member)
+                if "retail_is_member" in extra_cols:
+                    row.append(True)
                 rows.append(tuple(row))
             loader.copy(fmt, rows, len(rows))
             self.progress("res.partner", hi, n)

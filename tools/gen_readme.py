@@ -26,6 +26,33 @@ def heading(text, char):
     return f"{text}\n{char * len(text)}\n"
 
 
+def convert(markdown):
+    """Markdown fragment -> reStructuredText lines.
+
+    Headings become bold lines, tables and code fences literal blocks; lists
+    and paragraphs are already valid reStructuredText.
+    """
+    out = []
+    literal = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            literal = not literal
+            out.extend(["::", ""] if literal else [""])
+            continue
+        if literal:
+            out.append(f"    {line}")
+        elif line.startswith("|"):
+            if not out or not out[-1].startswith("    |"):
+                out.extend(["", "::", ""])
+            out.append(f"    {line}")
+        else:
+            if out and out[-1].startswith("    |") and line.strip():
+                out.append("")
+            stripped = line.lstrip("#").strip()
+            out.append(f"**{stripped}**" if line.startswith("#") and stripped else line.replace("`", "``"))
+    return out
+
+
 def render(addon):
     path = os.path.join(odoo_check.REPO, addon)
     with open(os.path.join(path, "__manifest__.py"), encoding="utf-8") as fh:
@@ -51,10 +78,7 @@ def render(addon):
             body = fh.read().strip()
         if title_text:
             parts.append(heading(title_text, "="))
-        # Markdown headings become bold lines; lists and paragraphs are valid reStructuredText.
-        for line in body.splitlines():
-            stripped = line.lstrip("#").strip()
-            parts.append(f"**{stripped}**" if line.startswith("#") and stripped else line.replace("`", "``"))
+        parts.extend(convert(body))
         parts.append("")
     return "\n".join(parts).rstrip() + "\n"
 

@@ -22,6 +22,7 @@ def main():
     addons = odoo_check.suite_addons()
     python_paths = [*addons, "tools"]
     failures = 0
+    failures += bool(run("README.rst", [sys.executable, "tools/gen_readme.py", "--check"]))
     failures += bool(run("ruff check", [sys.executable, "-m", "ruff", "check", *python_paths]))
     failures += bool(run("ruff format", [sys.executable, "-m", "ruff", "format", "--check", *python_paths]))
     if addons:

@@ -10,7 +10,7 @@
     "maintainers": ["retail-crm-odoo"],
     "development_status": "Beta",
     "depends": ["point_of_sale", "pos_loyalty", "phone_validation", "mail"],
-    "external_dependencies": {"python": ["phonenumbers"]},
+    "external_dependencies": {"python": ["phonenumbers", "python-stdnum"]},
     "data": [
         "security/ir.model.access.csv",
         "security/retail_crm_loyalty_security.xml",

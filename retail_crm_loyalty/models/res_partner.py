@@ -14,6 +14,12 @@ try:
 except ImportError:  # pragma: no cover - declared in external_dependencies
     phonenumbers = None
 
+try:
+    from stdnum import exceptions as stdnum_exceptions
+    from stdnum.cn import ric as cn_ric
+except ImportError:  # pragma: no cover - declared in external_dependencies
+    cn_ric = None
+
 MAX_AGE_YEARS = 100
 PAID_STATES = ("paid", "done", "invoiced")
 
@@ -47,6 +53,12 @@ class ResPartner(models.Model):
     retail_gender = fields.Selection(
         [("female", "Female"), ("male", "Male"), ("other", "Other")],
         string="Gender",
+    )
+    retail_id_number = fields.Char(
+        string="ID Card Number",
+        copy=False,
+        help="PRC resident identity card number (18 characters), validated with "
+        "python-stdnum. Optional: collect it only when a purpose needs it.",
     )
 
     # Tier state (L1-L4), per company -------------------------------------
@@ -229,6 +241,24 @@ class ResPartner(models.Model):
                         years=MAX_AGE_YEARS,
                     )
                 )
+
+    @api.constrains("retail_id_number")
+    def _check_retail_id_number(self):
+        if cn_ric is None:
+            return
+        # masked values ("3604**********0071") written back by a form are not re-checked
+        for partner in self.filtered(lambda p: p.retail_id_number and "*" not in p.retail_id_number):
+            try:
+                cn_ric.validate(partner.retail_id_number)
+            except stdnum_exceptions.ValidationError as exc:
+                raise ValidationError(
+                    _(
+                        "The ID card number %(number)s of %(name)s is not a valid resident "
+                        "identity card number (18 characters, last one a check digit or X).",
+                        number=partner.retail_id_number,
+                        name=partner.display_name,
+                    )
+                ) from exc
 
     @api.constrains("retail_is_member", "mobile")
     def _check_retail_member_mobile(self):

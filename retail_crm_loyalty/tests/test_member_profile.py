@@ -50,6 +50,14 @@ class TestMemberProfile(TransactionCase):
         ok = self.Partner.create({"name": "Ok", "retail_birthday": today - relativedelta(years=99)})
         self.assertTrue(ok.retail_birthday)
 
+    def test_id_number_validated_with_stdnum(self):
+        partner = self.Partner.create({"name": "Wang Wu", "retail_id_number": "360426199101010071"})
+        self.assertEqual(partner.retail_id_number, "360426199101010071")
+        with self.assertRaisesRegex(ValidationError, "not a valid resident identity card number"):
+            partner.retail_id_number = "360426199101010072"  # wrong check digit
+        with self.assertRaisesRegex(ValidationError, "not a valid resident identity card number"):
+            self.Partner.create({"name": "Short", "retail_id_number": "12345"})
+
     def test_error_message_translated(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["retail_crm_loyalty"], ["zh_CN"], overwrite=True)

@@ -12,3 +12,4 @@ from . import base
 from . import mail_thread
 from . import pos_config
 from . import res_config_settings
+from . import ir_qweb

@@ -1,6 +1,7 @@
 import logging
 import re
 import secrets
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models, modules, tools
@@ -31,6 +32,7 @@ ERASURE_KEEP_FIELDS = {
     "complete_name",
 }
 PERSONAL_SELECTION_PATTERN = re.compile(r"(gender|sex|marital|religion|ethnic|nationality)")
+REPORT_READS_KEY = "retail_crm_privacy.report_reads"
 SECRET_FIELD_PATTERN = re.compile(r"(password|token|secret|totp|api_key|signature)")
 # tables that describe the software, not people: never rewritten by the name sweep
 STRUCTURAL_TABLES = {
@@ -187,6 +189,32 @@ class ResPartner(models.Model):
             self.env.context.get("privacy_channel") or channel,
             masked=self._privacy_is_restricted(),
         )
+
+    @api.model
+    def _privacy_log_report(self, partner_ids, field_names, masked):
+        """Record personal values rendered in a QWeb report for the current
+        user; aggregated per transaction and written at commit (one INSERT
+        per set of fields, not one per rendered field)."""
+        if self.env.su or not partner_ids or not field_names or not self.env.user._is_internal():
+            return
+        precommit = self.env.cr.precommit
+        if REPORT_READS_KEY not in precommit.data:
+            precommit.add(self._privacy_flush_report_reads)
+        reads = precommit.data.setdefault(REPORT_READS_KEY, {})
+        by_partner = reads.setdefault((self.env.uid, self.env.company.id, bool(masked)), {})
+        for partner_id in partner_ids:
+            by_partner.setdefault(partner_id, set()).update(field_names)
+
+    @api.model
+    def _privacy_flush_report_reads(self):
+        reads = self.env.cr.precommit.data.pop(REPORT_READS_KEY, {})
+        for (uid, company_id, masked), by_partner in reads.items():
+            groups = defaultdict(list)
+            for partner_id, field_names in by_partner.items():
+                groups[frozenset(field_names)].append(partner_id)
+            Log = self.env["retail.crm.privacy.access.log"].with_user(uid).with_company(company_id)
+            for field_names, partner_ids in groups.items():
+                Log._log_access(partner_ids, field_names, "report", masked=masked)
 
     @api.model
     def _privacy_log_rows_ids(self, partner_ids, personal, channel):

@@ -26,6 +26,7 @@ class RetailCrmPrivacyAccessLog(models.Model):
             ("export", "Export"),
             ("rpc", "RPC / list read"),
             ("pos", "Point of Sale load"),
+            ("report", "Report / printed document"),
         ],
         readonly=True,
         index=True,

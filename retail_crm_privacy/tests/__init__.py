@@ -7,3 +7,4 @@ from . import test_retention_audit
 from . import test_pos_tour
 from . import test_rpc
 from . import test_encryption
+from . import test_qweb_masking

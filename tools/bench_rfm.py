@@ -214,12 +214,13 @@ def run_once(env, company):
 
 def naive_sample(env, company, sample_size):
     """Per-partner ORM loop on a random sample of bench customers."""
-    # the customers scored by the last run of the company
+    # the customers scored by the last run of the company (a run that found
+    # the results of an earlier run has its rows under that run)
     env.cr.execute(
         SQL(
             """SELECT s.partner_id FROM retail_crm_rfm_snapshot s
-                 JOIN retail_crm_rfm_run r ON r.id = s.run_id
-                WHERE r.id = (SELECT max(id) FROM retail_crm_rfm_run WHERE company_id = %s)""",
+                WHERE s.run_id = (SELECT COALESCE(source_run_id, id) FROM retail_crm_rfm_run
+                                   WHERE company_id = %s ORDER BY id DESC LIMIT 1)""",
             company.id,
         )
     )
@@ -293,13 +294,15 @@ def main():
         full = run_once(env, company)
         full_total = time.perf_counter() - started
         full_timings = eval_timings(full.timings)
-        # the next run of the same day replaces this one: keep its figures
+        # keep the figures: a later run of the same day with other results replaces this run
         full = Snapshot(full)
+        before_rows = table_versions(cr)
 
         started = time.perf_counter()
         second = run_once(env, company)
         second_total = time.perf_counter() - started
         second_timings = eval_timings(second.timings)
+        after_rows = table_versions(cr)
 
         sample, naive_elapsed = naive_sample(env, company, args.sample)
         naive_total = naive_elapsed / max(sample, 1) * full.customer_count
@@ -314,7 +317,11 @@ def main():
         for phase, seconds in full_timings.items():
             print(f"   {phase:<41}{seconds:>10.2f}")
         print(f"{'   total full run':<44}{full_total:>10.2f}")
-        print(f"-- no-change run: {second.written_count:,} partners written")
+        print(
+            f"-- no-change run: {second.written_count:,} partners written;"
+            f" snapshot rows inserted: {after_rows[0] - before_rows[0]:,};"
+            f" res_partner row versions changed: {'no' if after_rows[1] == before_rows[1] else 'YES'}"
+        )
         for phase, seconds in second_timings.items():
             print(f"   {phase:<41}{seconds:>10.2f}")
         print(f"{'   total no-change run':<44}{second_total:>10.2f}")
@@ -353,6 +360,18 @@ class Snapshot:
             "cluster_count",
         ):
             setattr(self, name, run[name])
+
+
+def table_versions(cr):
+    """Snapshot row count and a digest of the physical row versions of res_partner.
+
+    Any UPDATE of a res_partner row (even one writing equal values) gives the
+    row a new version, hence a new ctid: equal digests mean no row was written.
+    """
+    cr.execute(SQL("SELECT count(*) FROM retail_crm_rfm_snapshot"))
+    snapshots = cr.fetchone()[0]
+    cr.execute(SQL("SELECT md5(string_agg(ctid::text, ',' ORDER BY id)) FROM res_partner"))
+    return snapshots, cr.fetchone()[0]
 
 
 def eval_timings(text):

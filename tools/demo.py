@@ -47,31 +47,6 @@ def step(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def database_exists(opts, name):
-    import psycopg2  # noqa: PLC0415
-
-    conn = psycopg2.connect(dbname="postgres", **{k: v for k, v in opts.items() if v})
-    try:
-        with conn.cursor() as cr:
-            cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-            return bool(cr.fetchone())
-    finally:
-        conn.close()
-
-
-def drop_database(opts, name):
-    import psycopg2  # noqa: PLC0415
-
-    conn = psycopg2.connect(dbname="postgres", **{k: v for k, v in opts.items() if v})
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cr:
-            cr.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-            cr.execute(f'DROP DATABASE IF EXISTS "{DB}"')  # constant name
-    finally:
-        conn.close()
-
-
 def install(opts, addons, data_dir, update):
     cmd = [
         sys.executable,
@@ -187,10 +162,10 @@ def main(argv):
         odoo_check.fail(str(exc))
 
     data_dir = os.path.join(tempfile.gettempdir(), "retail_crm_demo_data")
-    exists = database_exists(opts, DB)
+    exists = pg.database_exists(opts, DB)
     if exists and args.recreate:
         step(f"Dropping database {DB} (--recreate)")
-        drop_database(opts, DB)
+        pg.drop_database(opts, DB)
         exists = False
     if exists:
         step(f"Reusing database {DB} (updating the suite's addons; --recreate starts afresh)")

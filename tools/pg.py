@@ -233,6 +233,36 @@ def wait_for(opts, timeout=30):
             time.sleep(0.5)
 
 
+def _connect(opts):
+    import psycopg2  # noqa: PLC0415 - only needed once Odoo's dependencies are present
+
+    return psycopg2.connect(dbname="postgres", **{k: v for k, v in opts.items() if v})
+
+
+def database_exists(opts, name):
+    conn = _connect(opts)
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            return bool(cr.fetchone())
+    finally:
+        conn.close()
+
+
+def drop_database(opts, name):
+    """Drop database ``name`` (if it exists) after closing its connections."""
+    from psycopg2 import sql  # noqa: PLC0415
+
+    conn = _connect(opts)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+            cr.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
 def main(argv):
     action = argv[1] if len(argv) > 1 else "status"
     try:

@@ -54,19 +54,6 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def drop_database(opts, name):
-    import psycopg2  # noqa: PLC0415
-
-    conn = psycopg2.connect(dbname="postgres", **{k: v for k, v in opts.items() if v})
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cr:
-            cr.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-            cr.execute(f'DROP DATABASE IF EXISTS "{name}"')  # name validated by check_db_name
-    finally:
-        conn.close()
-
-
 def check_db_name(name):
     if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
         raise odoo_check.UserError(f"Invalid database name {name!r}.")
@@ -160,7 +147,7 @@ def main(argv):
     if not shutil.which("chromium") and not shutil.which("google-chrome"):
         print("warning: no Chromium found: browser tours will be skipped (apt-get install chromium)")
 
-    drop_database(opts, args.db)
+    pg.drop_database(opts, args.db)
     data_dir = tempfile.mkdtemp(prefix="retail_crm_test_data_")
     logfile = args.log or os.path.join(data_dir, "odoo-test.log")
     cmd = [
@@ -209,7 +196,7 @@ def main(argv):
     if args.keep_db:
         print(f"Database kept: {args.db} (connect with {' '.join(odoo_check.odoo_db_args(opts))})")
     else:
-        drop_database(opts, args.db)
+        pg.drop_database(opts, args.db)
         if not args.log:
             shutil.rmtree(data_dir, ignore_errors=True)
     if server and server.started_here:

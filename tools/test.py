@@ -171,10 +171,12 @@ def main(argv):
     print(f"Installing and testing {', '.join(addons)} on database {args.db!r} (tags {tags}); log: {logfile}")
     lines, returncode = run_odoo(cmd, logfile, args.verbose)
     found, run, failed, skipped, errors = summarise(lines)
-
+    # Tests that ran and did not fail or skip passed; problems outside the tests
+    # (no report, logged ERROR lines, a non-zero exit) count as failures on top.
+    passed = run - failed - skipped
     if not found:
         print(f"Odoo ended (exit {returncode}) without a test report: see {logfile}")
-        failed = max(failed, 1)
+        failed += 1
     elif failed == 0 and errors:
         print(f"{len(errors)} ERROR line(s) logged outside failing tests (install or runtime errors):")
         for line in errors[:20]:
@@ -184,7 +186,6 @@ def main(argv):
         failed = 1
         print(f"Odoo exited with status {returncode}; see {logfile}")
 
-    passed = run - failed - skipped
     if not args.no_datagen and not args.test_tags and found:
         ok = datagen_check(opts, args.db)
         if ok is not None:

@@ -45,6 +45,22 @@ PARTNER_COLUMNS = (
     ("rfm_ltv", "ltv"),
     ("rfm_date", "run_date"),
 )
+# snapshot columns filled by the run (besides run_id)
+SNAPSHOT_COLUMNS = (
+    "run_date",
+    "partner_id",
+    "recency",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment_code",
+    "cluster",
+    "churn_probability",
+    "expected_purchases",
+    "ltv",
+)
 FETCH_SIZE = 100000
 INSERT_CHUNK = 50000
 
@@ -129,6 +145,14 @@ class RetailCrmRfmRun(models.Model):
     gg_log_likelihood = fields.Float(string="Gamma-Gamma Log-likelihood", readonly=True)
     gg_converged = fields.Boolean(string="Gamma-Gamma Converged", readonly=True)
     gg_message = fields.Char(string="Gamma-Gamma Diagnostics", readonly=True)
+    source_run_id = fields.Many2one(
+        "retail.crm.rfm.run",
+        string="Results Of",
+        readonly=True,
+        ondelete="cascade",
+        help="Set when this run found exactly the results of an earlier run of the same day: "
+        "it stored no snapshot of its own and wrote nothing; its results are that run's.",
+    )
     timings = fields.Text(readonly=True, help="Seconds per phase (JSON).")
     message = fields.Text(readonly=True)
 
@@ -230,7 +254,7 @@ class RetailCrmRfmRun(models.Model):
             self._compute_scores()
             self.state = "writing"
         elif self.state == "writing":
-            if self._write_back_batch():
+            if self._partners_hold_source() or self._write_back_batch():
                 self._finish()
                 self.state = "done"
         return self.state in ("done", "failed")
@@ -242,6 +266,29 @@ class RetailCrmRfmRun(models.Model):
 
     def _company_key(self):
         return str(self.company_id.id)
+
+    def _snapshot_run_id(self):
+        """Id of the run whose snapshot rows hold this run's results."""
+        return self.source_run_id.id or self.id
+
+    def _partners_hold_source(self):
+        """True when this run changed nothing and the partners hold its results.
+
+        The source run finished its write-back; unless a later run of the
+        company was interrupted (it may have written part of its figures), the
+        partners still hold the source's values and there is nothing to write.
+        """
+        if not self.source_run_id:
+            return False
+        return not self.search_count(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("id", ">", self.source_run_id.id),
+                ("id", "!=", self.id),
+                ("state", "!=", "done"),
+            ],
+            limit=1,
+        )
 
     # -- phase 1 -------------------------------------------------------
     def _aggregate_query(self):
@@ -435,8 +482,9 @@ class RetailCrmRfmRun(models.Model):
             expected,
             ltv,
         )
-        # fresh statistics for the write-back plans
-        self.env.cr.execute(SQL("ANALYZE retail_crm_rfm_snapshot"))
+        if not self.source_run_id:
+            # fresh statistics for the write-back plans
+            self.env.cr.execute(SQL("ANALYZE retail_crm_rfm_snapshot"))
         self.customer_count = summary["partner_id"].size
         self._add_timing("snapshot", time.perf_counter() - started)
         _logger.info(
@@ -459,22 +507,37 @@ class RetailCrmRfmRun(models.Model):
         """Snapshot rows from the summary table and the computed columns.
 
         Integers only cross the wire (scores packed, probabilities and values
-        in fixed point): a million rows go in a few seconds.
+        in fixed point) into a temporary table (no foreign key checks, no
+        WAL). When the result equals the snapshot of the last finished run of
+        the same day, nothing is inserted: the run refers to that run
+        (``source_run_id``). Otherwise the rows go into the snapshot table in
+        one statement.
         """
         cr = self.env.cr
         churn_i = self._scaled(churn, 10000)
         expected_i = self._scaled(expected, 10000)
         ltv_i = self._scaled(ltv, 100)
+        cr.execute(SQL("DROP TABLE IF EXISTS retail_crm_rfm_result"))
+        # same column types as the snapshot table, so that values compare exactly
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE retail_crm_rfm_result ON COMMIT DROP AS"
+                " SELECT %s FROM retail_crm_rfm_snapshot WITH NO DATA",
+                SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS),
+            )
+        )
+        columns = SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS)
+        # each chunk joins its own partner id range of the summary, not all of it
+        cr.execute(SQL("CREATE INDEX ON retail_crm_rfm_summary (partner_id)"))
+        cr.execute(SQL("ANALYZE retail_crm_rfm_summary"))
         for start in range(0, partner_ids.size, INSERT_CHUNK):
             chunk = slice(start, start + INSERT_CHUNK)
+            chunk_ids = partner_ids[chunk]
             cr.execute(
                 SQL(
                     """
-                INSERT INTO retail_crm_rfm_snapshot
-                       (run_id, run_date, partner_id, recency, frequency, monetary,
-                        r_score, f_score, m_score, segment_code, cluster,
-                        churn_probability, expected_purchases, ltv)
-                SELECT %(run)s, %(run_date)s, a.partner_id, a.recency, a.frequency, a.monetary,
+                INSERT INTO retail_crm_rfm_result (%(columns)s)
+                SELECT %(run_date)s, a.partner_id, a.recency, a.frequency, a.monetary,
                        u.packed / 10000, mod(u.packed / 1000, 10), mod(u.packed / 100, 10),
                        (%(segments)s::varchar[])[mod(u.packed / 10, 10) + 1],
                        (%(clusters)s::varchar[])[NULLIF(mod(u.packed, 10), 0)],
@@ -485,18 +548,71 @@ class RetailCrmRfmRun(models.Model):
                               %(expected)s::bigint[], %(ltv)s::bigint[])
                        AS u(partner_id, packed, churn, expected, ltv)
                   JOIN retail_crm_rfm_summary a ON a.partner_id = u.partner_id
+                 WHERE a.partner_id BETWEEN %(low)s AND %(high)s
                 """,
-                    run=self.id,
+                    columns=columns,
+                    low=int(chunk_ids.min()),
+                    high=int(chunk_ids.max()),
                     run_date=self.run_date,
                     segments=list(engine.SEGMENT_CODES),
                     clusters=list(engine.CLUSTER_CODES),
-                    partner=partner_ids[chunk].tolist(),
+                    partner=chunk_ids.tolist(),
                     packed=packed[chunk].tolist(),
                     churn=churn_i[chunk].tolist(),
                     expected=expected_i[chunk].tolist(),
                     ltv=ltv_i[chunk].tolist(),
                 )
             )
+        source = self._same_results_run()
+        if source:
+            self.source_run_id = source
+            return
+        cr.execute(
+            SQL(
+                "INSERT INTO retail_crm_rfm_snapshot (run_id, %(columns)s)"
+                " SELECT %(run)s, %(columns)s FROM retail_crm_rfm_result",
+                columns=columns,
+                run=self.id,
+            )
+        )
+
+    def _same_results_run(self):
+        """The last finished run of the same day whose snapshot equals the result table."""
+        previous = self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "done"),
+                ("source_run_id", "=", False),
+                ("id", "!=", self.id),
+            ],
+            order="id desc",
+            limit=1,
+        )
+        if not previous or previous.run_date != self.run_date:
+            return previous.browse()
+        cr = self.env.cr
+        columns = SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS)
+        # the set difference hashes a million rows: in memory, not on disk
+        cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
+        # same number of rows and no result row missing from the snapshot
+        # (partner_id is unique in both): the two sets are equal
+        cr.execute(
+            SQL(
+                """
+            SELECT (SELECT count(*) FROM retail_crm_rfm_result)
+                   = (SELECT count(*) FROM retail_crm_rfm_snapshot WHERE run_id = %(previous)s)
+               AND NOT EXISTS (
+                   SELECT %(columns)s FROM retail_crm_rfm_result
+                   EXCEPT
+                   SELECT %(columns)s FROM retail_crm_rfm_snapshot WHERE run_id = %(previous)s)
+            """,
+                columns=columns,
+                previous=previous.id,
+            )
+        )
+        same = cr.fetchone()[0]
+        cr.execute(SQL("RESET work_mem"))
+        return previous if same else previous.browse()
 
     # -- phase 2 -------------------------------------------------------
     def _partner_set_sql(self, key):
@@ -548,7 +664,7 @@ class RetailCrmRfmRun(models.Model):
                  WHERE run_id = %s AND partner_id > %s
                  ORDER BY partner_id LIMIT %s) AS batch
             """,
-                self.id,
+                self._snapshot_run_id(),
                 self.cursor_partner_id,
                 self.batch_size or DEFAULTS["batch_size"],
             )
@@ -570,7 +686,7 @@ class RetailCrmRfmRun(models.Model):
                AND (%(differs)s)
             """,
                 assignments=self._partner_set_sql(key),
-                run=self.id,
+                run=self._snapshot_run_id(),
                 lower=self.cursor_partner_id,
                 upper=upper,
                 differs=self._partner_differs_sql(key),
@@ -612,7 +728,7 @@ class RetailCrmRfmRun(models.Model):
                     for name in partner_fields
                 ),
                 key=key,
-                run=self.id,
+                run=self._snapshot_run_id(),
             )
         )
         self.cleared_count = cr.rowcount
@@ -665,15 +781,18 @@ class RetailCrmRfmRun(models.Model):
 
     def _finish(self):
         started = time.perf_counter()
-        self._clear_stale()
+        if not self._partners_hold_source():
+            self._clear_stale()
         self._apply_tag_rules()
-        # keep one run per company and day: older runs of the same day go
+        # keep one run per company and day: older runs of the same day go,
+        # except the one whose snapshot holds this run's results
         self.search(
             [
                 ("company_id", "=", self.company_id.id),
                 ("run_date", "=", self.run_date),
                 ("state", "in", ("done", "failed")),
                 ("id", "<", self.id),
+                ("id", "!=", self.source_run_id.id),
             ]
         ).unlink()
         self._add_timing("finish", time.perf_counter() - started)
@@ -694,11 +813,14 @@ class RetailCrmRfmRun(models.Model):
             order="company_id, run_date desc, id desc",
         )
         keep = set()
+        kept_sources = set()
         superseded = self.browse()
         for run in candidates:
             month_key = (run.company_id.id, run.run_date.year, run.run_date.month)
             if run.state == "done" and month_key not in keep:
                 keep.add(month_key)
-            else:
+                # a run without a snapshot of its own keeps the run holding its results
+                kept_sources.add(run.source_run_id.id)
+            elif run.id not in kept_sources:
                 superseded |= run
         (old | superseded).unlink()

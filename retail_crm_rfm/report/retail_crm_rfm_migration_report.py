@@ -6,7 +6,9 @@ class RetailCrmRfmMigrationReport(models.Model):
     """Month-over-month segment migration (R3).
 
     For each company and month the last finished run of the month is compared
-    with the last finished run of the previous month; customers are counted by
+    with the last finished run of the previous month (a run that found the
+    results of an earlier run of the same day uses that run's snapshot);
+    customers are counted by
     (previous segment -> current segment). Customers new in the current run
     have no previous segment.
     """
@@ -31,7 +33,8 @@ class RetailCrmRfmMigrationReport(models.Model):
             """
             WITH month_runs AS (
                 SELECT DISTINCT ON (r.company_id, date_trunc('month', r.run_date))
-                       r.id, r.company_id, date_trunc('month', r.run_date)::date AS month
+                       COALESCE(r.source_run_id, r.id) AS id, r.company_id,
+                       date_trunc('month', r.run_date)::date AS month
                   FROM retail_crm_rfm_run r
                  WHERE r.state = 'done'
                  ORDER BY r.company_id, date_trunc('month', r.run_date), r.run_date DESC, r.id DESC

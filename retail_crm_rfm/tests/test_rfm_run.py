@@ -5,6 +5,7 @@ import numpy as np
 from odoo.addons.retail_crm_rfm.models import rfm_engine as engine
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import PARAM, RfmCommon
 from .test_rfm_engine import CDNOW_BGNBD
@@ -146,7 +147,12 @@ class TestRfmRun(RfmCommon):
             ["rfm_r_score", "rfm_segment_id", "rfm_cluster", "rfm_churn_probability", "rfm_ltv"]
         )
         second = self._run_cron()
-        self.assertFalse(first.exists(), "older runs of the same day are replaced")
+        # the second run found the first run's results: it refers to them
+        self.assertTrue(first.exists())
+        for run in second:
+            self.assertEqual(
+                run.source_run_id, first.filtered(lambda r, run=run: r.company_id == run.company_id)
+            )
         self.assertEqual(set(second.mapped("written_count")), {0})
         self.assertEqual(set(second.mapped("cleared_count")), {0})
         self.assertEqual(
@@ -164,6 +170,50 @@ class TestRfmRun(RfmCommon):
         self.assertEqual(third.filtered(lambda r: r.company_id == self.company_b).written_count, 0)
         specs = self.specs + [(self.session_a, partner, 5000.0, self.today)]
         self.assertMatchesReference(self.company_a, self.reference_scores(specs, self.company_a, self.today))
+
+    def _row_versions(self):
+        """(id, ctid) of the dataset's partners: any UPDATE moves the row version."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT id, ctid::text FROM res_partner WHERE id IN %s ORDER BY id", tuple(self.partners.ids))
+        )
+        return self.env.cr.fetchall()
+
+    def _snapshot_rows(self):
+        self.env.cr.execute(SQL("SELECT count(*), max(id) FROM retail_crm_rfm_snapshot"))
+        return self.env.cr.fetchone()
+
+    def test_unchanged_run_inserts_and_updates_nothing(self):
+        first = self._run_cron()
+        first_a = first.filtered(lambda r: r.company_id == self.company_a)
+        self.assertTrue(first_a.written_count)
+        partner_rows = self._row_versions()
+        snapshot_rows = self._snapshot_rows()
+        self.assertGreater(snapshot_rows[0], 0)
+        second = self._run_cron()
+        self.assertEqual(set(second.mapped("state")), {"done"})
+        self.assertEqual(self._snapshot_rows(), snapshot_rows, "no snapshot row inserted")
+        self.assertEqual(self._row_versions(), partner_rows, "no res_partner row updated")
+        self.assertEqual(set(second.mapped("written_count")), {0})
+        self.assertEqual(
+            {run.company_id: run.customer_count for run in second},
+            {run.company_id: run.customer_count for run in first},
+        )
+        # the history and the migration report read the first run's rows
+        report = self.env["retail.crm.rfm.migration.report"].search([("company_id", "=", self.company_a.id)])
+        self.assertEqual(report.run_id, first_a)
+        # a third unchanged run still writes nothing; a change stores a full snapshot again
+        self._run_cron()
+        self.assertEqual(self._snapshot_rows(), snapshot_rows)
+        self.assertEqual(self._row_versions(), partner_rows)
+        self._create_orders([(self.session_a, self.partners[2], 80.0, self.today)])
+        fourth = self._run_cron().filtered(lambda r: r.company_id == self.company_a)
+        self.assertFalse(fourth.source_run_id)
+        self.assertEqual(
+            self.env["retail.crm.rfm.snapshot"].search_count([("run_id", "=", fourth.id)]),
+            fourth.customer_count,
+        )
+        self.assertFalse(first_a.exists(), "the older runs of the same day are replaced")
 
     def test_resume_after_kill(self):
         self.env["ir.config_parameter"].sudo().set_param(PARAM + "batch_size", 7)

@@ -17,6 +17,7 @@
         "data/retail_crm_rfm_segment_data.xml",
         "data/ir_cron_data.xml",
         "wizards/retail_crm_rfm_segment_action_views.xml",
+        "views/retail_crm_rfm_ab_test_views.xml",
         "views/retail_crm_rfm_segment_views.xml",
         "views/retail_crm_rfm_run_views.xml",
         "views/retail_crm_rfm_snapshot_views.xml",

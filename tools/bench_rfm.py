@@ -206,7 +206,7 @@ def run_once(env, company):
     run_model = env["retail.crm.rfm.run"]
     run = run_model._get_runs_to_process(company).with_company(company)
     env.cr.commit()
-    while not run._step():
+    while not run._step(parallel=True):
         env.cr.commit()
     env.cr.commit()
     return run

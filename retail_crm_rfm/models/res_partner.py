@@ -62,6 +62,11 @@ class ResPartner(models.Model):
     )
     rfm_date = fields.Date(string="RFM Date", **_RFM)
 
+    def unlink(self):
+        # the snapshot table has no foreign keys (see retail.crm.rfm.snapshot)
+        self.env["retail.crm.rfm.snapshot"]._delete_for("partner_id", self.ids)
+        return super().unlink()
+
     def action_rfm_segment_action(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "retail_crm_rfm.retail_crm_rfm_segment_action_action"

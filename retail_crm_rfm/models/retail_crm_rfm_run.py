@@ -1,5 +1,7 @@
+import hashlib
 import json
 import logging
+import threading
 import time
 from datetime import datetime, timedelta
 
@@ -26,6 +28,7 @@ DEFAULTS = {
     "cluster_k": 0,
     "horizon_months": 12,
     "batch_size": 20000,
+    "write_workers": 2,
     "snapshot_retention_months": 13,
 }
 # states of pos.order that count as paid
@@ -61,6 +64,28 @@ SNAPSHOT_COLUMNS = (
     "expected_purchases",
     "ltv",
 )
+# run fields copied from the run whose results a run with the same input takes
+RESULT_FIELDS = (
+    "customer_count",
+    "cluster_count",
+    "bgnbd_ok",
+    "bgnbd_r",
+    "bgnbd_alpha",
+    "bgnbd_a",
+    "bgnbd_b",
+    "bgnbd_log_likelihood",
+    "bgnbd_converged",
+    "bgnbd_message",
+    "gg_ok",
+    "gg_p",
+    "gg_q",
+    "gg_v",
+    "gg_log_likelihood",
+    "gg_converged",
+    "gg_message",
+)
+# part of the input digest: change it when the computation changes
+DIGEST_VERSION = 1
 FETCH_SIZE = 100000
 INSERT_CHUNK = 50000
 
@@ -122,10 +147,15 @@ class RetailCrmRfmRun(models.Model):
     cluster_k = fields.Integer(string="Clusters Asked", readonly=True)
     horizon_months = fields.Integer(string="Prediction Horizon (months)", readonly=True)
     batch_size = fields.Integer(readonly=True)
+    write_workers = fields.Integer(
+        string="Write-back Connections",
+        readonly=True,
+        help="Lanes of the write-back written at the same time, each on its own database connection.",
+    )
     # progress
     customer_count = fields.Integer(string="Customers", readonly=True)
-    cursor_partner_id = fields.Integer(string="Written up to partner id", readonly=True)
-    written_count = fields.Integer(string="Partners Updated", readonly=True)
+    lane_ids = fields.One2many("retail.crm.rfm.run.lane", "run_id", string="Write-back Lanes", readonly=True)
+    written_count = fields.Integer(string="Partners Updated", compute="_compute_written_count")
     cleared_count = fields.Integer(string="Partners Cleared", readonly=True)
     tagged_count = fields.Integer(string="Tags Added", readonly=True)
     # diagnostics
@@ -150,8 +180,11 @@ class RetailCrmRfmRun(models.Model):
         string="Results Of",
         readonly=True,
         ondelete="cascade",
-        help="Set when this run found exactly the results of an earlier run of the same day: "
-        "it stored no snapshot of its own and wrote nothing; its results are that run's.",
+        help="Set when this run found exactly the input of an earlier run of the same day: "
+        "it computed, stored and wrote nothing; its results are that run's.",
+    )
+    input_digest = fields.Char(
+        readonly=True, copy=False, help="SHA-256 of the customer summary and the run parameters."
     )
     timings = fields.Text(readonly=True, help="Seconds per phase (JSON).")
     message = fields.Text(readonly=True)
@@ -165,6 +198,16 @@ class RetailCrmRfmRun(models.Model):
             for key, value in defaults.items():
                 vals.setdefault(key, value)
         return super().create(vals_list)
+
+    def unlink(self):
+        # the snapshot table has no foreign keys (see retail.crm.rfm.snapshot)
+        self.env["retail.crm.rfm.snapshot"]._delete_for("run_id", self.ids)
+        return super().unlink()
+
+    @api.depends("lane_ids.written_count")
+    def _compute_written_count(self):
+        for run in self:
+            run.written_count = sum(run.lane_ids.mapped("written_count"))
 
     @api.depends("company_id", "run_date")
     def _compute_name(self):
@@ -188,7 +231,7 @@ class RetailCrmRfmRun(models.Model):
         for index, run in enumerate(runs):
             run = run.with_company(run.company_id)
             try:
-                while not run._step():
+                while not run._step(parallel=commit):
                     if commit:
                         # one batch of partner rows is locked at most until here
                         self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -227,6 +270,7 @@ class RetailCrmRfmRun(models.Model):
                 "cluster_k",
                 "horizon_months",
                 "batch_size",
+                "write_workers",
             )
         }
         values.update(company_id=company.id, run_date=today, tz=tz)
@@ -247,16 +291,34 @@ class RetailCrmRfmRun(models.Model):
     # ------------------------------------------------------------------
     # Steps
     # ------------------------------------------------------------------
-    def _step(self):
-        """Do the next unit of work. Returns True when the run is finished."""
+    def _step(self, parallel=False):
+        """Do the next unit of work. Returns True when the run is finished.
+
+        With ``parallel`` (the scheduled action, which commits between
+        steps), the write-back lanes are written at the same time on their
+        own connections, each committing after every batch; otherwise one
+        batch of one lane is written per step.
+        """
         self.ensure_one()
         if self.state == "new":
             self._compute_scores()
+            if not self._partners_hold_source():
+                self._plan_lanes()
             self.state = "writing"
         elif self.state == "writing":
-            if self._partners_hold_source() or self._write_back_batch():
+            lanes = self.lane_ids.filtered(lambda lane: not lane._is_done())
+            if not lanes or self._partners_hold_source():
                 self._finish()
                 self.state = "done"
+            elif parallel and len(lanes) > 1:
+                self._write_lanes_in_parallel(lanes)
+            else:
+                started = time.perf_counter()
+                lanes[0]._write_batch()
+                self._add_timing("write", time.perf_counter() - started)
+                self.env["ir.cron"]._notify_progress(
+                    done=self.written_count, remaining=max(self.customer_count - self.written_count, 0)
+                )
         return self.state in ("done", "failed")
 
     def _add_timing(self, phase, seconds):
@@ -367,6 +429,7 @@ class RetailCrmRfmRun(models.Model):
             chunks.append(np.array(rows, dtype=float))
         cr.execute(SQL("RESET work_mem"))
         data = np.concatenate(chunks) if chunks else np.zeros((0, 8))
+        self.input_digest = self._input_digest(data)
         names = ("partner_id", "recency", "frequency", "monetary", "x", "t_x", "age", "repeat_net")
         # (repeat_days is called x in the engine)
         return {name: data[:, i] for i, name in enumerate(names)}
@@ -454,6 +517,12 @@ class RetailCrmRfmRun(models.Model):
         started = time.perf_counter()
         summary = self._fetch_summary()
         self._add_timing("aggregate", time.perf_counter() - started)
+        source = self._same_input_run()
+        if source:
+            # same day, same input: same results, already stored and written
+            self._take_results_of(source)
+            self._log_results()
+            return
 
         started = time.perf_counter()
         r_score, f_score, m_score, segment_index = self._score(summary)
@@ -482,11 +551,13 @@ class RetailCrmRfmRun(models.Model):
             expected,
             ltv,
         )
-        if not self.source_run_id:
-            # fresh statistics for the write-back plans
-            self.env.cr.execute(SQL("ANALYZE retail_crm_rfm_snapshot"))
+        # fresh statistics for the write-back plans
+        self.env.cr.execute(SQL("ANALYZE retail_crm_rfm_snapshot"))
         self.customer_count = summary["partner_id"].size
         self._add_timing("snapshot", time.perf_counter() - started)
+        self._log_results()
+
+    def _log_results(self):
         _logger.info(
             "RFM run %s (%s): %s customers, %s clusters, BG/NBD: %s, Gamma-Gamma: %s, timings %s",
             self.id,
@@ -507,25 +578,13 @@ class RetailCrmRfmRun(models.Model):
         """Snapshot rows from the summary table and the computed columns.
 
         Integers only cross the wire (scores packed, probabilities and values
-        in fixed point) into a temporary table (no foreign key checks, no
-        WAL). When the result equals the snapshot of the last finished run of
-        the same day, nothing is inserted: the run refers to that run
-        (``source_run_id``). Otherwise the rows go into the snapshot table in
-        one statement.
+        in fixed point), joined with the summary table still in the database,
+        in chunks of partner ids.
         """
         cr = self.env.cr
         churn_i = self._scaled(churn, 10000)
         expected_i = self._scaled(expected, 10000)
         ltv_i = self._scaled(ltv, 100)
-        cr.execute(SQL("DROP TABLE IF EXISTS retail_crm_rfm_result"))
-        # same column types as the snapshot table, so that values compare exactly
-        cr.execute(
-            SQL(
-                "CREATE TEMP TABLE retail_crm_rfm_result ON COMMIT DROP AS"
-                " SELECT %s FROM retail_crm_rfm_snapshot WITH NO DATA",
-                SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS),
-            )
-        )
         columns = SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS)
         # each chunk joins its own partner id range of the summary, not all of it
         cr.execute(SQL("CREATE INDEX ON retail_crm_rfm_summary (partner_id)"))
@@ -536,8 +595,8 @@ class RetailCrmRfmRun(models.Model):
             cr.execute(
                 SQL(
                     """
-                INSERT INTO retail_crm_rfm_result (%(columns)s)
-                SELECT %(run_date)s, a.partner_id, a.recency, a.frequency, a.monetary,
+                INSERT INTO retail_crm_rfm_snapshot (run_id, %(columns)s)
+                SELECT %(run)s, %(run_date)s, a.partner_id, a.recency, a.frequency, a.monetary,
                        u.packed / 10000, mod(u.packed / 1000, 10), mod(u.packed / 100, 10),
                        (%(segments)s::varchar[])[mod(u.packed / 10, 10) + 1],
                        (%(clusters)s::varchar[])[NULLIF(mod(u.packed, 10), 0)],
@@ -551,6 +610,7 @@ class RetailCrmRfmRun(models.Model):
                  WHERE a.partner_id BETWEEN %(low)s AND %(high)s
                 """,
                     columns=columns,
+                    run=self.id,
                     low=int(chunk_ids.min()),
                     high=int(chunk_ids.max()),
                     run_date=self.run_date,
@@ -563,21 +623,36 @@ class RetailCrmRfmRun(models.Model):
                     ltv=ltv_i[chunk].tolist(),
                 )
             )
-        source = self._same_results_run()
-        if source:
-            self.source_run_id = source
-            return
-        cr.execute(
-            SQL(
-                "INSERT INTO retail_crm_rfm_snapshot (run_id, %(columns)s)"
-                " SELECT %(run)s, %(columns)s FROM retail_crm_rfm_result",
-                columns=columns,
-                run=self.id,
-            )
-        )
 
-    def _same_results_run(self):
-        """The last finished run of the same day whose snapshot equals the result table."""
+    def _input_digest(self, data):
+        """Fingerprint of everything the results are computed from.
+
+        The per-customer summary (every column, in partner id order) and the
+        run's frozen parameters. The computation is deterministic (fixed
+        K-means seed, deterministic optimiser), so equal digests mean equal
+        results.
+        """
+        parameters = {
+            name: self[name]
+            for name in (
+                "tz",
+                "window_months",
+                "scoring_method",
+                "recency_thresholds",
+                "frequency_thresholds",
+                "monetary_thresholds",
+                "high_cut",
+                "cluster_k",
+                "horizon_months",
+            )
+        }
+        parameters.update(run_date=str(self.run_date), company=self.company_id.id, version=DIGEST_VERSION)
+        digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode())
+        digest.update(np.ascontiguousarray(data).tobytes())
+        return digest.hexdigest()
+
+    def _same_input_run(self):
+        """The last finished run of the same day when it was computed from the same input."""
         previous = self.search(
             [
                 ("company_id", "=", self.company_id.id),
@@ -588,31 +663,16 @@ class RetailCrmRfmRun(models.Model):
             order="id desc",
             limit=1,
         )
-        if not previous or previous.run_date != self.run_date:
-            return previous.browse()
-        cr = self.env.cr
-        columns = SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS)
-        # the set difference hashes a million rows: in memory, not on disk
-        cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
-        # same number of rows and no result row missing from the snapshot
-        # (partner_id is unique in both): the two sets are equal
-        cr.execute(
-            SQL(
-                """
-            SELECT (SELECT count(*) FROM retail_crm_rfm_result)
-                   = (SELECT count(*) FROM retail_crm_rfm_snapshot WHERE run_id = %(previous)s)
-               AND NOT EXISTS (
-                   SELECT %(columns)s FROM retail_crm_rfm_result
-                   EXCEPT
-                   SELECT %(columns)s FROM retail_crm_rfm_snapshot WHERE run_id = %(previous)s)
-            """,
-                columns=columns,
-                previous=previous.id,
-            )
-        )
-        same = cr.fetchone()[0]
-        cr.execute(SQL("RESET work_mem"))
-        return previous if same else previous.browse()
+        if previous.run_date == self.run_date and previous.input_digest == self.input_digest:
+            return previous
+        return previous.browse()
+
+    def _take_results_of(self, source):
+        """This run's results are ``source``'s: refer to them, copy the diagnostics."""
+        values = {"source_run_id": source.id}
+        for name in RESULT_FIELDS:
+            values[name] = source[name]
+        self.write(values)
 
     # -- phase 2 -------------------------------------------------------
     def _partner_set_sql(self, key):
@@ -649,62 +709,68 @@ class RetailCrmRfmRun(models.Model):
             for partner_col, snap_col in PARTNER_COLUMNS
         )
 
-    def _write_back_batch(self):
-        """Write the next batch of changed rows; True when all batches are written."""
-        self.ensure_one()
-        started = time.perf_counter()
-        cr = self.env.cr
-        partner_fields = [name for name, _col in PARTNER_COLUMNS]
-        self.env["res.partner"].flush_model(partner_fields)
-        cr.execute(
+    def _plan_lanes(self):
+        """Split the write-back into ``write_workers`` contiguous partner id ranges."""
+        self.env.cr.execute(
             SQL(
                 """
-            SELECT max(partner_id) FROM (
-                SELECT partner_id FROM retail_crm_rfm_snapshot
-                 WHERE run_id = %s AND partner_id > %s
-                 ORDER BY partner_id LIMIT %s) AS batch
+            SELECT min(partner_id), max(partner_id)
+              FROM (SELECT partner_id, ntile(%s) OVER (ORDER BY partner_id) AS lane
+                      FROM retail_crm_rfm_snapshot
+                     WHERE run_id = %s) AS lanes
+             GROUP BY lane
+             ORDER BY lane
             """,
+                max(self.write_workers, 1),
                 self._snapshot_run_id(),
-                self.cursor_partner_id,
-                self.batch_size or DEFAULTS["batch_size"],
             )
         )
-        upper = cr.fetchone()[0]
-        if upper is None:
-            return True
-        key = self._company_key()
-        cr.execute(
-            SQL(
-                """
-            UPDATE res_partner p
-               SET %(assignments)s
-              FROM retail_crm_rfm_snapshot s
-              LEFT JOIN retail_crm_rfm_segment seg ON seg.code = s.segment_code AND seg.active
-             WHERE s.run_id = %(run)s
-               AND s.partner_id > %(lower)s AND s.partner_id <= %(upper)s
-               AND p.id = s.partner_id
-               AND (%(differs)s)
-            """,
-                assignments=self._partner_set_sql(key),
-                run=self._snapshot_run_id(),
-                lower=self.cursor_partner_id,
-                upper=upper,
-                differs=self._partner_differs_sql(key),
-            )
+        self.env["retail.crm.rfm.run.lane"].create(
+            [
+                {
+                    "run_id": self.id,
+                    "low_partner_id": low - 1,
+                    "high_partner_id": high,
+                    "cursor_partner_id": low - 1,
+                }
+                for low, high in self.env.cr.fetchall()
+            ]
         )
-        written = cr.rowcount
-        self.env["res.partner"].invalidate_model(partner_fields)
-        self.write(
-            {
-                "cursor_partner_id": upper,
-                "written_count": self.written_count + written,
-            }
-        )
+
+    def _write_lanes_in_parallel(self, lanes):
+        """Write the lanes to the end, each in a thread with its own cursor.
+
+        Every thread commits after each batch (a batch of partner rows is
+        locked at most until then) and records its progress in its own lane
+        row. This transaction only reads: the caller commits it before the
+        next step, which then sees the lanes' work.
+        """
+        started = time.perf_counter()
+        registry, uid, context = self.env.registry, self.env.uid, self.env.context
+        errors = []
+
+        def write_lane(lane_id):
+            try:
+                with registry.cursor() as cr:
+                    lane = api.Environment(cr, uid, context)["retail.crm.rfm.run.lane"].browse(lane_id)
+                    while not lane._write_batch():
+                        cr.commit()  # pylint: disable=invalid-commit
+            except Exception as error:  # re-raised below, in the run's thread
+                _logger.exception("RFM run %s: write-back lane %s failed", self.id, lane_id)
+                errors.append(error)
+
+        threads = [
+            threading.Thread(target=write_lane, args=(lane.id,), name=f"retail_crm_rfm_lane_{lane.id}")
+            for lane in lanes
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.lane_ids.invalidate_recordset()
+        if errors:
+            raise errors[0]
         self._add_timing("write", time.perf_counter() - started)
-        self.env["ir.cron"]._notify_progress(
-            done=self.written_count, remaining=max(self.customer_count - self.written_count, 0)
-        )
-        return False
 
     def _clear_stale(self):
         """Remove this company's figures from customers no longer scored."""

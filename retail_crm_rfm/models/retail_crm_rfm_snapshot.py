@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .res_partner import CLUSTER_SELECTION, SEGMENT_SELECTION
 
@@ -8,20 +9,25 @@ class RetailCrmRfmSnapshot(models.Model):
 
     It is both the history (R3) and the source of the batched, resumable
     write-back to ``res.partner``.
+
+    The table is created by :meth:`init` rather than by the ORM
+    (``_auto = False``) so that it has no foreign keys: a run inserts a
+    million rows, and two foreign key checks per row (each one also locking
+    the referenced partner row) would cost more than the insert itself. What
+    the foreign keys' ``ON DELETE CASCADE`` did is done by ``unlink()`` of
+    runs and partners.
     """
 
     _name = "retail.crm.rfm.snapshot"
     _description = "RFM Snapshot"
     _order = "run_id desc, partner_id"
+    _auto = False
     _log_access = False
 
-    # Only two foreign keys (run, partner): at a million rows per run every
-    # foreign key check costs seconds, so the company comes from the run and
-    # the segment is stored by its code.
-    run_id = fields.Many2one("retail.crm.rfm.run", required=True, ondelete="cascade")
+    run_id = fields.Many2one("retail.crm.rfm.run", required=True, readonly=True)
     company_id = fields.Many2one(related="run_id.company_id")
     run_date = fields.Date(required=True, readonly=True)
-    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", readonly=True)
+    partner_id = fields.Many2one("res.partner", required=True, readonly=True)
     recency = fields.Integer(readonly=True, aggregator="avg")
     frequency = fields.Integer(readonly=True, aggregator="avg")
     monetary = fields.Float(readonly=True, digits=(16, 2), aggregator="sum")
@@ -34,6 +40,49 @@ class RetailCrmRfmSnapshot(models.Model):
     expected_purchases = fields.Float(readonly=True, digits=(16, 4), aggregator="sum")
     ltv = fields.Float(string="Predicted Value", readonly=True, digits=(16, 2), aggregator="sum")
 
-    _sql_constraints = [
-        ("run_partner_uniq", "unique(run_id, partner_id)", "One snapshot per run and customer."),
-    ]
+    def init(self):
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE TABLE IF NOT EXISTS retail_crm_rfm_snapshot (
+                id serial PRIMARY KEY,
+                run_id integer NOT NULL,
+                run_date date NOT NULL,
+                partner_id integer NOT NULL,
+                recency integer,
+                frequency integer,
+                monetary numeric,
+                r_score integer,
+                f_score integer,
+                m_score integer,
+                segment_code varchar,
+                cluster varchar,
+                churn_probability numeric,
+                expected_purchases numeric,
+                ltv numeric
+            );
+            -- one row per run and customer; also the write-back's range scans
+            CREATE UNIQUE INDEX IF NOT EXISTS retail_crm_rfm_snapshot_run_partner_uniq
+                ON retail_crm_rfm_snapshot (run_id, partner_id);
+            CREATE INDEX IF NOT EXISTS retail_crm_rfm_snapshot_partner_id_index
+                ON retail_crm_rfm_snapshot (partner_id);
+            -- tables created by earlier versions of the addon had them
+            ALTER TABLE retail_crm_rfm_snapshot
+                DROP CONSTRAINT IF EXISTS retail_crm_rfm_snapshot_run_id_fkey,
+                DROP CONSTRAINT IF EXISTS retail_crm_rfm_snapshot_partner_id_fkey;
+            """
+            )
+        )
+
+    @api.model
+    def _delete_for(self, column, ids):
+        """Delete the rows of the given runs or partners (one statement)."""
+        if ids:
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM retail_crm_rfm_snapshot WHERE %s = ANY(%s)",
+                    SQL.identifier(column),
+                    list(ids),
+                )
+            )
+            self.invalidate_model()

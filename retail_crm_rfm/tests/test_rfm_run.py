@@ -4,7 +4,7 @@ import numpy as np
 
 from odoo.addons.retail_crm_rfm.models import rfm_engine as engine
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
 from .common import PARAM, RfmCommon
@@ -233,14 +233,22 @@ class TestRfmRun(RfmCommon):
         run._step()
         self.assertEqual(run.state, "writing")
         self.assertEqual(run.written_count, 7)
-        first_batch_cursor = run.cursor_partner_id
+        self.assertEqual(len(run.lane_ids), 2, "two write-back lanes by default")
+        first_lane, second_lane = run.lane_ids
+        self.assertEqual(first_lane.written_count, 7)
+        self.assertEqual(second_lane.cursor_partner_id, second_lane.low_partner_id, "not started")
+        self.assertLess(first_lane.high_partner_id, second_lane.high_partner_id)
+        self.assertEqual(first_lane.high_partner_id, second_lane.low_partner_id, "contiguous lanes")
+        first_batch_cursor = first_lane.cursor_partner_id
         snapshots = self.env["retail.crm.rfm.snapshot"].search_count([("run_id", "=", run.id)])
         # the next scheduled call finishes the same run, without redoing anything
         runs = self._run_cron()
         self.assertIn(run, runs)
         self.assertEqual(len(runs.filtered(lambda r: r.company_id == self.company_a)), 1)
         self.assertEqual(run.state, "done")
-        self.assertGreater(run.cursor_partner_id, first_batch_cursor)
+        self.assertGreater(first_lane.cursor_partner_id, first_batch_cursor)
+        for lane in run.lane_ids:
+            self.assertEqual(lane.cursor_partner_id, lane.high_partner_id)
         self.assertEqual(
             self.env["retail.crm.rfm.snapshot"].search_count([("run_id", "=", run.id)]), snapshots
         )
@@ -261,6 +269,27 @@ class TestRfmRun(RfmCommon):
         partner.invalidate_recordset()
         self.assertFalse(partner.with_company(self.company_a).rfm_segment_id)
         self.assertFalse(partner.with_company(self.company_a).rfm_date)
+
+    def test_deleting_runs_and_customers_deletes_their_snapshots(self):
+        # the snapshot table has no foreign keys: unlink() does the cascade
+        runs = self._run_cron()
+        Snapshot = self.env["retail.crm.rfm.snapshot"]
+        partner = self.partners[3]
+        self.assertTrue(Snapshot.search_count([("partner_id", "=", partner.id)]))
+        other_rows = Snapshot.search_count([("partner_id", "!=", partner.id)])
+        self.env["pos.order"].search([("partner_id", "=", partner.id)]).write({"partner_id": False})
+        partner_id = partner.id
+        partner.unlink()
+        self.assertFalse(Snapshot.search_count([("partner_id", "=", partner_id)]))
+        self.assertEqual(Snapshot.search_count([]), other_rows, "the other customers' rows stay")
+        run_a = runs.filtered(lambda r: r.company_id == self.company_a)
+        run_a.unlink()
+        self.assertFalse(Snapshot.search_count([("run_id", "=", run_a.id)]))
+        self.assertEqual(
+            Snapshot.search_count([]),
+            Snapshot.search_count([("run_id", "in", (runs - run_a).ids)]),
+        )
+        self.assertTrue(Snapshot.search_count([]))
 
     def test_real_pos_refund_flow(self):
         """Orders paid through the POS payment flow; a refund made with Odoo's refund."""
@@ -394,3 +423,40 @@ class TestRfmModelFromOrders(RfmCommon):
     def _run_cron_for(self, run):
         self.env["retail.crm.rfm.run"]._cron_compute_rfm()
         self.assertEqual(run.state, "done")
+
+
+@tagged("post_install", "-at_install")
+class TestRfmParallelWriteBack(RfmCommon, HttpCase):
+    """The scheduled action's parallel write-back: each lane in its own thread
+    and cursor (test mode: cursors on the test transaction, taken in turn)."""
+
+    def test_lanes_written_in_parallel(self):
+        ICP = self.env["ir.config_parameter"].sudo()
+        ICP.set_param(PARAM + "batch_size", 5)
+        ICP.set_param(PARAM + "write_workers", 3)
+        partners, specs = self._random_dataset(seed=7)
+        run = self.env["retail.crm.rfm.run"]._get_runs_to_process(self.company_a)
+        self.assertFalse(run._step(parallel=True))
+        self.assertEqual(len(run.lane_ids), 3)
+        self.assertFalse(any(lane.written_count for lane in run.lane_ids))
+        # one step writes every lane to its end, batch after batch
+        self.assertFalse(run._step(parallel=True))
+        self.assertTrue(all(lane._is_done() for lane in run.lane_ids))
+        self.assertTrue(all(lane.written_count for lane in run.lane_ids))
+        self.assertTrue(run._step(parallel=True))
+        self.assertEqual(run.state, "done")
+        reference = self.reference_scores(specs, self.company_a, self.today)
+        self.assertEqual(run.written_count, len(reference), "each customer written once")
+        segments = {s.code: s for s in self.env["retail.crm.rfm.segment"].search([])}
+        for partner in partners.with_company(self.company_a):
+            ref = reference.get(partner.id)
+            if not ref:
+                self.assertFalse(partner.rfm_date)
+                continue
+            self.assertEqual(
+                (partner.rfm_recency, partner.rfm_frequency, partner.rfm_r_score, partner.rfm_f_score),
+                (ref["recency"], ref["frequency"], ref["r"], ref["f"]),
+            )
+            self.assertEqual(
+                (partner.rfm_m_score, partner.rfm_segment_id), (ref["m"], segments[ref["segment"]])
+            )

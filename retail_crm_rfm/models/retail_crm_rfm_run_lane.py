@@ -1,0 +1,83 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+from .retail_crm_rfm_run import DEFAULTS, PARTNER_COLUMNS
+
+
+class RetailCrmRfmRunLane(models.Model):
+    """A contiguous partner id range of a run's write-back.
+
+    The write-back of a run is split into lanes that can be written at the
+    same time on separate database connections. Each lane remembers the last
+    partner id it wrote, in its own row, so that lanes written in parallel
+    never update the same row and a killed run resumes every lane where it
+    stopped.
+    """
+
+    _name = "retail.crm.rfm.run.lane"
+    _description = "RFM Run Write-back Lane"
+    _order = "run_id, low_partner_id"
+    _log_access = False
+
+    run_id = fields.Many2one("retail.crm.rfm.run", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="run_id.company_id")
+    low_partner_id = fields.Integer(string="After Partner Id", required=True, readonly=True)
+    high_partner_id = fields.Integer(string="Up to Partner Id", required=True, readonly=True)
+    cursor_partner_id = fields.Integer(string="Written up to Partner Id", readonly=True)
+    written_count = fields.Integer(string="Partners Updated", readonly=True)
+
+    def _is_done(self):
+        self.ensure_one()
+        return self.cursor_partner_id >= self.high_partner_id
+
+    def _write_batch(self):
+        """Write the lane's next batch of changed partner rows; True when the lane is done."""
+        self.ensure_one()
+        run = self.run_id
+        cr = self.env.cr
+        partner_fields = [name for name, _col in PARTNER_COLUMNS]
+        self.env["res.partner"].flush_model(partner_fields)
+        cr.execute(
+            SQL(
+                """
+            SELECT max(partner_id) FROM (
+                SELECT partner_id FROM retail_crm_rfm_snapshot
+                 WHERE run_id = %s AND partner_id > %s AND partner_id <= %s
+                 ORDER BY partner_id LIMIT %s) AS batch
+            """,
+                run._snapshot_run_id(),
+                self.cursor_partner_id,
+                self.high_partner_id,
+                run.batch_size or DEFAULTS["batch_size"],
+            )
+        )
+        upper = cr.fetchone()[0]
+        if upper is None:
+            self.cursor_partner_id = self.high_partner_id
+            return True
+        key = run._company_key()
+        cr.execute(
+            SQL(
+                """
+            UPDATE res_partner p
+               SET %(assignments)s
+              FROM retail_crm_rfm_snapshot s
+              LEFT JOIN retail_crm_rfm_segment seg ON seg.code = s.segment_code AND seg.active
+             WHERE s.run_id = %(run)s
+               AND s.partner_id > %(lower)s AND s.partner_id <= %(upper)s
+               AND p.id = s.partner_id
+               -- the same range on res_partner: an index range scan, not the whole table
+               AND p.id > %(lower)s AND p.id <= %(upper)s
+               AND (%(differs)s)
+            """,
+                assignments=run._partner_set_sql(key),
+                run=run._snapshot_run_id(),
+                lower=self.cursor_partner_id,
+                upper=upper,
+                differs=run._partner_differs_sql(key),
+            )
+        )
+        written = cr.rowcount
+        self.env["res.partner"].invalidate_model(partner_fields)
+        self.write({"cursor_partner_id": upper, "written_count": self.written_count + written})
+        return self._is_done()

@@ -244,6 +244,9 @@ class RetailCrmRfmRun(models.Model):
             self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(runs) - index - 1)
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+        if runs.filtered(lambda run: run.state == "done" and not run.source_run_id):
+            # new results: the KPIs (orders and predicted values) follow
+            run_sudo.env["retail.crm.rfm.kpi.report"]._refresh()
         return runs
 
     @api.model

@@ -33,7 +33,12 @@ class TestRfmReports(RfmCommon):
                 (session_k, p3, 999.0, date(2020, 2, 20), None, "cancel"),
             ]
         )
-        self.env.flush_all()
+        report = self.env["retail.crm.rfm.kpi.report"]
+        self.assertFalse(
+            report.search([("config_id", "=", session_k.config_id.id)]),
+            "the report shows the figures of the last refresh",
+        )
+        report._refresh()
         row = self.env["retail.crm.rfm.kpi.report"].search(
             [("config_id", "=", session_k.config_id.id), ("month", "=", date(2020, 2, 1))]
         )
@@ -60,6 +65,22 @@ class TestRfmReports(RfmCommon):
             [("config_id", "=", session_k.config_id.id)], ["month:month"], ["order_count:sum"]
         )
         self.assertEqual(sum(count for _month, count in groups), 7)
+
+    def test_kpi_report_refreshed_by_the_scheduled_action(self):
+        Report = self.env["retail.crm.rfm.kpi.report"]
+        store = [("config_id", "=", self.session_a.config_id.id)]
+        self.assertFalse(Report.search(store), "orders created since the last refresh are not shown yet")
+        self.env["retail.crm.rfm.run"]._cron_compute_rfm()
+        expected = sum(
+            1
+            for spec in self.specs
+            if spec[0] == self.session_a
+            and spec[1]
+            and spec[2] >= 0
+            and (spec[5] if len(spec) > 5 else "paid") in ("paid", "done", "invoiced")
+        )
+        self.assertTrue(expected)
+        self.assertEqual(sum(Report.search(store).mapped("order_count")), expected)
 
     def test_migration_report(self):
         previous_day = self.today - relativedelta(months=1)

@@ -3,7 +3,7 @@
 
 Loads N customers and M paid POS orders with the suite's generator
 (``tools/datagen.py``: stores, heavy/regular/occasional buyers and churners,
-refunds) or a plain parameterised-SQL load, in a database where
+refunds) in a database where
 ``retail_crm_rfm`` is installed, then measures on the company with the most
 orders:
 
@@ -39,9 +39,6 @@ try:
 except ImportError:  # reported by main()
     odoo = None
 
-BENCH_REF = "rfm-bench"
-ORDER_PREFIX = "RFMBENCH/"
-
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -52,15 +49,14 @@ def parse_args():
     parser.add_argument("--addons-path", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     parser.add_argument("--customers", type=int, default=100000)
     parser.add_argument("--orders", type=int, default=1000000)
-    parser.add_argument("--years", type=float, default=3.0, help="history length")
     parser.add_argument("--sample", type=int, default=2000, help="partners for the naive ORM sample")
     parser.add_argument("--batch-size", type=int, default=50000)
     parser.add_argument(
         "--generator",
-        choices=("datagen", "sql", "none"),
+        choices=("datagen", "none"),
         default="datagen",
         help="datagen: the suite's tools/datagen.py (realistic chain, churners, refunds); "
-        "sql: a plain generate_series load; none: use the orders already in the database",
+        "none: use the orders already in the database",
     )
     parser.add_argument(
         "--generate-only",
@@ -68,7 +64,6 @@ def parse_args():
         help="only load the data (then measure with --generator none, so that the "
         "peak memory printed is the run's)",
     )
-    parser.add_argument("--cleanup", action="store_true", help="delete the sql generator's rows")
     return parser.parse_args()
 
 
@@ -115,75 +110,6 @@ def generate_datagen(env, args):
     )
     env.cr.commit()
     return result
-
-
-def generate(env, args, company, session):
-    """Insert the synthetic customers and orders once (parameterised SQL)."""
-    cr = env.cr
-    cr.execute(SQL("SELECT count(*) FROM res_partner WHERE ref = %s", BENCH_REF))
-    have_partners = cr.fetchone()[0]
-    cr.execute(SQL("SELECT count(*) FROM pos_order WHERE name LIKE %s", ORDER_PREFIX + "%"))
-    have_orders = cr.fetchone()[0]
-    if have_partners == args.customers and have_orders == args.orders:
-        return False
-    cr.execute(SQL("DELETE FROM pos_order WHERE name LIKE %s", ORDER_PREFIX + "%"))
-    cr.execute(SQL("DELETE FROM res_partner WHERE ref = %s", BENCH_REF))
-    cr.execute(
-        SQL(
-            """
-        INSERT INTO res_partner (name, ref, active, type, autopost_bills, company_id, lang,
-                                 create_date, write_date, create_uid, write_uid)
-        SELECT 'Bench customer ' || g, %(ref)s, true, 'contact', 'ask', NULL, 'en_US',
-               now(), now(), 1, 1
-          FROM generate_series(1, %(n)s) AS g
-        """,
-            ref=BENCH_REF,
-            n=args.customers,
-        )
-    )
-    cr.execute(
-        SQL(
-            "UPDATE res_partner SET commercial_partner_id = id, complete_name = name WHERE ref = %s",
-            BENCH_REF,
-        )
-    )
-    cr.execute(SQL("SELECT min(id), max(id) FROM res_partner WHERE ref = %s", BENCH_REF))
-    low, high = cr.fetchone()
-    # heterogeneous customers: a customer-specific rate (power law on the index)
-    # and spend level; about 3 % refunds (negative totals)
-    cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
-    cr.execute(
-        SQL(
-            """
-        INSERT INTO pos_order (name, company_id, session_id, partner_id, state, date_order,
-                               amount_tax, amount_total, amount_paid, amount_return,
-                               currency_rate, create_date, write_date, create_uid, write_uid)
-        SELECT %(prefix)s || g,
-               %(company)s,
-               %(session)s,
-               %(low)s + floor((%(high)s - %(low)s + 1) * power(random(), 1.6))::int,
-               'paid',
-               now() AT TIME ZONE 'UTC' - make_interval(secs => random() * %(span)s),
-               0,
-               CASE WHEN random() < 0.03 THEN -1 ELSE 1 END
-                   * round((20 + 400 * power(random(), 3))::numeric, 2),
-               0, 0, 1, now(), now(), 1, 1
-          FROM generate_series(1, %(m)s) AS g
-        """,
-            prefix=ORDER_PREFIX,
-            company=company.id,
-            session=session.id,
-            low=low,
-            high=high,
-            span=args.years * 365.25 * 86400,
-            m=args.orders,
-        )
-    )
-    cr.execute(SQL("UPDATE pos_order SET amount_paid = amount_total WHERE name LIKE %s", ORDER_PREFIX + "%"))
-    cr.commit()
-    cr.execute(SQL("ANALYZE pos_order"))
-    cr.execute(SQL("ANALYZE res_partner"))
-    return True
 
 
 def clear_rfm(env):
@@ -272,11 +198,6 @@ def main():
         with timer(f"generate data with {args.generator} (not part of the run)"):
             if args.generator == "datagen":
                 generate_datagen(env, args)
-            elif args.generator == "sql":
-                session = env["pos.session"].search([], limit=1, order="id")
-                if not session:
-                    sys.exit("this database has no POS session: configure a point of sale first")
-                generate(env, args, session.config_id.company_id, session)
         if args.generate_only:
             print(f"generated in {timer.rows[-1][1]:.1f} s")
             return
@@ -351,10 +272,6 @@ def main():
         print(f"   ratio naive / full run: {naive_total / full_total:,.0f}x")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"-- peak memory of this process: {peak:,.0f} MB")
-        if args.cleanup:
-            cr.execute(SQL("DELETE FROM pos_order WHERE name LIKE %s", ORDER_PREFIX + "%"))
-            cr.execute(SQL("DELETE FROM res_partner WHERE ref = %s", BENCH_REF))
-            cr.commit()
 
 
 class Snapshot:

@@ -86,6 +86,18 @@ RESULT_FIELDS = (
 )
 # part of the input digest: change it when the computation changes
 DIGEST_VERSION = 1
+# settings frozen on a run: those its results depend on, then those of the process
+RESULT_PARAMETERS = (
+    "window_months",
+    "scoring_method",
+    "recency_thresholds",
+    "frequency_thresholds",
+    "monetary_thresholds",
+    "high_cut",
+    "cluster_k",
+    "horizon_months",
+)
+PROCESS_PARAMETERS = ("batch_size", "write_workers")
 FETCH_SIZE = 100000
 INSERT_CHUNK = 50000
 
@@ -261,21 +273,7 @@ class RetailCrmRfmRun(models.Model):
     def _prepare_run_values(self, company):
         tz = company.partner_id.tz or self.env.user.tz or "UTC"
         today = fields.Date.context_today(self.with_context(tz=tz))
-        values = {
-            key: get_param(self.env, key)
-            for key in (
-                "window_months",
-                "scoring_method",
-                "recency_thresholds",
-                "frequency_thresholds",
-                "monetary_thresholds",
-                "high_cut",
-                "cluster_k",
-                "horizon_months",
-                "batch_size",
-                "write_workers",
-            )
-        }
+        values = {key: get_param(self.env, key) for key in RESULT_PARAMETERS + PROCESS_PARAMETERS}
         values.update(company_id=company.id, run_date=today, tz=tz)
         return values
 
@@ -635,20 +633,7 @@ class RetailCrmRfmRun(models.Model):
         K-means seed, deterministic optimiser), so equal digests mean equal
         results.
         """
-        parameters = {
-            name: self[name]
-            for name in (
-                "tz",
-                "window_months",
-                "scoring_method",
-                "recency_thresholds",
-                "frequency_thresholds",
-                "monetary_thresholds",
-                "high_cut",
-                "cluster_k",
-                "horizon_months",
-            )
-        }
+        parameters = {name: self[name] for name in ("tz",) + RESULT_PARAMETERS}
         parameters.update(run_date=str(self.run_date), company=self.company_id.id, version=DIGEST_VERSION)
         digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode())
         digest.update(np.ascontiguousarray(data).tobytes())

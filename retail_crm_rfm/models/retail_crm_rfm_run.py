@@ -330,6 +330,13 @@ class RetailCrmRfmRun(models.Model):
     def _company_key(self):
         return str(self.company_id.id)
 
+    @api.model
+    def _get_last_done_run(self, company):
+        """The company's last finished run: the one whose results customers hold."""
+        return self.search(
+            [("company_id", "=", company.id), ("state", "=", "done")], order="id desc", limit=1
+        )
+
     def _snapshot_run_id(self):
         """Id of the run whose snapshot rows hold this run's results."""
         return self.source_run_id.id or self.id

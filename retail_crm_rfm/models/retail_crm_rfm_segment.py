@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .res_partner import SEGMENT_SELECTION
 
@@ -27,6 +28,25 @@ class RetailCrmRfmSegment(models.Model):
         default="mailing",
     )
     partner_count = fields.Integer(compute="_compute_partner_count", string="Customers")
+    # dashboard: figures of the company's last finished run
+    dashboard_run_id = fields.Many2one("retail.crm.rfm.run", string="Last Run", compute="_compute_dashboard")
+    company_currency_id = fields.Many2one("res.currency", compute="_compute_dashboard")
+    customer_share = fields.Float(
+        string="Share of Customers",
+        compute="_compute_dashboard",
+        help="Of the customers scored by the last run.",
+    )
+    average_recency = fields.Float(
+        string="Average Recency (days)", compute="_compute_dashboard", digits=(16, 1)
+    )
+    average_frequency = fields.Float(string="Average Frequency", compute="_compute_dashboard", digits=(16, 2))
+    average_monetary = fields.Monetary(
+        string="Average Spend", compute="_compute_dashboard", currency_field="company_currency_id"
+    )
+    average_churn_probability = fields.Float(string="Average Churn Risk", compute="_compute_dashboard")
+    total_ltv = fields.Monetary(
+        string="Predicted Value", compute="_compute_dashboard", currency_field="company_currency_id"
+    )
 
     _sql_constraints = [
         ("code_uniq", "unique(code)", "Each high/low combination has exactly one segment."),
@@ -41,6 +61,44 @@ class RetailCrmRfmSegment(models.Model):
         )
         for segment in self:
             segment.partner_count = counts.get(segment, 0)
+
+    @api.depends_context("company")
+    def _compute_dashboard(self):
+        """Per-segment figures of the current company's last run (one query on its snapshot)."""
+        company = self.env.company
+        # sudo: aggregate figures of the company's runs, shown to everyone who
+        # may read segments; no per-customer value leaves the query
+        run = self.env["retail.crm.rfm.run"].sudo()._get_last_done_run(company)
+        stats = {}
+        if run:
+            self.env.cr.execute(
+                SQL(
+                    """
+                SELECT segment_code, count(*), avg(recency), avg(frequency), avg(monetary),
+                       avg(churn_probability), sum(ltv)
+                  FROM retail_crm_rfm_snapshot
+                 WHERE run_id = %s
+                 GROUP BY segment_code
+                """,
+                    run._snapshot_run_id(),
+                )
+            )
+            stats = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        total = sum(row[0] for row in stats.values())
+        for segment in self:
+            count, recency, frequency, monetary, churn, ltv = stats.get(segment.code) or (0, 0, 0, 0, 0, 0)
+            segment.update(
+                {
+                    "dashboard_run_id": run.id,
+                    "company_currency_id": company.currency_id.id,
+                    "customer_share": count / total if total else 0.0,
+                    "average_recency": float(recency or 0),
+                    "average_frequency": float(frequency or 0),
+                    "average_monetary": float(monetary or 0),
+                    "average_churn_probability": float(churn or 0),
+                    "total_ltv": float(ltv or 0),
+                }
+            )
 
     def action_view_partners(self):
         self.ensure_one()

@@ -4,7 +4,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import RfmCommon
 
@@ -82,6 +82,48 @@ class TestRfmReports(RfmCommon):
         self.assertTrue(expected)
         self.assertEqual(sum(Report.search(store).mapped("order_count")), expected)
 
+    def test_dashboard(self):
+        Segment = self.env["retail.crm.rfm.segment"].with_company(self.company_a)
+        segments = Segment.search([])
+        self.assertEqual(len(segments), 8)
+        self.assertFalse(segments.dashboard_run_id, "no run yet")
+        self.assertEqual(set(segments.mapped("customer_share")), {0.0})
+        runs = self.env["retail.crm.rfm.run"]._cron_compute_rfm()
+        run_a = runs.filtered(lambda r: r.company_id == self.company_a)
+        segments.invalidate_recordset()
+        # the same figures computed from the customers' own fields
+        scored = self.env["res.partner"].with_company(self.company_a).search([("rfm_date", "!=", False)])
+        self.assertEqual(len(scored), run_a.customer_count)
+        self.assertGreater(len(scored.mapped("rfm_segment_id")), 1)
+        for segment in segments:
+            members = scored.filtered(lambda p, segment=segment: p.rfm_segment_id == segment)
+            self.assertEqual(segment.dashboard_run_id, run_a)
+            self.assertEqual(segment.partner_count, len(members))
+            self.assertAlmostEqual(segment.customer_share, len(members) / len(scored))
+            if not members:
+                self.assertFalse(segment.average_monetary or segment.total_ltv)
+                continue
+            size = len(members)
+            self.assertAlmostEqual(
+                segment.average_monetary, sum(members.mapped("rfm_monetary")) / size, delta=0.006
+            )
+            self.assertAlmostEqual(
+                segment.average_recency, sum(members.mapped("rfm_recency")) / size, delta=0.051
+            )
+            self.assertAlmostEqual(
+                segment.average_frequency, sum(members.mapped("rfm_frequency")) / size, delta=0.006
+            )
+            self.assertAlmostEqual(
+                segment.average_churn_probability, sum(members.mapped("rfm_churn_probability")) / size
+            )
+            self.assertAlmostEqual(segment.total_ltv, sum(members.mapped("rfm_ltv")), delta=0.01)
+        # each company sees its own run's figures
+        segments_b = Segment.with_company(self.company_b).search([])
+        run_b = runs.filtered(lambda r: r.company_id == self.company_b)
+        self.assertEqual(set(segments_b.mapped("dashboard_run_id")), {run_b})
+        self.assertEqual(sum(segments_b.mapped("partner_count")), run_b.customer_count)
+        self.assertAlmostEqual(sum(segments_b.mapped("customer_share")), 1.0)
+
     def test_migration_report(self):
         previous_day = self.today - relativedelta(months=1)
         with freeze_time(previous_day):
@@ -148,3 +190,24 @@ class TestRfmReports(RfmCommon):
         self.assertFalse(early.exists())
         self.assertTrue(late.exists())
         self.assertTrue(recent.exists())
+
+
+@tagged("post_install", "-at_install")
+class TestRfmDashboardUi(HttpCase):
+    def test_dashboard_renders_every_segment(self):
+        """The dashboard action opens in the browser with one card per segment."""
+        code = """
+            const cards = document.querySelectorAll('.o_kanban_record:not(.o_kanban_ghost)');
+            const text = [...cards].map((card) => card.innerText).join('|');
+            if (cards.length === 8 && text.includes('Champions')) {
+                console.log('test successful');
+            } else {
+                console.error(`dashboard shows ${cards.length} cards: ${text}`);
+            }
+        """
+        self.browser_js(
+            "/odoo/action-retail_crm_rfm.retail_crm_rfm_dashboard_action",
+            code,
+            ready="document.querySelectorAll('.o_kanban_record:not(.o_kanban_ghost)').length >= 8",
+            login="admin",
+        )

@@ -39,7 +39,7 @@ class RetailCrmRfmSegment(models.Model):
     average_recency = fields.Float(
         string="Average Recency (days)", compute="_compute_dashboard", digits=(16, 1)
     )
-    average_frequency = fields.Float(string="Average Frequency", compute="_compute_dashboard", digits=(16, 2))
+    average_frequency = fields.Float(compute="_compute_dashboard", digits=(16, 2))
     average_monetary = fields.Monetary(
         string="Average Spend", compute="_compute_dashboard", currency_field="company_currency_id"
     )

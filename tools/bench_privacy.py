@@ -3,10 +3,12 @@
 
 Creates, in a database where ``retail_crm_privacy`` is installed, a customer
 with N POS orders (default 10,000, inserted set-based), runs the erasure and
-prints the elapsed time. Everything is rolled back at the end: the database is
-left unchanged.
+prints the elapsed time. Then erases M dormant customers (default 50) as the
+retention cron does, one sweep of the database for the batch, and the same M
+one by one (a sweep each), and prints both times and their ratio. Everything
+is rolled back at the end: the database is left unchanged.
 
-    python3 tools/bench_privacy.py -d DB [--orders 10000] \
+    python3 tools/bench_privacy.py -d DB [--orders 10000] [--retention 50] \
         [--db-host /tmp/retail_crm_pg_0 --db-port 54320 --db-user odoo] \
         [--addons-path /work/main]
 """
@@ -24,6 +26,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--orders", type=int, default=10000)
+    parser.add_argument("--retention", type=int, default=50, help="dormant customers erased as a batch")
     parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
     parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
     parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
@@ -95,8 +98,40 @@ def main():
             count_after, total_after = cr.fetchone()
             print(f"orders: {count} (total {total}) -> {count_after} (total {total_after})")
             print(f"erasure {log.name}: {elapsed:.2f} s")
+            if args.retention:
+                bench_retention(env, args.retention)
         finally:
             cr.rollback()
+
+
+def bench_retention(env, count):
+    """The retention cron's batch erasure against erasing the same customers one by one."""
+    cr = env.cr
+    partners = env["res.partner"].create(
+        [
+            {"name": f"Bench Dormant {n}", "mobile": f"+86139{n:08d}", "email": f"dormant{n}@example.cn"}
+            for n in range(count)
+        ]
+    )
+    for partner in partners:
+        partner.message_post(body=f"{partner.name} asked to be called on {partner.mobile}")
+    env.flush_all()
+    timings = {}
+    for mode in ("one by one", "batch"):
+        cr.execute(SQL("SAVEPOINT bench_retention"))
+        start = time.perf_counter()
+        if mode == "batch":
+            partners._privacy_erase_batch(reason="retention")
+        else:
+            for partner in partners:
+                partner._privacy_erase(reason="retention")
+        env.flush_all()
+        timings[mode] = time.perf_counter() - start
+        erased = len(partners.filtered("privacy_erased_date"))
+        cr.execute(SQL("ROLLBACK TO SAVEPOINT bench_retention"))
+        env.invalidate_all()
+        print(f"retention erasure of {count} customers, {mode}: {timings[mode]:.2f} s ({erased} erased)")
+    print(f"batch sweep vs one by one: {timings['one by one'] / timings['batch']:.1f}x faster")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,43 @@ class TestRetentionAudit(PrivacyCommonMixin, TransactionCase):
         # idempotent: erased customers are no longer candidates
         self.assertNotIn(old, Partner._privacy_retention_candidates())
 
+    def test_retention_erases_a_batch_with_one_sweep(self):
+        Partner = self.env["res.partner"]
+        dormant = Partner.create(
+            [
+                {"name": "Dormant One", "mobile": "+8613011114444", "email": "dormant.one@example.cn"},
+                {"name": "Dormant Two", "mobile": "+8613011115555"},
+            ]
+        )
+        witness = Partner.create(
+            {
+                "name": "Store Notes",
+                "comment": "<p>Call +8613011114444 or +8613011115555; cc dormant.one@example.cn</p>",
+            }
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET create_date = '2020-01-01 10:00:00' WHERE id IN %s", [tuple(dormant.ids)]
+        )
+        self.icp.set_param("retail_crm_privacy.retention_days", "365")
+        self.icp.set_param("retail_crm_privacy.retention_auto", "True")
+        Partner._cron_privacy_retention(batch_size=10)
+        self.assertTrue(all(dormant.mapped("privacy_erased_date")))
+        self.assertFalse(any(dormant.mapped("mobile")))
+        # the text of both persons elsewhere is gone, rewritten by the batch's single sweep
+        witness.invalidate_recordset()
+        self.assertNotIn("8613011114444", str(witness.comment))
+        self.assertNotIn("8613011115555", str(witness.comment))
+        self.assertNotIn("dormant.one@example.cn", str(witness.comment))
+        self.assertIn("[erased]", str(witness.comment))
+        logs = self.env["retail.crm.erasure.log"].search([("partner_id", "in", dormant.ids)])
+        self.assertEqual(len(logs), 2)
+        for log in logs:
+            self.assertEqual(log.reason, "retention")
+            self.assertIn("text sweep shared by a batch of", log.summary)
+            self.assertIn("text rewritten in res_partner", log.summary)
+        self.assertEqual(len(set(logs.mapped("subject_hash"))), 2, "one proof per person")
+
     def test_sweep_pattern_whole_words(self):
         pattern = privacy_tools.erasure_regex({"Anna", "+8613800138000", "anna@example.cn", "王伟"})
         self.env.cr.execute(

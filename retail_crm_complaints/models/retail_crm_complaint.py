@@ -234,6 +234,13 @@ class RetailCrmComplaint(models.Model):
     def write(self, vals):
         now = fields.Datetime.now()
         old_stages = {c.id: c.stage_id for c in self} if "stage_id" in vals else {}
+        # a new category routes again the tickets its old category had routed
+        # (team of the old category, or none); a team chosen by hand stays
+        routed_by_category = (
+            self.filtered(lambda c: not c.team_id or c.team_id == c.category_id.team_id)
+            if "category_id" in vals and "team_id" not in vals
+            else self.browse()
+        )
         if vals.get("team_id") and "user_id" not in vals:
             vals = dict(vals)
             team_vals = [{"team_id": vals["team_id"]}]
@@ -242,6 +249,13 @@ class RetailCrmComplaint(models.Model):
                 if team_vals[0].get("user_id"):
                     vals["user_id"] = team_vals[0]["user_id"]
         res = super().write(vals)
+        if routed_by_category:
+            new_team = self.env["retail.crm.complaint.category"].browse(vals["category_id"]).team_id
+            reroute = routed_by_category.filtered(
+                lambda c: not c.stage_id.is_closed and c.team_id != new_team
+            )
+            if new_team and reroute:
+                reroute.write({"team_id": new_team.id})
         if old_stages:
             self._on_stage_change(old_stages, now)
         if {

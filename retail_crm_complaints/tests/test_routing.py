@@ -50,3 +50,38 @@ class TestComplaintRouting(ComplaintCommon):
         self.assertEqual(complaint.user_id, self.agent_2)
         no_category = self.env["retail.crm.complaint"].create({"subject": "Other"})
         self.assertFalse(no_category.team_id)
+
+    def test_category_change_routes_again(self):
+        Team = self.env["retail.crm.complaint.team"]
+        Category = self.env["retail.crm.complaint.category"]
+        service_team = Team.create(
+            {
+                "name": "Service quality",
+                "member_ids": [(6, 0, self.agent_2.ids)],
+                "resource_calendar_id": self.calendar.id,
+            }
+        )
+        store_team = Team.create({"name": "Store manager", "member_ids": [(6, 0, self.agent_1.ids)]})
+        service = Category.create({"name": "Staff attitude", "team_id": service_team.id})
+        routed = self._complaint()
+        by_hand = self._complaint()
+        by_hand.team_id = store_team
+        self.assertEqual(routed.team_id, self.team)
+        (routed | by_hand).write({"category_id": service.id})
+        self.assertEqual(routed.team_id, service_team, "routed again by the new category")
+        self.assertEqual(routed.user_id, self.agent_2, "assigned within the new team")
+        self.assertEqual(by_hand.team_id, store_team, "a team chosen by hand stays")
+        # a category without a team leaves the team alone; closed tickets stay put
+        routed.category_id = Category.create({"name": "Other"})
+        self.assertEqual(routed.team_id, service_team)
+        closed_stage = self.env["retail.crm.complaint.stage"].search([("is_closed", "=", True)], limit=1)
+        closed = self._complaint()
+        closed.write(
+            {
+                "stage_id": closed_stage.id,
+                "root_cause_id": self.cause.id,
+                "corrective_action": "Retrained staff",
+            }
+        )
+        closed.category_id = service
+        self.assertEqual(closed.team_id, self.team)

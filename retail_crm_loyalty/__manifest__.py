@@ -9,7 +9,7 @@
     "website": "https://github.com/retail-crm-odoo/retail-crm",
     "maintainers": ["retail-crm-odoo"],
     "development_status": "Beta",
-    "depends": ["point_of_sale", "pos_loyalty", "phone_validation", "mail"],
+    "depends": ["point_of_sale", "pos_loyalty", "phone_validation", "mail", "sms"],
     "external_dependencies": {"python": ["phonenumbers", "python-stdnum"]},
     "data": [
         "security/ir.model.access.csv",
@@ -17,6 +17,7 @@
         "data/ir_sequence_data.xml",
         "data/retail_crm_tier_data.xml",
         "data/mail_template_data.xml",
+        "data/sms_template_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "wizards/retail_crm_tier_override_views.xml",

@@ -26,6 +26,11 @@ class ResCompany(models.Model):
         help="Coupon program whose coupon (valid 7 days) members receive on their birthday.",
     )
     retail_birthday_coupon_days = fields.Integer(string="Birthday Coupon Validity (Days)", default=7)
+    retail_birthday_sms = fields.Boolean(
+        string="Birthday SMS",
+        help="Also greet members by SMS on their birthday (members with a phone number that is "
+        "not on the phone blacklist).",
+    )
     retail_points_expiry_months = fields.Integer(
         string="Points Expiry (Months)",
         help="Loyalty points expire this many months after they were earned. 0: never.",

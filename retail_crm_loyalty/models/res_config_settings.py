@@ -12,6 +12,7 @@ class ResConfigSettings(models.TransientModel):
     retail_birthday_program_id = fields.Many2one(
         related="company_id.retail_birthday_program_id", readonly=False
     )
+    retail_birthday_sms = fields.Boolean(related="company_id.retail_birthday_sms", readonly=False)
     retail_birthday_coupon_days = fields.Integer(
         related="company_id.retail_birthday_coupon_days", readonly=False
     )

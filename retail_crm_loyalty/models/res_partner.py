@@ -646,6 +646,45 @@ class ResPartner(models.Model):
         )
         return with_email.filtered(lambda p: p.email_normalized not in blacklisted)
 
+    def _retail_reachable_by_sms(self):
+        """Members with a phone number that is not blacklisted (opted out of SMS)."""
+        with_number = self.filtered("phone_sanitized")
+        if not with_number:
+            return with_number
+        # sudo: the blacklist is technical data, checked on behalf of the cron
+        blacklisted = set(
+            self.env["phone.blacklist"]
+            .sudo()
+            .search([("number", "in", with_number.mapped("phone_sanitized"))])
+            .mapped("number")
+        )
+        return with_number.filtered(lambda p: p.phone_sanitized not in blacklisted)
+
+    def _retail_send_sms_template(self, template, company=None):
+        """Queue one SMS per reachable member from ``template`` (one composer
+        for all of them, a note on each member); returns the members texted."""
+        if not template or not self:
+            return self.browse()
+        reachable = self._retail_reachable_by_sms()
+        if reachable:
+            # sudo: crons send customer SMS through the template
+            composer = (
+                self.env["sms.composer"]
+                .sudo()
+                .with_company(company or self.env.company)
+                .create(
+                    {
+                        "composition_mode": "mass",
+                        "res_model": "res.partner",
+                        "res_ids": repr(reachable.ids),
+                        "template_id": template.id,
+                        "mass_keep_log": True,
+                    }
+                )
+            )
+            composer.action_send_sms()
+        return reachable
+
     def _retail_send_template(self, template_xmlid, company=None):
         """Send a care/notice template to the reachable members; log a note on
         every member so staff see what was sent (or why not)."""
@@ -723,6 +762,11 @@ class ResPartner(models.Model):
                 self._retail_issue_birthday_coupons(members, program, company, today)
             to_greet = members - greeted
             to_greet._retail_send_template("retail_crm_loyalty.mail_template_birthday", company)
+            if company.retail_birthday_sms:
+                to_greet._retail_send_sms_template(
+                    self.env.ref("retail_crm_loyalty.sms_template_birthday", raise_if_not_found=False),
+                    company,
+                )
             greeted |= members
             # sudo: technical marker written by the cron
             members.sudo()._retail_write_company_values(company, {"retail_birthday_coupon_year": today.year})

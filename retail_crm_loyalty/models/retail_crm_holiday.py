@@ -18,11 +18,18 @@ class RetailCrmHoliday(models.Model):
             "retail_crm_loyalty.mail_template_holiday", raise_if_not_found=False
         ),
     )
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS Template",
+        domain=[("model", "=", "res.partner")],
+        help="Optional: also send this SMS to members with a phone number not on the phone blacklist.",
+    )
     tier_ids = fields.Many2many(
         "retail.crm.tier", string="Tiers", help="Only members of these tiers. Empty: every member."
     )
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
-    sent_count = fields.Integer(readonly=True, copy=False)
+    sent_count = fields.Integer(string="E-mails Sent", readonly=True, copy=False)
+    sms_count = fields.Integer(string="SMS Sent", readonly=True, copy=False)
     state = fields.Selection(
         [("scheduled", "Scheduled"), ("sent", "Sent")], default="scheduled", readonly=True, copy=False
     )
@@ -46,12 +53,14 @@ class RetailCrmHoliday(models.Model):
         return self.env["res.partner"].with_company(self.company_id).search(domain)
 
     def _send_greetings(self):
-        """Send once (state), only to members reachable by e-mail (blacklist)."""
+        """Send once (state), only to members reachable by e-mail, and by SMS
+        when an SMS template is set (blacklists)."""
         self.ensure_one()
         members = self._members()
         reachable = members._retail_reachable_by_email()
         if reachable:
             # sudo: the cron sends customer e-mails through the template
             self.mail_template_id.sudo().with_company(self.company_id).send_mail_batch(reachable.ids)
-        self.write({"state": "sent", "sent_count": len(reachable)})
+        texted = members._retail_send_sms_template(self.sms_template_id, self.company_id)
+        self.write({"state": "sent", "sent_count": len(reachable), "sms_count": len(texted)})
         return reachable

@@ -153,6 +153,56 @@ class TestBenefits(RetailLoyaltyPosCommon):
         mails = self.env["mail.mail"].search([("recipient_ids", "in", (self.member | self.member2).ids)])
         self.assertEqual(mails.recipient_ids, self.member2)
 
+    def test_birthday_and_holiday_sms_skip_phone_blacklist(self):
+        today = fields.Date.today()
+        tomorrow = today + timedelta(days=1)
+        Partner = self.env["res.partner"]
+        Sms = self.env["sms.sms"]
+
+        def member(name, mobile, day):
+            values = {
+                "name": name,
+                "retail_is_member": True,
+                "retail_birthday": day - relativedelta(years=40),
+            }
+            if mobile:
+                values["mobile"] = mobile
+            return Partner.create(values)
+
+        # off by default: the birthday greeting goes by e-mail only
+        email_only = member("Zhou Min", "+8613900139000", today)
+        Partner._cron_retail_birthday(today=today)
+        self.assertFalse(Sms.search([("partner_id", "=", email_only.id)]))
+        # on: one SMS per member with a number that is not blacklisted
+        # members are shared between companies: the first company greets them
+        self.env["res.company"].search([]).write({"retail_birthday_sms": True})
+        texted = member("Zhao Lei", "+8613900139001", tomorrow)
+        opted_out = member("Qian Yu", "+8613900139002", tomorrow)
+        self.env["phone.blacklist"].create({"number": "+8613900139002"})
+        Partner._cron_retail_birthday(today=tomorrow)
+        sms = Sms.search([("partner_id", "in", (texted | opted_out).ids)])
+        self.assertEqual(sms.partner_id, texted, "a blacklisted number gets none")
+        self.assertEqual(sms.number, "+8613900139001")
+        self.assertIn("Happy birthday, Zhao Lei", sms.body)
+        self.assertTrue(texted.message_ids.filtered(lambda m: "Happy birthday" in (m.body or "")), "noted")
+        # holiday greetings also send the SMS template when one is set
+        holiday = self.env["retail.crm.holiday"].create(
+            {
+                "name": "Mid-Autumn",
+                "date": today,
+                "company_id": self.company.id,
+                "sms_template_id": self.env.ref("retail_crm_loyalty.sms_template_holiday").id,
+            }
+        )
+        self.env["retail.crm.holiday"]._cron_send_greetings()
+        holiday_sms = Sms.search([("partner_id", "in", (texted | opted_out).ids)]) - sms
+        self.assertEqual(holiday_sms.partner_id, texted)
+        self.assertIn("Thank you for being our member", holiday_sms.body)
+        reachable = holiday._members()._retail_reachable_by_sms()
+        self.assertIn(texted, reachable)
+        self.assertNotIn(opted_out, reachable)
+        self.assertEqual(holiday.sms_count, len(reachable))
+
     def test_vip_followup_activity(self):
         salesperson = self.pos_user
         self.member.user_id = salesperson

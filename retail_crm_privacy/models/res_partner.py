@@ -518,7 +518,14 @@ class ResPartner(models.Model):
         result = {}
         for model_name in self.env.registry:
             model = self.env[model_name]
-            if model._transient or model._abstract or not model._auto:
+            if model._transient or model._abstract or model._table_query:
+                continue
+            # tables an addon creates itself (_auto = False) hold data too;
+            # SQL views (reports) only show it again
+            if (
+                not model._auto
+                and tools.sql.table_kind(self.env.cr, model._table) != tools.sql.TableKind.Regular
+            ):
                 continue
             fnames = [
                 fname

@@ -6,6 +6,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
+from odoo.tools.sql import TableKind, table_kind
 
 from .common import PrivacyCommonMixin
 
@@ -113,3 +114,27 @@ class TestPrivacyRequest(PrivacyCommonMixin, TransactionCase):
         )
         self.assertIn("wang.fang@example.cn", html)
         self.assertIn(request.name, html)
+
+    def test_reference_fields_cover_tables_not_views(self):
+        """Many2one fields to the person count in tables, even one an addon
+        creates itself (_auto = False), never in SQL views (reports)."""
+        found = self.env["res.partner"]._privacy_reference_fields()
+        self.assertIn("pos.order", found)
+        self.assertNotIn("report.pos.order", found, "a report view")
+        for model_name in self.env.registry:
+            model = self.env[model_name]
+            if model._abstract or model._transient or model._table_query:
+                continue
+            if not any(
+                field.type == "many2one"
+                and field.comodel_name == "res.partner"
+                and field.store
+                and not field.company_dependent
+                for field in model._fields.values()
+            ):
+                continue
+            kind = table_kind(self.env.cr, model._table)
+            if kind == TableKind.Regular:
+                self.assertIn(model_name, found)
+            else:
+                self.assertNotIn(model_name, found)

@@ -741,13 +741,15 @@ class RetailCrmRfmRun(models.Model):
         next step, which then sees the lanes' work.
         """
         started = time.perf_counter()
-        registry, uid, context = self.env.registry, self.env.uid, self.env.context
+        registry, uid, context, su = self.env.registry, self.env.uid, self.env.context, self.env.su
         errors = []
 
         def write_lane(lane_id):
             try:
                 with registry.cursor() as cr:
-                    lane = api.Environment(cr, uid, context)["retail.crm.rfm.run.lane"].browse(lane_id)
+                    # the same user and superuser mode as the run (the cron's sudo)
+                    env = api.Environment(cr, uid, context, su=su)
+                    lane = env["retail.crm.rfm.run.lane"].browse(lane_id)
                     while not lane._write_batch():
                         cr.commit()  # pylint: disable=invalid-commit
             except Exception as error:  # re-raised below, in the run's thread

@@ -79,7 +79,7 @@ class RetailCrmTier(models.Model):
 
     @api.model
     def _load_pos_data_fields(self, config_id):
-        return ["id", "name", "sequence", "badge_color", "min_spend", "min_orders"]
+        return ["id", "name", "sequence", "badge_color", "min_spend", "min_orders", "points_multiplier"]
 
     @api.depends("company_id")
     @api.depends_context("company")

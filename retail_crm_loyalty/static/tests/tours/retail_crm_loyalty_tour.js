@@ -39,3 +39,22 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
             },
         ].flat(),
 });
+
+registry.category("web_tour.tours").add("RetailCrmLoyaltyMultiplierTour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.clickCustomer("Multiplier Member"),
+            ProductScreen.addOrderline("Multiplier Product", "1"),
+            {
+                content: "the till shows the points multiplied by the member's tier (10 x 2)",
+                trigger: ".loyalty-points-won:contains('+20')",
+            },
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+        ].flat(),
+});

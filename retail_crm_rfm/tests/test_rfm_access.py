@@ -26,6 +26,7 @@ class TestRfmAccess(RfmCommon):
             self.segment.with_user(self.pos_user).write({"name": "X"})
         for model in (
             "retail.crm.rfm.run",
+            "retail.crm.rfm.run.lane",
             "retail.crm.rfm.snapshot",
             "retail.crm.rfm.kpi.report",
             "retail.crm.rfm.migration.report",
@@ -57,6 +58,11 @@ class TestRfmAccess(RfmCommon):
             .with_user(self.pos_manager)
             .search_count([("run_id", "=", self.run_b.id)])
         )
+        Lane = self.env["retail.crm.rfm.run.lane"].with_user(self.pos_manager)
+        self.assertTrue(Lane.search([("run_id", "=", self.run_a.id)]))
+        self.assertFalse(Lane.search([("run_id", "=", self.run_b.id)]))
+        with self.assertRaises(AccessError):
+            Lane.search([("run_id", "=", self.run_a.id)]).write({"cursor_partner_id": 0})
         self.env["retail.crm.rfm.kpi.report"].with_user(self.pos_manager).search([])
         self.segment.with_user(self.pos_manager).write({"playbook": "<p>Call them</p>"})
         with self.assertRaises(AccessError):

@@ -520,13 +520,6 @@ class ResPartner(models.Model):
             model = self.env[model_name]
             if model._transient or model._abstract or model._table_query:
                 continue
-            # tables an addon creates itself (_auto = False) hold data too;
-            # SQL views (reports) only show it again
-            if (
-                not model._auto
-                and tools.sql.table_kind(self.env.cr, model._table) != tools.sql.TableKind.Regular
-            ):
-                continue
             fnames = [
                 fname
                 for fname, field in model._fields.items()
@@ -535,6 +528,14 @@ class ResPartner(models.Model):
                 and field.store
                 and not field.company_dependent
             ]
+            # tables an addon creates itself (_auto = False) hold data too;
+            # SQL views (reports) only show it again
+            if (
+                fnames
+                and not model._auto
+                and tools.sql.table_kind(self.env.cr, model._table) != tools.sql.TableKind.Regular
+            ):
+                continue
             if fnames:
                 result[model_name] = fnames
         return result
@@ -781,7 +782,11 @@ class ResPartner(models.Model):
         # one search per referencing model for the whole batch
         referencing = self._privacy_referencing_records(everyone)
         # split before erasing anyone: an erasure deletes some of these records
-        per_person = {partner: self._privacy_records_of(referencing, subjects[partner]) for partner in self}
+        reference_fields = self._privacy_reference_fields()
+        per_person = {
+            partner: self._privacy_records_of(referencing, subjects[partner], reference_fields)
+            for partner in self
+        }
         all_vals, all_terms, all_names = [], set(), set()
         for partner in self:
             log_vals, terms, names = partner._privacy_erase_records(
@@ -804,9 +809,9 @@ class ResPartner(models.Model):
         return self.env["retail.crm.erasure.log"].sudo().create(vals_list)
 
     @api.model
-    def _privacy_records_of(self, referencing, partners):
-        """The part of ``referencing`` (found for a whole batch) pointing at ``partners``."""
-        reference_fields = self._privacy_reference_fields()
+    def _privacy_records_of(self, referencing, partners, reference_fields):
+        """The part of ``referencing`` (found for a whole batch) pointing at
+        ``partners``; ``reference_fields`` as from _privacy_reference_fields()."""
         ids = set(partners.ids)
         found = {}
         for model_name, records in referencing.items():

@@ -31,6 +31,7 @@
         "views/res_config_settings_views.xml",
         "views/pos_config_views.xml",
         "views/retail_crm_privacy_menus.xml",
+        "views/res_partner_consent_views.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

@@ -7,6 +7,8 @@ from . import retail_crm_privacy_alert
 from . import retail_crm_erasure_log
 from . import retail_crm_privacy_request
 from . import res_partner
+from . import consent_tools
+from . import res_partner_consent
 from . import res_users
 from . import base
 from . import mail_thread

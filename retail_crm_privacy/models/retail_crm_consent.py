@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class RetailCrmConsent(models.Model):
@@ -59,6 +59,28 @@ class RetailCrmConsent(models.Model):
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company, readonly=True)
     pos_config_id = fields.Many2one("pos.config", readonly=True, ondelete="set null")
     note = fields.Char(readonly=True)
+    guardian_name = fields.Char(
+        string="Guardian",
+        readonly=True,
+        help="For a child under 14: the parent or guardian who gave the consent.",
+    )
+    guardian_relation = fields.Selection(
+        selection=[("mother", "Mother"), ("father", "Father"), ("guardian", "Legal guardian")],
+        string="Relation to the child",
+        readonly=True,
+    )
+
+    @api.constrains("purpose_id", "guardian_name", "guardian_relation", "state")
+    def _check_guardian(self):
+        for consent in self:
+            if (
+                consent.purpose_id.code == "guardian"
+                and consent.state == "granted"
+                and not (consent.guardian_name and consent.guardian_relation)
+            ):
+                raise ValidationError(
+                    _("A guardian's consent needs the guardian's name and their relation to the child.")
+                )
 
     def _default_policy_version(self):
         return self.env["ir.config_parameter"].sudo().get_param("retail_crm_privacy.policy_version", "1.0")
@@ -84,38 +106,9 @@ class RetailCrmConsent(models.Model):
             raise UserError(_("Consent records are append-only and cannot be deleted."))
 
     def _sync_blacklists(self):
-        """Feed Odoo's opt-out lists from the latest consent of each
-        partner/purpose in ``self`` (withdrawal blacklists at once)."""
-        latest = {}
-        for consent in self.sorted(lambda c: (c.date, c.id)):
-            if consent.purpose_id.blacklist != "none":
-                latest[(consent.partner_id, consent.purpose_id)] = consent
-        # sudo: cashiers and marketing users may not edit blacklists themselves,
-        # the consent they just recorded is the authorisation
-        mail_bl_sudo = self.env["mail.blacklist"].sudo()
-        phone_bl_sudo = self.env["phone.blacklist"].sudo()
-        message = _("Consent change recorded by %(user)s", user=self.env.user.name)
-        for (partner, purpose), consent in latest.items():
-            if purpose.blacklist == "mail" and partner.email_normalized:
-                if consent.state == "withdrawn":
-                    mail_bl_sudo._add(partner.email_normalized, message=message)
-                else:
-                    mail_bl_sudo._remove(partner.email_normalized, message=message)
-            elif purpose.blacklist == "phone":
-                numbers = {
-                    partner._phone_format(number=num, force_format="E164", raise_exception=False)
-                    for num in (partner.mobile, partner.phone)
-                    if num
-                }
-                numbers.discard(False)
-                if "phone_sanitized" in partner._fields and partner.phone_sanitized:
-                    numbers.add(partner.phone_sanitized)
-                if not numbers:
-                    continue
-                if consent.state == "withdrawn":
-                    phone_bl_sudo._add(list(numbers), message=message)
-                else:
-                    phone_bl_sudo._remove(list(numbers), message=message)
+        """Feed Odoo's opt-out lists from these consents, for every address of
+        each person (their contacts too): withdrawal blacklists at once."""
+        self.partner_id._privacy_sync_blacklists(consents=self)
 
     @api.model
     def _record(
@@ -128,6 +121,8 @@ class RetailCrmConsent(models.Model):
         policy_version=None,
         pos_config=None,
         note=None,
+        guardian_name=None,
+        guardian_relation=None,
     ):
         """Record ``state`` for every partner x purpose, one batch create."""
         vals_list = []
@@ -141,6 +136,8 @@ class RetailCrmConsent(models.Model):
                     "channel": channel or purpose.default_channel,
                     "pos_config_id": pos_config.id if pos_config else False,
                     "note": note,
+                    "guardian_name": guardian_name or False,
+                    "guardian_relation": guardian_relation or False,
                     "company_id": (pos_config.company_id if pos_config else self.env.company).id,
                 }
                 if policy_version:

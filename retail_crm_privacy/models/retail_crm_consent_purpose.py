@@ -24,6 +24,12 @@ class RetailCrmConsentPurpose(models.Model):
         "removes it, so every mailing and SMS in Odoo respects it.",
     )
     default_channel = fields.Selection(selection="_selection_channel", default="in_person", required=True)
+    marketing_channel = fields.Selection(
+        selection=[("email", "E-mail"), ("sms", "SMS"), ("wechat", "WeChat")],
+        help="Marketing is opt-in: care and campaign messages on this channel go only to "
+        "customers whose consent for this purpose is granted. Leave empty for purposes "
+        "that are not about sending marketing.",
+    )
 
     _sql_constraints = [
         ("code_uniq", "unique(code)", "The code of a consent purpose must be unique."),

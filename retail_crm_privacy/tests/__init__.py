@@ -1,4 +1,5 @@
 from . import test_consent
+from . import test_consent_pipl
 from . import test_masking
 from . import test_request
 from . import test_erasure

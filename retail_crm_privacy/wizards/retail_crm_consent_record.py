@@ -27,6 +27,17 @@ class RetailCrmConsentRecord(models.TransientModel):
         default=lambda self: self.env["retail.crm.consent"]._default_policy_version()
     )
     note = fields.Char()
+    needs_guardian = fields.Boolean(compute="_compute_needs_guardian")
+    guardian_name = fields.Char(string="Guardian")
+    guardian_relation = fields.Selection(
+        selection=lambda self: self.env["retail.crm.consent"]._fields["guardian_relation"].selection,
+        string="Relation to the child",
+    )
+
+    @api.depends("purpose_ids")
+    def _compute_needs_guardian(self):
+        for wizard in self:
+            wizard.needs_guardian = "guardian" in wizard.purpose_ids.mapped("code")
 
     @api.model
     def default_get(self, fields_list):
@@ -47,6 +58,8 @@ class RetailCrmConsentRecord(models.TransientModel):
             channel=self.channel,
             policy_version=self.policy_version,
             note=self.note,
+            guardian_name=self.guardian_name,
+            guardian_relation=self.guardian_relation,
         )
         return {
             "type": "ir.actions.client",

@@ -2,7 +2,7 @@
     "name": "Retail CRM Privacy",
     "summary": "Consent per purpose, data-subject requests with erasure, "
     "masking, access audit and retention for retail customers (PIPL/GDPR)",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Point of Sale",
     "license": "LGPL-3",
     "author": "Retail CRM for Odoo",

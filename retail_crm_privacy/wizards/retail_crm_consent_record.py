@@ -27,7 +27,7 @@ class RetailCrmConsentRecord(models.TransientModel):
         default=lambda self: self.env["retail.crm.consent"]._default_policy_version()
     )
     note = fields.Char()
-    needs_guardian = fields.Boolean(compute="_compute_needs_guardian")
+    needs_guardian = fields.Boolean(string="Guardian needed", compute="_compute_needs_guardian")
     guardian_name = fields.Char(string="Guardian")
     guardian_relation = fields.Selection(
         selection=lambda self: self.env["retail.crm.consent"]._fields["guardian_relation"].selection,

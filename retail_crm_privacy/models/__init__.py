@@ -9,6 +9,7 @@ from . import retail_crm_privacy_request
 from . import res_partner
 from . import consent_tools
 from . import res_partner_consent
+from . import res_partner_encryption
 from . import res_users
 from . import base
 from . import mail_thread

@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
+
+from .res_partner_encryption import refused_reasons
 
 
 class ResConfigSettings(models.TransientModel):
@@ -35,12 +38,17 @@ class ResConfigSettings(models.TransientModel):
     privacy_collect_vat = fields.Boolean(string="Collect tax / ID number")
     privacy_collect_phone = fields.Boolean(string="Collect landline phone")
     privacy_collect_email = fields.Boolean(string="Collect e-mail")
-    privacy_encrypted_fields = fields.Char(
+    privacy_encrypted_field_ids = fields.Many2many(
+        "ir.model.fields",
         string="Encrypted customer fields",
-        config_parameter="retail_crm_privacy.encrypted_fields",
-        help="Comma-separated technical names (e.g. vat,street). Active only when "
-        "the server option retail_crm_privacy_encryption_key is set; exact search "
-        "keeps working, partial search on these fields does not.",
+        domain=lambda self: [
+            ("model", "=", "res.partner"),
+            ("name", "in", self.env["res.partner"]._privacy_encryptable_fields()),
+        ],
+        help="Stored encrypted in the database, active only when the server option "
+        "retail_crm_privacy_encryption_key is set. Exact search keeps working; partial "
+        "search, sorting and grouping on these fields do not. E-mail, mobile, phone and "
+        "name cannot be encrypted: Odoo keeps clear copies of them for mail and SMS.",
     )
     pos_privacy_consent_step = fields.Boolean(related="pos_config_id.privacy_consent_step", readonly=False)
 
@@ -54,7 +62,32 @@ class ResConfigSettings(models.TransientModel):
             res[f"privacy_collect_{category}"] = (
                 icp.get_param(f"retail_crm_privacy.collect_{category}", "True") != "False"
             )
+        chosen = self.env["res.partner"]._privacy_chosen_encrypted_fields()
+        res["privacy_encrypted_field_ids"] = [
+            Command.set(
+                self.env["ir.model.fields"]
+                .search([("model", "=", "res.partner"), ("name", "in", chosen)])
+                .ids
+            )
+        ]
         return res
+
+    @api.constrains("privacy_encrypted_field_ids")
+    def _check_privacy_encrypted_fields(self):
+        allowed = set(self.env["res.partner"]._privacy_encryptable_fields())
+        reasons = refused_reasons(self.env)
+        for settings in self:
+            wrong = settings.privacy_encrypted_field_ids.filtered(
+                lambda f: f.model != "res.partner" or f.name not in allowed
+            )
+            if wrong:
+                unknown = self.env._("not a customer field that can be encrypted")
+                details = "; ".join(
+                    f"{field.field_description} ({reasons.get(field.name, unknown)})" for field in wrong
+                )
+                raise ValidationError(
+                    self.env._("These fields cannot be encrypted: %(fields)s", fields=details)
+                )
 
     def set_values(self):
         res = super().set_values()
@@ -64,6 +97,10 @@ class ResConfigSettings(models.TransientModel):
                 f"retail_crm_privacy.collect_{category}",
                 "True" if self[f"privacy_collect_{category}"] else "False",
             )
+        icp.set_param(
+            "retail_crm_privacy.encrypted_fields",
+            ",".join(sorted(self.privacy_encrypted_field_ids.mapped("name"))),
+        )
         return res
 
     def action_privacy_encrypt_existing(self):

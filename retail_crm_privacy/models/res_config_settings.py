@@ -47,8 +47,8 @@ class ResConfigSettings(models.TransientModel):
         ],
         help="Stored encrypted in the database, active only when the server option "
         "retail_crm_privacy_encryption_key is set. Exact search keeps working; partial "
-        "search, sorting and grouping on these fields do not. E-mail, mobile, phone and "
-        "name cannot be encrypted: Odoo keeps clear copies of them for mail and SMS.",
+        "search, sorting and grouping on these fields do not. E-mail, mobile, phone, tax "
+        "number and name cannot be encrypted: Odoo keeps clear copies derived from them.",
     )
     pos_privacy_consent_step = fields.Boolean(related="pos_config_id.privacy_consent_step", readonly=False)
 

@@ -97,10 +97,22 @@ class TestErasureMember(PrivacyCommonMixin, ErasureTestMixin, TestPointOfSaleCom
         Consent._record(member, self.purpose_sms, "granted", note="顾客电话13957246813同意")
         Consent._record(member, self.purpose_sms, "withdrawn")
         orders = self._create_orders(member, 3, note="会员 王芳 手机57246813")
+        self.env["pos.payment"].create(
+            {"pos_order_id": orders[0].id, "amount": 25.0, "payment_method_id": self.cash_payment_method.id}
+        )
         program = self.env["loyalty.program"].create({"name": "会员积分", "program_type": "loyalty"})
         card = self.env["loyalty.card"].create(
             {"program_id": program.id, "partner_id": member.id, "points": 120}
         )
+        self.env["loyalty.history"].create({"card_id": card.id, "description": orders[0].name, "issued": 120})
+        self.env["retail.crm.tier.history"].create(
+            {"partner_id": member.id, "change_type": "enrol", "reason": "开卡"}
+        )
+        if "retail.crm.rfm.snapshot" in self.env:
+            run = self.env["retail.crm.rfm.run"].create({"run_date": date(2026, 3, 1)})
+            self.env["retail.crm.rfm.snapshot"].create(
+                {"run_id": run.id, "run_date": date(2026, 3, 1), "partner_id": member.id, "r_score": 5}
+            )
         complaint = self.env["retail.crm.complaint"].create(
             {
                 "subject": "围巾起球",
@@ -259,3 +271,65 @@ class TestErasureMember(PrivacyCommonMixin, ErasureTestMixin, TestPointOfSaleCom
         self.assertEqual(request.erasure_log_id.plan_lines, previewed)
         self.assertIn(["rating.rating", "feedback", "clear", 1], previewed)
         self.assertIn(["res.partner", "retail_is_member", "end_membership", 1], previewed)
+
+    def test_access_export_readable_in_the_person_language(self):
+        """The export holds one section per kind of data, with the lines of
+        the person's documents, labels and names in Chinese, JSON and PDF."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        modules = ["base", "mail", "point_of_sale", "loyalty", "retail_crm_privacy", "retail_crm_loyalty"]
+        self.env["ir.module.module"]._load_module_terms(modules, ["zh_CN"], overwrite=True)
+        member, _child, orders, card, complaint, _rating, _attachments = self._member()
+        member.lang = "zh_CN"
+        request = (
+            self.env["retail.crm.privacy.request"]
+            .with_user(self.officer)
+            .create({"partner_id": member.id, "request_type": "access"})
+        )
+        request.action_export()
+        data = json.loads(request.export_attachment_id.raw)
+        self.assertEqual(data["language"], "zh_CN")
+        sections = {section["model"]: section for section in data["sections"]}
+        expected = {
+            "res.partner",
+            "pos.order",
+            "loyalty.card",
+            "retail.crm.tier.history",
+            "retail.crm.complaint",
+            "retail.crm.consent",
+            "mail.message",
+            "ir.attachment",
+            "mail.blacklist",
+            "phone.blacklist",
+            "rating.rating",
+        }
+        if "retail.crm.rfm.snapshot" in self.env:
+            expected |= {"retail.crm.rfm.snapshot", "mailing.contact"}
+        self.assertLessEqual(expected, set(sections))
+        zh = self.env(context=dict(self.env.context, lang="zh_CN"))
+        self.assertEqual(sections["pos.order"]["label"], zh["ir.model"]._get("pos.order").name)
+        self.assertNotEqual(sections["pos.order"]["label"], self.env["ir.model"]._get("pos.order").name)
+        order = next(r for r in sections["pos.order"]["records"] if r["id"] == orders[0].id)
+        children = {child["label"]: child for child in order["children"]}
+        self.assertIn(zh["pos.order"]._fields["lines"]._description_string(zh), children)
+        self.assertIn(zh["pos.order"]._fields["payment_ids"]._description_string(zh), children)
+        values = dict(order["values"])
+        # links are shown by name, in the person's language
+        self.assertEqual(values[zh["pos.order"]._fields["partner_id"]._description_string(zh)], "王芳")
+        profile = next(r for r in sections["res.partner"]["records"] if r["id"] == member.id)
+        self.assertIn("中国", dict(profile["values"]).values())
+        card_data = next(r for r in sections["loyalty.card"]["records"] if r["id"] == card.id)
+        self.assertEqual(len(card_data["children"][0]["records"]), 1, "points history")
+        # field changes: the old e-mail is exported with the new one
+        changes = [c for m in sections["mail.message"]["records"] for c in m.get("changes", [])]
+        self.assertIn(OLD_EMAIL, [c["old"] for c in changes])
+        bodies = json.dumps(sections["mail.message"], ensure_ascii=False)
+        self.assertIn("无人接听", bodies, "staff note on the complaint")
+        self.assertIn("处理结果", bodies, "result sent to the customer")
+        self.assertIn(complaint.name, json.dumps(sections["retail.crm.complaint"], ensure_ascii=False))
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("retail_crm_privacy.report_privacy_request", request.ids)[0]
+            .decode()
+        )
+        self.assertIn(sections["pos.order"]["label"], html)
+        self.assertIn("无人接听", html)

@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
+from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
 
 from ..models import privacy_match
@@ -178,3 +179,8 @@ class TestRetentionAudit(PrivacyCommonMixin, TransactionCase):
         # the officer reviews it
         alerts.with_user(self.officer).action_mark_reviewed()
         self.assertEqual(alerts.state, "reviewed")
+
+    def test_retention_settings_validated(self):
+        for vals in ({"privacy_retention_days": -1}, {"privacy_retention_points_threshold": -5}):
+            with self.assertRaises(ValidationError):
+                self.env["res.config.settings"].create(vals)

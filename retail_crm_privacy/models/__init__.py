@@ -1,4 +1,5 @@
 from . import privacy_tools
+from . import privacy_match
 from . import retail_crm_consent_purpose
 from . import retail_crm_consent
 from . import retail_crm_consent_current

@@ -23,6 +23,11 @@ class ResConfigSettings(models.TransientModel):
     privacy_retention_auto = fields.Boolean(
         string="Anonymise automatically", config_parameter="retail_crm_privacy.retention_auto"
     )
+    privacy_retention_points_threshold = fields.Integer(
+        string="Keep customers holding more loyalty points than",
+        config_parameter="retail_crm_privacy.retention_points_threshold",
+        help="Customers whose loyalty cards hold more points are never anonymised by retention.",
+    )
     privacy_alert_factor = fields.Float(
         string="Alert when a user reads N times more customers than usual",
         config_parameter="retail_crm_privacy.alert_factor",
@@ -53,6 +58,14 @@ class ResConfigSettings(models.TransientModel):
     pos_privacy_consent_step = fields.Boolean(related="pos_config_id.privacy_consent_step", readonly=False)
 
     _COLLECT = ("birthday", "address", "vat", "phone", "email")
+
+    @api.constrains("privacy_retention_days", "privacy_retention_points_threshold")
+    def _check_privacy_retention(self):
+        for settings in self:
+            if settings.privacy_retention_days < 0 or settings.privacy_retention_points_threshold < 0:
+                raise ValidationError(
+                    self.env._("The inactivity period and the loyalty points threshold cannot be negative.")
+                )
 
     @api.model
     def get_values(self):

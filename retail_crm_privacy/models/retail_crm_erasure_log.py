@@ -21,9 +21,13 @@ class RetailCrmErasureLog(models.Model):
     )
     subject_hash = fields.Char(
         readonly=True,
-        help="HMAC-SHA256 of the person's normalised e-mail and phone numbers, "
-        "keyed with the server secret: proves the erasure to someone who "
-        "presents the identifiers, cannot be reversed.",
+        help="HMAC-SHA256 of the person's normalised e-mails and phone numbers, keyed "
+        "with retail_crm_privacy_hash_key of the server configuration file (never "
+        "stored in the database): proves the erasure to someone who presents the "
+        "identifiers and the key, cannot be reversed. Empty when no key is configured.",
+    )
+    plan_lines = fields.Json(
+        readonly=True, help="What the erasure did: [model, field, action, records], as previewed."
     )
     date = fields.Datetime(readonly=True, default=fields.Datetime.now)
     user_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)

@@ -150,19 +150,10 @@ class RetailCrmPrivacyRequest(models.Model):
         return self.env.ref("retail_crm_privacy.action_report_privacy_request").report_action(self)
 
     def _report_data(self):
-        """Export data structured for the PDF report."""
+        """Export data for the PDF report (same content as the JSON export)."""
         self.ensure_one()
         self._check_privacy_officer()
-        data = self.partner_id._privacy_export_data()
-        sections = []
-        for model_name, section in data["records"].items():
-            rows = []
-            for record in section["records"]:
-                rows.append(
-                    [(key, value) for key, value in record.items() if value not in (False, None, "", [])]
-                )
-            sections.append({"model": model_name, "label": section["label"], "rows": rows})
-        return {"partner": data["partner"], "sections": sections, "date": data["exported_at"]}
+        return self.partner_id._privacy_export_data()
 
     def action_open_erasure_preview(self):
         self.ensure_one()

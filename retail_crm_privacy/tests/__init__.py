@@ -9,3 +9,5 @@ from . import test_pos_tour
 from . import test_rpc
 from . import test_encryption
 from . import test_qweb_masking
+from . import test_erasure_member
+from . import test_export_pdf

@@ -2,9 +2,10 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
+from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
 
-from ..models import privacy_tools
+from ..models import privacy_match
 from .common import PrivacyCommonMixin
 
 
@@ -47,57 +48,103 @@ class TestRetentionAudit(PrivacyCommonMixin, TransactionCase):
         # idempotent: erased customers are no longer candidates
         self.assertNotIn(old, Partner._privacy_retention_candidates())
 
-    def test_retention_erases_a_batch_with_one_sweep(self):
+    def _age(self, partners, day="2020-01-01 10:00:00"):
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE res_partner SET create_date = %s WHERE id = ANY(%s)", [day, partners.ids])
+        partners.invalidate_recordset(["create_date"])
+
+    def test_retention_by_real_inactivity(self):
+        """Only customers with no activity at all in the period are candidates:
+        a recent complaint, consent or message keeps them; an open request or
+        complaint, or loyalty points above the threshold, always keeps them."""
         Partner = self.env["res.partner"]
-        dormant = Partner.create(
-            [
-                {"name": "Dormant One", "mobile": "+8613011114444", "email": "dormant.one@example.cn"},
-                {"name": "Dormant Two", "mobile": "+8613011115555"},
-            ]
+        names = ["Dormant", "Consent", "Message", "Request", "Complaint", "Open complaint", "Points"]
+        people = Partner.create(
+            [{"name": f"Ret {n}", "mobile": f"+86130111{i:05d}"} for i, n in enumerate(names)]
         )
-        witness = Partner.create(
+        by_name = dict(zip(names, people, strict=True))
+        member_installed = "retail_is_member" in Partner._fields
+        if member_installed:
+            by_name["Dormant"].retail_is_member = True
+        self.env["retail.crm.consent"]._record(by_name["Consent"], self.purpose_sms, "granted")
+        self.env["mail.message"].create(
             {
-                "name": "Store Notes",
-                "comment": "<p>Call +8613011114444 or +8613011115555; cc dormant.one@example.cn</p>",
+                "model": "res.partner",
+                "res_id": by_name["Message"].id,
+                "author_id": by_name["Message"].id,
+                "message_type": "email",
+                "body": "请帮我查一下积分",
             }
         )
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE res_partner SET create_date = '2020-01-01 10:00:00' WHERE id IN %s", [tuple(dormant.ids)]
+        self.env["retail.crm.privacy.request"].create(
+            {"partner_id": by_name["Request"].id, "request_type": "access"}
         )
+        if "retail.crm.complaint" in self.env:
+            complaint = self.env["retail.crm.complaint"].create(
+                {"subject": "Old", "partner_id": by_name["Open complaint"].id}
+            )
+            self.env.flush_all()
+            self.env.cr.execute(
+                "UPDATE retail_crm_complaint SET date_received = '2020-02-01' WHERE id = %s", [complaint.id]
+            )
+            self.env["retail.crm.complaint"].create(
+                {"subject": "Today", "partner_id": by_name["Complaint"].id}
+            )
+        if "loyalty.card" in self.env:
+            program = self.env["loyalty.program"].create({"name": "Points", "program_type": "loyalty"})
+            self.env["loyalty.card"].create(
+                {"program_id": program.id, "partner_id": by_name["Points"].id, "points": 500}
+            )
+        self._age(people)
         self.icp.set_param("retail_crm_privacy.retention_days", "365")
+        candidates = Partner._privacy_retention_candidates()
+        self.assertIn(by_name["Dormant"], candidates)
+        for name in names[1:]:
+            if name in ("Complaint", "Open complaint") and "retail.crm.complaint" not in self.env:
+                continue
+            if name == "Points" and "loyalty.card" not in self.env:
+                continue
+            self.assertNotIn(by_name[name], candidates, name)
+        if "loyalty.card" in self.env:
+            self.icp.set_param("retail_crm_privacy.retention_points_threshold", "1000")
+            self.assertIn(by_name["Points"], Partner._privacy_retention_candidates())
+            self.icp.set_param("retail_crm_privacy.retention_points_threshold", "0")
+        # preview first: nothing changes until automatic mode is on
+        Partner._cron_privacy_retention()
+        self.assertEqual(by_name["Dormant"].mobile, "+8613011100000")
         self.icp.set_param("retail_crm_privacy.retention_auto", "True")
-        Partner._cron_privacy_retention(batch_size=10)
-        self.assertTrue(all(dormant.mapped("privacy_erased_date")))
-        self.assertFalse(any(dormant.mapped("mobile")))
-        # the text of both persons elsewhere is gone, rewritten by the batch's single sweep
-        witness.invalidate_recordset()
-        self.assertNotIn("8613011114444", str(witness.comment))
-        self.assertNotIn("8613011115555", str(witness.comment))
-        self.assertNotIn("dormant.one@example.cn", str(witness.comment))
-        self.assertIn("[erased]", str(witness.comment))
-        logs = self.env["retail.crm.erasure.log"].search([("partner_id", "in", dormant.ids)])
-        self.assertEqual(len(logs), 2)
-        for log in logs:
-            self.assertEqual(log.reason, "retention")
-            self.assertIn("text sweep shared by a batch of", log.summary)
-            self.assertIn("text rewritten in res_partner", log.summary)
-        self.assertEqual(len(set(logs.mapped("subject_hash"))), 2, "one proof per person")
+        logs = Partner._cron_privacy_retention()
+        self.assertIn(by_name["Dormant"], logs.partner_id)
+        self.assertTrue(by_name["Dormant"].privacy_erased_date)
+        self.assertFalse(by_name["Dormant"].mobile)
+        if member_installed:
+            self.assertFalse(by_name["Dormant"].retail_is_member)
+        self.assertTrue(by_name["Consent"].mobile)
+        # idempotent: a second run erases nobody again
+        self.assertFalse(Partner._cron_privacy_retention())
 
-    def test_sweep_pattern_whole_words(self):
-        pattern = privacy_tools.erasure_regex({"Anna", "+8613800138000", "anna@example.cn", "王伟"})
-        self.env.cr.execute(
-            "SELECT regexp_replace(%s, %s, '[erased]', 'gi')",
-            [
-                "Annabelle met ANNA (anna@example.cn, +8613800138000) and 王伟先生; "
-                "xanna@example.cn +86138001380001",
-                pattern,
-            ],
-        )
-        self.assertEqual(
-            self.env.cr.fetchone()[0],
-            "Annabelle met [erased] ([erased], [erased]) and [erased]先生; xanna@example.cn +86138001380001",
-        )
+    def test_patterns_boundaries_next_to_chinese(self):
+        """Identifiers match in every spelling, next to Chinese characters,
+        never inside a longer number or address."""
+        phone = privacy_match.phone_pattern("13957246813", "CN")
+        email = privacy_match.email_pattern("Zhang.San@QQ.com")
+        name = privacy_match.word_pattern("王芳")
+        ascii_name = privacy_match.word_pattern("Anna")
+        pattern = privacy_match.combine([phone, email, name, ascii_name])
+        cases = {
+            "手机13957246813无人接听": "手机[erased]无人接听",
+            "电话139-5724-6813或+86-139-5724-6813": "电话[erased]或[erased]",
+            "(+86) 139 5724 6813，0086 13957246813": "([erased]，[erased]",
+            "尾号57246813": "尾号[erased]",
+            "139572468130 和 2139572468131": "139572468130 和 2139572468131",
+            "我是王芳，邮箱zhang.san@qq.com。": "我是[erased]，邮箱[erased]。",
+            "xzhang.san@qq.com Annabelle ANNA": "xzhang.san@qq.com Annabelle [erased]",
+        }
+        for text, expected in cases.items():
+            self.env.cr.execute("SELECT regexp_replace(%s, %s, '[erased]', 'gi')", [text, pattern])
+            self.assertEqual(self.env.cr.fetchone()[0], expected, text)
+        self.assertFalse(privacy_match.email_pattern(""))
+        self.assertTrue(privacy_match.email_pattern("zhangsan at qq"))
 
     def _insert_reads(self, user, day, count, offset=0):
         with freeze_time(day):
@@ -132,3 +179,8 @@ class TestRetentionAudit(PrivacyCommonMixin, TransactionCase):
         # the officer reviews it
         alerts.with_user(self.officer).action_mark_reviewed()
         self.assertEqual(alerts.state, "reviewed")
+
+    def test_retention_settings_validated(self):
+        for vals in ({"privacy_retention_days": -1}, {"privacy_retention_points_threshold": -5}):
+            with self.assertRaises(ValidationError):
+                self.env["res.config.settings"].create(vals)

@@ -1,0 +1,150 @@
+import re
+
+from odoo import tools
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from . import privacy_match, privacy_tools
+from .privacy_service import PrivacyService
+
+# partner fields whose values identify the person wherever they are copied
+ID_FIELD_PATTERN = re.compile(r"(vat|id_number|identification|passport|national_id|wechat|barcode)")
+# tracked fields whose old values are addresses the person had before
+HISTORY_FIELD_PATTERN = re.compile(r"(email|phone|mobile|street|address|vat|id_number|passport|wechat)")
+
+
+class PrivacyIdentity(PrivacyService):
+    """Who the person is: their contacts and everything that identifies them,
+    for the erasure planner and the export."""
+
+    def _subjects(self, partner):
+        """The person and their contacts/addresses (not a parent company)."""
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("id", "child_of", partner.ids)])
+        )
+
+    def _check_erasable(self, partner, subjects):
+        """Refuse, with the reason, what cannot be erased as a customer."""
+        if partner.privacy_erased_date:
+            raise UserError(self.env._("%(name)s is already anonymised.", name=partner.display_name))
+        internal = subjects.with_context(active_test=False).user_ids.filtered(lambda u: not u.share)
+        if internal:
+            raise UserError(
+                self.env._(
+                    "%(name)s is the contact of the internal user %(users)s: users are not "
+                    "erased as customers. Archive the user and unlink the contact first.",
+                    name=partner.display_name,
+                    users=", ".join(internal.mapped("login")),
+                )
+            )
+        companies = self.env["res.company"].sudo().with_context(active_test=False).search([])
+        if subjects & companies.partner_id:
+            raise UserError(
+                self.env._(
+                    "%(name)s is the contact of a company of this database.", name=partner.display_name
+                )
+            )
+
+    def _region(self, partner):
+        return (partner.country_id.code or self.env.company.country_id.code or "CN").upper()
+
+    def _history_values(self, subjects):
+        """Old and new values of the personal fields tracked on the person's
+        chatter: the e-mails, phones and streets they had before."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT f.name, v.old_value_char, v.new_value_char
+              FROM mail_tracking_value v
+              JOIN mail_message m ON m.id = v.mail_message_id
+              JOIN ir_model_fields f ON f.id = v.field_id
+             WHERE m.model = 'res.partner' AND m.res_id = ANY(%s)
+            """,
+                subjects.ids,
+            )
+        )
+        values = []
+        for fname, old, new in self.env.cr.fetchall():
+            if HISTORY_FIELD_PATTERN.search(fname or ""):
+                values += [(fname, v) for v in (old, new) if v]
+        return values
+
+    def _identity(self, subjects):
+        """Everything that identifies the person, as PostgreSQL regular
+        expressions: ``id_pattern`` (exact identifiers, searched in address
+        columns anywhere) and ``pattern`` (identifiers and names, replaced in
+        the person's own records only). Also the normalised e-mails and E.164
+        numbers (blacklists) and the terms of the audit hash."""
+        id_patterns, name_patterns = set(), set()
+        emails, phones = set(), set()
+        hash_terms = set()
+        Partner = self.env["res.partner"]
+        phone_fields = [f for f in ("phone", "mobile", "phone_sanitized") if f in Partner._fields]
+        id_fields = [
+            fname
+            for fname, field in Partner._fields.items()
+            if field.type == "char" and field.store and ID_FIELD_PATTERN.search(fname)
+        ]
+        date_fields = [
+            fname
+            for fname, field in Partner._fields.items()
+            if field.type == "date" and field.store and privacy_tools.PERSONAL_DATE_PATTERN.search(fname)
+        ]
+        history = self._history_values(subjects)
+        for partner in subjects:
+            region = self._region(partner)
+            addresses = [partner.email] + [v for f, v in history if "email" in f]
+            for user in partner.user_ids:
+                addresses.append(user.login)
+            for address in filter(None, addresses):
+                id_patterns.add(privacy_match.email_pattern(address))
+                normalized = tools.email_normalize(address)
+                emails.add(normalized or address.strip())
+                hash_terms.add(normalized or address.strip().lower())
+            numbers = [partner[f] for f in phone_fields] + [
+                v for f, v in history if "phone" in f or "mobile" in f
+            ]
+            for number in filter(None, numbers):
+                id_patterns.add(privacy_match.phone_pattern(number, region))
+                e164 = privacy_match.phone_e164(number, region)
+                if e164:
+                    phones.add(e164)
+                    hash_terms.add(e164)
+            for fname in id_fields:
+                if partner[fname] and len(partner[fname].strip()) >= 6:
+                    id_patterns.add(privacy_match.word_pattern(partner[fname]))
+            for fname in date_fields:
+                name_patterns.add(privacy_match.date_pattern(partner[fname]))
+            # an inline address starts with the street
+            streets = [partner.street, partner.street2] + [
+                v.split(",")[0] for f, v in history if "street" in f or "address" in f
+            ]
+            for street in filter(None, streets):
+                if len(street.strip()) >= 4:
+                    name_patterns.add(privacy_match.word_pattern(street))
+            for value in [v for f, v in history if ID_FIELD_PATTERN.search(f)]:
+                if len(value.strip()) >= 6:
+                    id_patterns.add(privacy_match.word_pattern(value))
+            if partner.name:
+                for term in privacy_match.name_terms(partner.name):
+                    name_patterns.add(privacy_match.word_pattern(term))
+        id_pattern = privacy_match.combine(id_patterns)
+        return {
+            "id_pattern": id_pattern,
+            "pattern": privacy_match.combine(id_patterns | name_patterns),
+            "emails": sorted(emails),
+            "phones": sorted(phones),
+            "hash_terms": sorted(hash_terms),
+        }
+
+    def _subject_hash(self, identity):
+        """HMAC of the person's identifiers keyed with ``retail_crm_privacy_hash_key``
+        from the server configuration (odoo.conf), never stored in the database:
+        a dump alone cannot confirm a guessed identity. No key, no hash."""
+        key = tools.config.get("retail_crm_privacy_hash_key")
+        if not key or not identity["hash_terms"]:
+            return False
+        return privacy_tools.subject_hash(key, *identity["hash_terms"])

@@ -1,0 +1,185 @@
+"""Pure helpers of the erasure: PostgreSQL regular expressions (ARE) that
+match a person's identifiers in free text, whatever their spelling.
+
+Boundaries are lookarounds on the characters that would extend the value
+(digits for a number, letters/digits for a word) rather than ``\\m``/``\\M``:
+word boundaries do not exist between Chinese characters, so
+``手机13957246813无人接听`` has none around the number.
+"""
+
+import re
+from datetime import date
+
+import phonenumbers
+
+from odoo import tools
+
+# separators people put inside numbers: spaces, dots, dashes, brackets
+SEP = "[[:space:].()-]*"
+ASCII_WORD = "[A-Za-z0-9]"
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam"}
+# compound surnames: the given name starts after two characters
+COMPOUND_SURNAMES = {
+    "欧阳",
+    "司马",
+    "上官",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "令狐",
+    "夏侯",
+    "长孙",
+}
+
+
+def _escape(text):
+    """Escape ``text`` for a PostgreSQL ARE (every non-alphanumeric character)."""
+    return "".join(ch if ch.isalnum() or ord(ch) > 127 else "\\" + ch for ch in text)
+
+
+def _digits(value):
+    return re.sub(r"\D", "", value or "")
+
+
+def _spaced_digits(digits):
+    return SEP.join(digits)
+
+
+def word_pattern(text):
+    """ARE for a text term: ASCII ends get ASCII boundaries, CJK ends none."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    pattern = _escape(text)
+    if text[0].isascii() and text[0].isalnum():
+        pattern = f"(?<!{ASCII_WORD})" + pattern
+    if text[-1].isascii() and text[-1].isalnum():
+        pattern += f"(?!{ASCII_WORD})"
+    return pattern
+
+
+def email_pattern(email):
+    """ARE for an e-mail address, or for whatever was typed in the e-mail
+    field when it is not one (``zhangsan at qq``)."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    normalized = tools.email_normalize(email)
+    if not normalized:
+        return word_pattern(email)
+    return f"(?<![A-Za-z0-9._%+-]){_escape(normalized)}(?![A-Za-z0-9_-])"
+
+
+def parse_phone(value, region):
+    """The number parsed in its own region (``+86`` prefix wins over
+    ``region``, the partner's country); None when it is not a number."""
+    value = (value or "").strip()
+    if len(_digits(value)) < 6:
+        return None
+    region = (region or "CN").upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        region = "CN"
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return parsed if phonenumbers.is_possible_number(parsed) else None
+
+
+def phone_pattern(value, region):
+    """ARE matching every spelling of a phone number: E.164, international,
+    national with its trunk prefix, spaces/dashes/dots anywhere, ``+86-``,
+    ``0086``, and the last 8 digits alone; never a longer number."""
+    parsed = parse_phone(value, region)
+    if parsed is None:
+        digits = _digits(value)
+        if len(digits) < 6:
+            return None
+        return f"(?<![0-9]){_spaced_digits(digits)}(?![0-9])"
+    national = str(parsed.national_number)
+    country = str(parsed.country_code)
+    own_region = phonenumbers.region_code_for_number(parsed) or region
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(own_region)
+    prefix = meta.national_prefix if meta else None
+    alternatives = [
+        f"(?:(?:\\+|00){SEP}{_spaced_digits(country)}{SEP}|{_spaced_digits(country)}{SEP})?"
+        + (f"(?:{prefix}{SEP})?" if prefix else "")
+        + _spaced_digits(national)
+    ]
+    if len(national) > 8:
+        alternatives.append(_spaced_digits(national[-8:]))
+    return "(?<![0-9])(?:" + "|".join(alternatives) + ")(?![0-9])"
+
+
+def phone_e164(value, region):
+    parsed = parse_phone(value, region)
+    if parsed is None:
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_spellings(value, region):
+    """Common written forms of the number (for tests and the residue scan)."""
+    parsed = parse_phone(value, region)
+    if parsed is None:
+        return set()
+    fmt = phonenumbers.PhoneNumberFormat
+    national = str(parsed.national_number)
+    spelled = phonenumbers.format_number(parsed, fmt.NATIONAL)
+    international = phonenumbers.format_number(parsed, fmt.INTERNATIONAL)
+    return {
+        phonenumbers.format_number(parsed, fmt.E164),
+        international,
+        international.replace(" ", "-"),
+        spelled,
+        spelled.replace(" ", "-"),
+        national,
+        national[-8:],
+    }
+
+
+def date_pattern(value):
+    """ARE for a date in the formats people write a birthday in."""
+    if not isinstance(value, date):
+        return None
+    y, m, d = str(value.year), value.month, value.day
+    mm = f"0?{m}" if m < 10 else str(m)
+    dd = f"0?{d}" if d < 10 else str(d)
+    sep = "[-/. ]?"
+    forms = [
+        f"{y}{sep}{mm}{sep}{dd}",
+        f"{y}年{mm}月{dd}日?",
+        f"{dd}[-/.]{mm}[-/.]{y}",
+        f"{mm}[-/.]{dd}[-/.]{y}",
+    ]
+    return "(?<![0-9])(?:" + "|".join(forms) + ")(?![0-9])"
+
+
+def name_terms(name):
+    """The name and the parts of it that identify the person on their own
+    records: given names, surnames (Latin) or the given name (Chinese)."""
+    name = (name or "").strip()
+    if not name:
+        return set()
+    terms = {name}
+    if CJK.search(name):
+        compact = re.sub(r"\s+", "", name)
+        terms.add(compact)
+        if len(compact) >= 3:
+            surname = 2 if compact[:2] in COMPOUND_SURNAMES else 1
+            terms.add(compact[surname:])
+    for part in re.split(r"[^\w]+", name):
+        if len(part) >= 2 and part.lower() not in HONORIFICS and not CJK.search(part):
+            terms.add(part)
+    return {t for t in terms if len(t) >= 2}
+
+
+def combine(patterns):
+    """One ARE for several; longest first so that the whole number wins over
+    its last digits."""
+    patterns = sorted({p for p in patterns if p}, key=len, reverse=True)
+    return "(?:" + "|".join(patterns) + ")" if patterns else None

@@ -1,0 +1,172 @@
+import logging
+from datetime import timedelta
+
+from odoo import fields, modules, tools
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+from odoo.tools.sql import table_exists
+
+from .privacy_erasure import PrivacyErasure
+from .privacy_service import PrivacyService
+
+_logger = logging.getLogger(__name__)
+
+
+class PrivacyRetention(PrivacyService):
+    """Retention (P7): customers inactive for the retention period are
+    anonymised. Activity is real activity: an order, a complaint, a consent
+    recorded, a message from the customer, a portal login; never the date a
+    record was merely written."""
+
+    def _icp_int(self, key, default):
+        value = self.env["ir.config_parameter"].sudo().get_param(key, default)
+        try:
+            return int(float(value or 0))
+        except ValueError:
+            return int(default)
+
+    def _activity_queries(self):
+        """(table, partner column, date expression, extra condition) of every
+        kind of activity; only tables that exist (suite addons are optional)."""
+        sources = [
+            ("pos_order", "partner_id", "date_order", None),
+            ("retail_crm_consent", "partner_id", "create_date", None),
+            (
+                "mail_message",
+                "author_id",
+                "date",
+                SQL("t.message_type IN ('email', 'comment')"),
+            ),
+            ("res_users_log", None, "create_date", None),
+            ("retail_crm_complaint", "partner_id", "date_received", None),
+            ("retail_crm_privacy_request", "partner_id", "request_date", None),
+        ]
+        queries = []
+        for table, column, date_column, condition in sources:
+            if not table_exists(self.env.cr, table):
+                continue
+            if table == "res_users_log":
+                # a portal login is an interaction of the user's contact
+                queries.append(
+                    SQL(
+                        "SELECT u.partner_id AS pid, max(t.create_date) AS last "
+                        "FROM res_users_log t JOIN res_users u ON u.id = t.create_uid GROUP BY u.partner_id"
+                    )
+                )
+                continue
+            queries.append(
+                SQL(
+                    "SELECT t.%s AS pid, max(t.%s) AS last FROM %s t WHERE t.%s IS NOT NULL %s GROUP BY t.%s",
+                    SQL.identifier(column),
+                    SQL.identifier(date_column),
+                    SQL.identifier(table),
+                    SQL.identifier(column),
+                    SQL("AND %s", condition) if condition else SQL(""),
+                    SQL.identifier(column),
+                )
+            )
+        return queries
+
+    def _blockers(self):
+        """Conditions that keep a customer whatever their inactivity: an open
+        request or complaint, loyalty points above the threshold."""
+        blockers = [
+            SQL(
+                "EXISTS (SELECT 1 FROM retail_crm_privacy_request r "
+                "WHERE r.partner_id = p.id AND r.state IN ('new', 'in_progress'))"
+            )
+        ]
+        if table_exists(self.env.cr, "retail_crm_complaint"):
+            blockers.append(
+                SQL(
+                    "EXISTS (SELECT 1 FROM retail_crm_complaint c "
+                    "WHERE c.partner_id = p.id AND c.active AND NOT coalesce(c.is_closed, false))"
+                )
+            )
+        if table_exists(self.env.cr, "loyalty_card"):
+            threshold = self._icp_int("retail_crm_privacy.retention_points_threshold", 0)
+            blockers.append(
+                SQL(
+                    "(SELECT coalesce(sum(l.points), 0) FROM loyalty_card l "
+                    "JOIN loyalty_program g ON g.id = l.program_id "
+                    "WHERE l.partner_id = p.id AND g.program_type = 'loyalty') > %s",
+                    threshold,
+                )
+            )
+        return blockers
+
+    def _candidate_ids(self):
+        days = self._icp_int("retail_crm_privacy.retention_days", 0)
+        if days <= 0:
+            return None
+        limit = fields.Datetime.now() - timedelta(days=days)
+        self.env.flush_all()
+        activity = SQL(" UNION ALL ").join(self._activity_queries())
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH activity AS (
+                SELECT coalesce(a.commercial_partner_id, a.id) AS pid, max(x.last) AS last
+                  FROM (%s) x JOIN res_partner a ON a.id = x.pid
+              GROUP BY coalesce(a.commercial_partner_id, a.id)
+            )
+            SELECT p.id
+              FROM res_partner p
+              LEFT JOIN activity ON activity.pid = p.id
+             WHERE p.privacy_erased_date IS NULL
+               AND p.partner_share
+               AND p.parent_id IS NULL
+               AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
+               AND NOT EXISTS (SELECT 1 FROM res_company c WHERE c.partner_id = p.id)
+               AND greatest(activity.last, p.create_date) < %s
+               AND NOT (%s)
+          ORDER BY p.id
+            """,
+                activity,
+                limit,
+                SQL(" OR ").join(self._blockers()),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _candidates(self):
+        ids = self._candidate_ids()
+        return self.env["res.partner"].with_context(active_test=False).browse(ids or [])
+
+    def _action_preview(self):
+        ids = self._candidate_ids() or []
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customers to anonymise (retention)"),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "domain": [("id", "in", ids)],
+            "context": {"active_test": False},
+        }
+
+    def _run(self, batch_size=50):
+        """Anonymise every customer past the retention period, one savepoint
+        per person (an error leaves that person untouched and is logged),
+        committing per batch (resumable, idempotent: erased customers are no
+        longer candidates)."""
+        icp = self.env["ir.config_parameter"].sudo()
+        if icp.get_param("retail_crm_privacy.retention_auto", "False") == "False":
+            return self.env["retail.crm.erasure.log"]
+        candidates = self._candidates()
+        in_test = tools.config["test_enable"] or modules.module.current_test
+        Erasure = PrivacyErasure(self.env)
+        logs = self.env["retail.crm.erasure.log"]
+        done = 0
+        for start in range(0, len(candidates), batch_size):
+            for partner in candidates[start : start + batch_size]:
+                try:
+                    with self.env.cr.savepoint():
+                        logs |= Erasure._erase(partner, reason="retention")
+                except (UserError, ValidationError) as exc:
+                    self.env.invalidate_all()
+                    _logger.warning("retention: partner %s not anonymised: %s", partner.id, exc)
+                done += 1
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(candidates) - done)
+            if not in_test:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return logs

@@ -25,6 +25,7 @@ class RetailCrmPrivacyAccessLog(models.Model):
             ("form", "Form view"),
             ("export", "Export"),
             ("rpc", "RPC / list read"),
+            ("lookup", "Till lookup"),
             ("pos", "Point of Sale load"),
             ("report", "Report / printed document"),
         ],
@@ -56,6 +57,7 @@ class RetailCrmPrivacyAccessLog(models.Model):
             self.env.cr.postcommit.add(lambda: self._insert_later(registry, values))
             return
         self._insert(self.env.cr, values)
+        self.env["retail.crm.privacy.alert"]._check_burst(self.env.cr, self.env.uid, self.env.company.id)
 
     @api.model
     def _insert(self, cr, values):
@@ -85,6 +87,8 @@ class RetailCrmPrivacyAccessLog(models.Model):
         try:
             with registry.cursor() as cr:
                 self._insert(cr, values)
+                env = self.env(cr=cr, user=values[0])
+                env["retail.crm.privacy.alert"]._check_burst(cr, values[0], values[1])
         except Exception:
             log = _logger.info if registry.in_test_mode() else _logger.warning
             log("Could not write the personal data access log", exc_info=True)

@@ -8,3 +8,4 @@ from . import test_pos_tour
 from . import test_rpc
 from . import test_encryption
 from . import test_qweb_masking
+from . import test_penetration

@@ -7,6 +7,7 @@ import phonenumbers
 
 from odoo import _, api, models
 from odoo.exceptions import AccessError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 # a full mobile number: at least this many national digits (CN: 11)
@@ -22,20 +23,24 @@ class RetailCrmPrivacyPartnerTill(models.AbstractModel):
 
     @api.model
     def _privacy_phone_keys(self, query):
-        """Digit strings under which a full phone number may be stored
-        (national number, with country code); empty for partial numbers."""
+        """Digit strings under which a full phone number may be stored (as
+        typed, national, with country code, with 00 prefix); empty for a
+        partial number. Parsed with the company's country and China."""
         digits = re.sub(r"\D", "", query or "")
         if len(digits) < MIN_NATIONAL_DIGITS:
             return []
-        region = (self.env.company.country_id.code or "CN").upper()
-        try:
-            parsed = phonenumbers.parse(query, region)
-        except phonenumbers.NumberParseException:
-            return []
-        national = str(parsed.national_number)
-        if len(national) < MIN_NATIONAL_DIGITS or not phonenumbers.is_possible_number(parsed):
-            return []
-        return sorted({national, f"{parsed.country_code}{national}", f"00{parsed.country_code}{national}"})
+        keys = {digits}
+        regions = {(self.env.company.country_id.code or "CN").upper(), "CN"}
+        for region in regions:
+            try:
+                parsed = phonenumbers.parse(query, region)
+            except phonenumbers.NumberParseException:
+                continue
+            national = str(parsed.national_number)
+            if len(national) < MIN_NATIONAL_DIGITS or not phonenumbers.is_possible_number(parsed):
+                continue
+            keys |= {national, f"{parsed.country_code}{national}", f"00{parsed.country_code}{national}"}
+        return sorted(keys)
 
     @api.model
     def privacy_pos_lookup(self, query):
@@ -50,48 +55,37 @@ class RetailCrmPrivacyPartnerTill(models.AbstractModel):
         query = (query or "").strip()
         if not query:
             return []
-        conditions = []
+        ids = []
         phone_keys = self._privacy_phone_keys(query)
-        for fname in ("mobile", "phone"):
-            if phone_keys and fname in self._fields and self._fields[fname].store:
-                conditions.append(
-                    SQL(
-                        "regexp_replace(%s, '[^0-9]', '', 'g') = ANY(%s)",
-                        SQL.identifier("p", fname),
-                        phone_keys,
-                    )
+        phone_fields = [f for f in ("mobile", "phone") if f in self._fields and self._fields[f].store]
+        if phone_keys and phone_fields:
+            self.flush_model([*phone_fields, "active"])
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT p.id FROM res_partner p WHERE p.active AND (%s) ORDER BY p.id LIMIT %s",
+                    SQL(" OR ").join(
+                        SQL(
+                            "regexp_replace(%s, '[^0-9]', '', 'g') = ANY(%s)",
+                            SQL.identifier("p", f),
+                            phone_keys,
+                        )
+                        for f in phone_fields
+                    ),
+                    LOOKUP_LIMIT,
                 )
-        code = re.sub(r"\s", "", query)
-        for fname in ("retail_member_number", "barcode"):
-            if fname in self._fields and self._fields[fname].store:
-                conditions.append(SQL("%s = %s", SQL.identifier("p", fname), code))
-        if not conditions:
-            return []
-        self.flush_model(
-            [
-                "mobile",
-                "phone",
-                "active",
-                *[f for f in ("retail_member_number", "barcode") if f in self._fields],
-            ]
-        )
-        # exact match only, by a checked POS user: the rows found are read
-        # afterwards through the access rule (masked unless their own)
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT p.id FROM res_partner p WHERE p.active AND (%s) ORDER BY p.id LIMIT %s",
-                SQL(" OR ").join(conditions),
-                LOOKUP_LIMIT,
             )
-        )
-        ids = [row[0] for row in rows]
-        partners = self.browse(ids)
-        fields = (
-            ["mobile"]
-            if phone_keys
-            else ["retail_member_number" if "retail_member_number" in self._fields else "barcode"]
-        )
-        self._privacy_log_rows_ids(partners.ids, fields, "lookup")
+            ids = [row[0] for row in rows]
+        code = re.sub(r"\s", "", query)
+        code_fields = [f for f in ("retail_member_number", "barcode") if f in self._fields]
+        if not ids and code and code_fields:
+            domain = expression.OR([[(f, "=", code)] for f in code_fields])
+            # sudo: exact code only, by a checked POS user; the members found
+            # are read afterwards through the access rule
+            ids = self.sudo().search(domain, limit=LOOKUP_LIMIT, order="id").ids
+            fields = code_fields
+        else:
+            fields = phone_fields
+        self._privacy_log_rows_ids(ids, fields, "lookup")
         return ids
 
     privacy_pos_lookup._readonly = False

@@ -112,7 +112,7 @@ class RetailCrmPrivacyAlert(models.Model):
             SQL(
                 """
             SELECT count(DISTINCT partner_id),
-                   count(DISTINCT date) FILTER (WHERE channel = 'lookup')
+                   count(*) FILTER (WHERE channel = 'lookup')
               FROM retail_crm_privacy_access_log
              WHERE user_id = %(uid)s AND date >= (now() at time zone 'UTC') - %(span)s::interval
             """,

@@ -9,3 +9,5 @@ from . import test_rpc
 from . import test_encryption
 from . import test_qweb_masking
 from . import test_penetration
+from . import test_access_rule
+from . import test_till_lookup

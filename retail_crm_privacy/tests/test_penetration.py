@@ -174,7 +174,8 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
         self.assertIn(False, own_logs.mapped("masked"), "clear reads of own customers are logged clear")
 
     def test_pos_order_routes(self):
-        fields = ["partner_id", "name"]
+        self.assertIn("13900139000", self.order.mobile, "the order keeps its copy of the mobile")
+        fields = ["partner_id", "name", "email", "mobile"]
         self._call("pos.order", "read", [self.order.ids, fields])
         self._call("pos.order", "search_read", [[("id", "=", self.order.id)], fields])
         self._call("pos.order", "read_group", [[("id", "=", self.order.id)], ["partner_id"], ["partner_id"]])
@@ -192,6 +193,9 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
             [self.order.ids, ["partner_id", "partner_id/mobile", "partner_id/email"]],
         )
         self._execute_kw("pos.order", "read", [self.order.ids, fields])
+        for leaf in [("mobile", "=like", "+86 139%"), ("mobile", "=like", "+86 137%"), ("email", "<=", "g")]:
+            count = self._call("pos.order", "search_count", [[("id", "=", self.order.id), leaf]])["result"]
+            self.assertEqual(count, 0, f"pos.order {leaf} is an oracle")
         self._call(
             "retail.crm.consent",
             "search_read",
@@ -309,4 +313,33 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
         self.assertTrue(self.other.active)
         self.assertFalse(self.other.parent_id)
         self.assertEqual(self.other.name, "王芳芳")
+        self.assertNoLeak()
+
+    def test_complaint_routes(self):
+        if "retail.crm.complaint" not in self.env:
+            self.skipTest("retail_crm_complaints not installed")
+        Complaint = self.env["retail.crm.complaint"]
+        spec = {"partner_id": {"fields": {"display_name": {}}}, "email_from": {}, "partner_phone": {}}
+        result = self._call(
+            "retail.crm.complaint",
+            "onchange",
+            [{"partner_id": self.other.id, "subject": "Broken tin"}, ["partner_id"], spec],
+        )["result"]
+        values = {"subject": "Broken tin", "partner_id": self.other.id}
+        values["email_from"] = result["value"].get("email_from")
+        created = self._call("retail.crm.complaint", "create", [values])["result"]
+        complaint = Complaint.browse(created if isinstance(created, int) else created[0])
+        self.assertEqual(complaint.email_from, self.other.email, "a masked copy sent back is not stored")
+        self._call(
+            "retail.crm.complaint", "read", [complaint.ids, ["email_from", "partner_phone", "partner_id"]]
+        )
+        self._call("retail.crm.complaint", "export_data", [complaint.ids, ["email_from", "partner_phone"]])
+        self._call(
+            "retail.crm.complaint",
+            "web_read_group",
+            [[("id", "=", complaint.id)], ["email_from"], ["email_from"]],
+        )
+        for leaf in [("email_from", "=like", "fangfang%"), ("email_from", "=like", "zz%")]:
+            count = self._call("retail.crm.complaint", "search_count", [[("id", "=", complaint.id), leaf]])
+            self.assertEqual(count["result"], 0, f"complaint {leaf} is an oracle")
         self.assertNoLeak()

@@ -7,16 +7,12 @@ import * as PartnerList from "@point_of_sale/../tests/tours/utils/partner_list_u
 import { registry } from "@web/core/registry";
 
 function lookUp(query) {
+    // a full number or member code is looked up on the server as it is typed
     return [
         {
             content: `type "${query}" in the customer search`,
             trigger: ".modal-dialog .input-group input",
             run: `edit ${query}`,
-        },
-        {
-            content: "search on the server",
-            trigger: ".search-more-button > button",
-            run: "click",
         },
     ];
 }
@@ -32,6 +28,11 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyLookupTour", {
                 content: "found by the full mobile, shown masked (another salesperson's member)",
                 trigger:
                     ".partner-list .partner-info:contains('Tour Other Member') .partner-line-email:contains('139****9000')",
+            },
+            lookUp("139 0013"),
+            {
+                content: "a partial number finds nobody",
+                trigger: ".partner-list:not(:has(.partner-info:contains('Tour Other Member')))",
             },
             lookUp("139 0013 9000"),
             {

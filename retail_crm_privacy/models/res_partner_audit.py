@@ -23,17 +23,14 @@ class RetailCrmPrivacyPartnerAudit(models.AbstractModel):
     @api.model
     def _privacy_log_shown(self, partner_ids, visible_ids, field_names, channel=None):
         """Log ``field_names`` of ``partner_ids`` shown to the user: clear for
-        ``visible_ids``, masked for the others (two INSERTs at most)."""
+        ``visible_ids``, masked for the others (one INSERT)."""
         if not partner_ids or not field_names or not self._privacy_audited():
             return
         channel = channel or self.env.context.get("privacy_channel") or "rpc"
-        Log = self.env["retail.crm.privacy.access.log"]
-        clear = [pid for pid in partner_ids if pid in visible_ids]
-        masked = [pid for pid in partner_ids if pid not in visible_ids]
-        if clear:
-            Log._log_access(clear, field_names, channel, masked=False)
-        if masked:
-            Log._log_access(masked, field_names, channel, masked=True)
+        masked = {pid for pid in partner_ids if pid not in visible_ids}
+        self.env["retail.crm.privacy.access.log"]._log_access(
+            partner_ids, field_names, channel, masked=masked
+        )
 
     @api.model
     def _privacy_log_rows_ids(self, partner_ids, personal, channel, masked=None):

@@ -39,16 +39,23 @@ class RetailCrmPrivacyAccessLog(models.Model):
     @api.model
     def _log_access(self, partner_ids, field_names, channel, masked=False):
         """Log one access of ``field_names`` of ``partner_ids`` by the current
-        user: a single INSERT whatever the number of partners."""
+        user: a single INSERT whatever the number of partners. ``masked``:
+        whether the values were shown masked, a bool for all the partners or
+        the set of the ids shown masked."""
         partner_ids = [pid for pid in partner_ids if pid]
         if not partner_ids or not field_names:
             return
+        if isinstance(masked, (set, frozenset, list, tuple)):
+            masked_set = set(masked)
+            masked_ids = [pid for pid in partner_ids if pid in masked_set]
+        else:
+            masked_ids = list(partner_ids) if masked else []
         values = (
             self.env.uid,
             self.env.company.id,
             ",".join(sorted(field_names)),
             channel,
-            bool(masked),
+            masked_ids,
             partner_ids,
         )
         if self.env.cr.readonly:
@@ -68,7 +75,7 @@ class RetailCrmPrivacyAccessLog(models.Model):
             INSERT INTO retail_crm_privacy_access_log
                 (user_id, company_id, field_names, channel, masked, partner_id, date,
                  create_uid, create_date, write_uid, write_date)
-            SELECT %(uid)s, %(company)s, %(fnames)s, %(channel)s, %(masked)s, pid,
+            SELECT %(uid)s, %(company)s, %(fnames)s, %(channel)s, pid = ANY(%(masked)s::int[]), pid,
                    now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC',
                    %(uid)s, now() at time zone 'UTC'
               FROM unnest(%(pids)s::int[]) AS pid

@@ -1,7 +1,11 @@
+import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL
+
+# (database, user id) -> monotonic time of the last bulk-extraction check
+_LAST_BURST_CHECK = {}
 
 
 class RetailCrmPrivacyAlert(models.Model):
@@ -105,6 +109,13 @@ class RetailCrmPrivacyAlert(models.Model):
         lookups) in the last minutes than the settings allow raises the day's
         alert at once, not at the nightly run. One indexed aggregate."""
         icp = self.env["ir.config_parameter"].sudo()
+        # at most one check per user and interval in this worker
+        interval = int(icp.get_param("retail_crm_privacy.burst_check_seconds", "60") or 0)
+        key = (cr.dbname, uid)
+        now = time.monotonic()
+        if interval and now - _LAST_BURST_CHECK.get(key, -interval) < interval:
+            return False
+        _LAST_BURST_CHECK[key] = now
         minutes = int(icp.get_param("retail_crm_privacy.burst_minutes", "15") or 15)
         max_customers = int(icp.get_param("retail_crm_privacy.burst_customers", "300") or 300)
         max_lookups = int(icp.get_param("retail_crm_privacy.burst_lookups", "40") or 40)

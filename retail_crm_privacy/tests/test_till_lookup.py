@@ -68,7 +68,9 @@ class TestTillLookup(PrivacyCommonMixin, TransactionCase):
             self._lookup("13800137000", user=clerk)
 
     def test_bulk_reads_raise_an_alert_at_once(self):
-        self.env["ir.config_parameter"].sudo().set_param("retail_crm_privacy.burst_customers", "5")
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("retail_crm_privacy.burst_customers", "5")
+        params.set_param("retail_crm_privacy.burst_check_seconds", "0")
         partners = self.env["res.partner"].create(
             [
                 {"name": f"Bulk {i}", "mobile": f"+86139000000{i:02d}", "user_id": self.cashier_2.id}

@@ -283,6 +283,10 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
             "export_data",
             [self.other.message_follower_ids.ids, ["email", "partner_id/email"]],
         )
+        # the e-mail of another's customer does not find them (no oracle)
+        found = self._post("/mail/partner/from_email", {"emails": ["fangfang.secret@example.cn"]})["result"]
+        self.assertNotIn(self.other.id, [row["id"] for row in found])
+        self.bodies.pop()  # echoes the address the cashier typed
         self.assertNoLeak()
 
     def test_writes_refused(self):

@@ -24,22 +24,36 @@ import odoo_check
 import pg
 
 DB = "retail_crm_demo"
-# (login, name, groups, role description); groups missing from the database are skipped.
+# (login, name, groups, role description): each role user holds exactly these
+# groups (and what they imply), never the default user template's; groups
+# missing from the database are skipped.
 ROLE_USERS = [
     (
         "manager",
         "店长 Store Manager",
-        ["point_of_sale.group_pos_manager", "sales_team.group_sale_manager"],
+        [
+            "base.group_user",
+            "base.group_partner_manager",
+            "base.group_allow_export",
+            "point_of_sale.group_pos_manager",
+            "sales_team.group_sale_manager",
+        ],
         "store manager",
     ),
-    ("cashier", "导购 Cashier", ["point_of_sale.group_pos_user"], "cashier / 导购"),
+    (
+        "cashier",
+        "导购 Cashier",
+        ["base.group_user", "base.group_partner_manager", "point_of_sale.group_pos_user"],
+        "cashier / 导购",
+    ),
     (
         "dpo",
         "数据保护官 Data Protection Officer",
-        ["retail_crm_privacy.group_privacy_officer", "base.group_user"],
+        ["base.group_user", "base.group_allow_export", "retail_crm_privacy.group_privacy_officer"],
         "data protection officer",
     ),
 ]
+DEMO_EMAIL_DOMAIN = "demo.retail-crm.example"
 DEMO_PASSWORD_SUFFIX = "-demo"
 
 
@@ -101,11 +115,19 @@ def prepare(registry, customers):
             if not groups:
                 continue
             user = env["res.users"].with_context(active_test=False).search([("login", "=", login)])
+            # exactly the role's groups: (6, 0, ids) replaces the default
+            # user template's groups (POS manager, accounting, stock admin)
+            values = {
+                "active": True,
+                "groups_id": [(6, 0, groups)],
+                "email": f"{login}@{DEMO_EMAIL_DOMAIN}",
+            }
             if not user:
                 user = env["res.users"].create(
-                    {"login": login, "name": name, "password": login + DEMO_PASSWORD_SUFFIX}
+                    {"login": login, "name": name, "password": login + DEMO_PASSWORD_SUFFIX, **values}
                 )
-            user.write({"active": True, "groups_id": [(4, gid) for gid in groups]})
+            else:
+                user.write(values)
             logins.append((login, login + DEMO_PASSWORD_SUFFIX, role))
         params = env["ir.config_parameter"]
         if not params.get_param("retail_crm.demo_data_generated"):

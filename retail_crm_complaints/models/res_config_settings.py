@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -10,3 +11,16 @@ class ResConfigSettings(models.TransientModel):
         default=1000,
         help="Number of SLA lines the scheduled check handles per batch (one commit per batch).",
     )
+
+    complaint_coupon_max_points = fields.Float(
+        string="Maximum Compensation per Ticket",
+        config_parameter="retail_crm_complaints.coupon_max_points",
+        default=500.0,
+        help="Largest coupon value (points) a compensation of one ticket may issue.",
+    )
+
+    @api.constrains("complaint_coupon_max_points")
+    def _check_complaint_coupon_max_points(self):
+        for settings in self:
+            if settings.complaint_coupon_max_points <= 0:
+                raise ValidationError(_("The maximum compensation per ticket must be positive."))

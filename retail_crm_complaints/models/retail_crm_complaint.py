@@ -21,6 +21,9 @@ CHANNEL_SELECTION = [
 STATUS_RANK = {"breached": 0, "at_risk": 1, "on_track": 2, "met": 3}
 
 
+COMPENSATION_PROGRAM_TYPES = ("coupons", "gift_card", "ewallet")
+
+
 class RetailCrmComplaint(models.Model):
     _name = "retail.crm.complaint"
     _inherit = ["rating.mixin", "mail.activity.mixin"]
@@ -139,7 +142,7 @@ class RetailCrmComplaint(models.Model):
     coupon_program_id = fields.Many2one(
         "loyalty.program",
         check_company=True,
-        domain="[('program_type', 'in', ('coupons', 'gift_card', 'ewallet'))]",
+        domain=f"[('program_type', 'in', {COMPENSATION_PROGRAM_TYPES!r})]",
     )
     coupon_points = fields.Float(string="Coupon Value (points)", default=1.0)
     coupon_id = fields.Many2one("loyalty.card", readonly=True, copy=False)
@@ -452,6 +455,7 @@ class RetailCrmComplaint(models.Model):
             raise UserError(_("Choose the coupon program of the compensation."))
         if self.coupon_points <= 0:
             raise UserError(_("The coupon value must be positive."))
+        self._check_coupon_allowed()
         self.check_access("write")
         # sudo: store staff may issue a compensation coupon for a ticket they
         # can write (checked above) without loyalty administration rights.
@@ -476,6 +480,18 @@ class RetailCrmComplaint(models.Model):
             )
         )
         return True
+
+    def _check_coupon_allowed(self):
+        """Server-side limits of a compensation: program types and the
+        per-ticket maximum of Settings (the view's domain is no check)."""
+        if self.coupon_program_id.program_type not in COMPENSATION_PROGRAM_TYPES:
+            raise UserError(_("Compensation coupons come from coupon, gift card or eWallet programs only."))
+        icp = self.env["ir.config_parameter"].sudo()
+        maximum = float(icp.get_param("retail_crm_complaints.coupon_max_points", "500") or 500)
+        if self.coupon_points > maximum:
+            raise UserError(
+                _("A compensation is limited to %(max)s points per ticket (Settings).", max=maximum)
+            )
 
     def action_send_resolution(self):
         """E-mail the result to the customer with a satisfaction request."""

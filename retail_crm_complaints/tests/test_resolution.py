@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import http
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .common import ComplaintCommon, local
@@ -46,6 +47,22 @@ class TestComplaintResolution(ComplaintCommon):
         self.assertEqual(coupon.partner_id, self.partner)
         self.assertEqual(coupon.points, 2)
         self.assertTrue(complaint.coupon_code)
+
+        # the server limits compensation: program type and per-ticket maximum
+        self.env["ir.config_parameter"].sudo().set_param("retail_crm_complaints.coupon_max_points", "100")
+        over = self._complaint()
+        over.write(
+            {"resolution_type": "compensation", "coupon_program_id": program.id, "coupon_points": 5000000}
+        )
+        with self.assertRaises(UserError):
+            over.with_user(self.agent_1).action_issue_coupon()
+        loyalty = program.copy({"name": "Member points (test)", "program_type": "loyalty"})
+        over.write({"coupon_program_id": loyalty.id, "coupon_points": 10})
+        with self.assertRaises(UserError):
+            over.with_user(self.agent_1).action_issue_coupon()
+        self.assertFalse(over.coupon_id)
+        with self.assertRaises(ValidationError):
+            self.env["res.config.settings"].create({"complaint_coupon_max_points": 0})
 
         complaint.stage_id = self.stage_resolved
         complaint.action_send_resolution()

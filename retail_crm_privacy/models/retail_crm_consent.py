@@ -91,6 +91,9 @@ class RetailCrmConsent(models.Model):
             # the recorder is always the current user, never a forged one
             if not self.env.su:
                 vals["user_id"] = self.env.uid
+        if not self.env.su:
+            partner_ids = {vals.get("partner_id") for vals in vals_list} - {None, False}
+            self.env["res.partner"].browse(partner_ids)._privacy_check_consent_access()
         records = super().create(vals_list)
         records._sync_blacklists()
         return records

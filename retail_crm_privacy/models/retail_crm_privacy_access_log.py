@@ -25,6 +25,7 @@ class RetailCrmPrivacyAccessLog(models.Model):
             ("form", "Form view"),
             ("export", "Export"),
             ("rpc", "RPC / list read"),
+            ("lookup", "Till lookup"),
             ("pos", "Point of Sale load"),
             ("report", "Report / printed document"),
         ],
@@ -38,16 +39,23 @@ class RetailCrmPrivacyAccessLog(models.Model):
     @api.model
     def _log_access(self, partner_ids, field_names, channel, masked=False):
         """Log one access of ``field_names`` of ``partner_ids`` by the current
-        user: a single INSERT whatever the number of partners."""
+        user: a single INSERT whatever the number of partners. ``masked``:
+        whether the values were shown masked, a bool for all the partners or
+        the set of the ids shown masked."""
         partner_ids = [pid for pid in partner_ids if pid]
         if not partner_ids or not field_names:
             return
+        if isinstance(masked, (set, frozenset, list, tuple)):
+            masked_set = set(masked)
+            masked_ids = [pid for pid in partner_ids if pid in masked_set]
+        else:
+            masked_ids = list(partner_ids) if masked else []
         values = (
             self.env.uid,
             self.env.company.id,
             ",".join(sorted(field_names)),
             channel,
-            bool(masked),
+            masked_ids,
             partner_ids,
         )
         if self.env.cr.readonly:
@@ -56,6 +64,7 @@ class RetailCrmPrivacyAccessLog(models.Model):
             self.env.cr.postcommit.add(lambda: self._insert_later(registry, values))
             return
         self._insert(self.env.cr, values)
+        self.env["retail.crm.privacy.alert"]._check_burst(self.env.cr, self.env.uid, self.env.company.id)
 
     @api.model
     def _insert(self, cr, values):
@@ -66,7 +75,7 @@ class RetailCrmPrivacyAccessLog(models.Model):
             INSERT INTO retail_crm_privacy_access_log
                 (user_id, company_id, field_names, channel, masked, partner_id, date,
                  create_uid, create_date, write_uid, write_date)
-            SELECT %(uid)s, %(company)s, %(fnames)s, %(channel)s, %(masked)s, pid,
+            SELECT %(uid)s, %(company)s, %(fnames)s, %(channel)s, pid = ANY(%(masked)s::int[]), pid,
                    now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC',
                    %(uid)s, now() at time zone 'UTC'
               FROM unnest(%(pids)s::int[]) AS pid
@@ -85,6 +94,8 @@ class RetailCrmPrivacyAccessLog(models.Model):
         try:
             with registry.cursor() as cr:
                 self._insert(cr, values)
+                env = self.env(cr=cr, user=values[0])
+                env["retail.crm.privacy.alert"]._check_burst(cr, values[0], values[1])
         except Exception:
             log = _logger.info if registry.in_test_mode() else _logger.warning
             log("Could not write the personal data access log", exc_info=True)

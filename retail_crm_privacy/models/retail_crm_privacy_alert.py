@@ -1,7 +1,11 @@
+import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL
+
+# (database, user id) -> monotonic time of the last bulk-extraction check
+_LAST_BURST_CHECK = {}
 
 
 class RetailCrmPrivacyAlert(models.Model):
@@ -75,7 +79,14 @@ class RetailCrmPrivacyAlert(models.Model):
             if today and today >= minimum and today > factor * float(average) and uid not in existing
         ]
         alerts = self.create(vals_list)
+        alerts._notify_officer()
+        return alerts
+
+    def _notify_officer(self):
+        """A to-do for the data protection officer on each alert."""
         officers = self.env.ref("retail_crm_privacy.group_privacy_officer").users
+        if not self or not officers:
+            return
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id(self._name)
         summary = _("Unusual volume of customer data read")
@@ -86,10 +97,48 @@ class RetailCrmPrivacyAlert(models.Model):
                     "res_id": alert.id,
                     "activity_type_id": activity_type.id,
                     "summary": summary,
-                    "user_id": officer.id,
+                    "user_id": officers[0].id,
                 }
-                for alert in alerts
-                for officer in officers[:1]
+                for alert in self
             ]
         )
-        return alerts
+
+    @api.model
+    def _check_burst(self, cr, uid, company_id):
+        """Bulk extraction at logging time: more distinct customers (or till
+        lookups) in the last minutes than the settings allow raises the day's
+        alert at once, not at the nightly run. One indexed aggregate."""
+        icp = self.env["ir.config_parameter"].sudo()
+        # at most one check per user and interval in this worker
+        interval = int(icp.get_param("retail_crm_privacy.burst_check_seconds", "60") or 0)
+        key = (cr.dbname, uid)
+        now = time.monotonic()
+        if interval and now - _LAST_BURST_CHECK.get(key, -interval) < interval:
+            return False
+        _LAST_BURST_CHECK[key] = now
+        minutes = int(icp.get_param("retail_crm_privacy.burst_minutes", "15") or 15)
+        max_customers = int(icp.get_param("retail_crm_privacy.burst_customers", "300") or 300)
+        max_lookups = int(icp.get_param("retail_crm_privacy.burst_lookups", "40") or 40)
+        cr.execute(
+            SQL(
+                """
+            SELECT count(DISTINCT partner_id),
+                   count(*) FILTER (WHERE channel = 'lookup')
+              FROM retail_crm_privacy_access_log
+             WHERE user_id = %(uid)s AND date >= (now() at time zone 'UTC') - %(span)s::interval
+            """,
+                uid=uid,
+                span=f"{minutes} minutes",
+            )
+        )
+        customers, lookups = cr.fetchone()
+        if customers <= max_customers and lookups <= max_lookups:
+            return False
+        day = fields.Date.context_today(self)
+        # sudo: the alert is the officer's record, raised by anyone's reads
+        Alert = self.sudo().with_company(company_id)
+        if Alert.search_count([("user_id", "=", uid), ("date", "=", day)]):
+            return False
+        alert = Alert.create({"user_id": uid, "date": day, "partner_count": customers, "average_count": 0})
+        alert._notify_officer()
+        return alert

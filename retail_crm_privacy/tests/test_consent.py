@@ -1,4 +1,4 @@
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase, tagged
 
 from .common import PrivacyCommonMixin
@@ -82,6 +82,7 @@ class TestConsent(PrivacyCommonMixin, TransactionCase):
 
     def test_phone_blacklist_sync(self):
         partner = self.customer_other
+        self.customer_other.user_id = self.cashier
         Blacklist = self.env["phone.blacklist"].with_context(active_test=False)
         self.Consent.with_user(self.cashier)._record(partner, self.purpose_sms, "withdrawn")
         entry = Blacklist.search([("number", "=", "+8613900139000")])
@@ -92,13 +93,13 @@ class TestConsent(PrivacyCommonMixin, TransactionCase):
         self.Consent._record(partner, self.purpose_profiling, "withdrawn")
         self.assertFalse(entry.active)
 
-    def test_filter_consented(self):
+    def test_marketing_partners_by_channel(self):
         partners = self.customer_own | self.customer_other
-        self.assertFalse(partners._privacy_filter_consented("marketing_sms"))
+        self.assertFalse(partners._privacy_marketing_partners("sms"))
         self.Consent._record(self.customer_own, self.purpose_sms, "granted")
-        self.assertEqual(partners._privacy_filter_consented("marketing_sms"), self.customer_own)
+        self.assertEqual(partners._privacy_marketing_partners("sms"), self.customer_own)
         self.Consent._record(self.customer_own, self.purpose_sms, "withdrawn")
-        self.assertFalse(partners._privacy_filter_consented("marketing_sms"))
+        self.assertFalse(partners._privacy_marketing_partners("sms"))
 
     def test_consent_wizard(self):
         wizard_form = Form(
@@ -126,7 +127,7 @@ class TestConsent(PrivacyCommonMixin, TransactionCase):
 
     def test_pos_rpc_records_only_changes(self):
         Partner = self.env["res.partner"].with_user(self.cashier)
-        partner = self.customer_other
+        partner = self.customer_own
         values = {str(self.purpose_sms.id): True, str(self.purpose_email.id): False}
         created = Partner.privacy_pos_set_consents(partner.id, values)
         # a never-given consent left unticked is not recorded
@@ -138,3 +139,19 @@ class TestConsent(PrivacyCommonMixin, TransactionCase):
         created = Partner.privacy_pos_set_consents(partner.id, {str(self.purpose_sms.id): False})
         self.assertEqual(self.Consent.browse(created).state, "withdrawn")
         self.assertEqual(self.Consent.browse(created).source, "pos")
+
+    def test_cashier_cannot_record_consents_of_others(self):
+        """Consents are the customer's data: another salesperson's customer
+        cannot be blacklisted by a cashier, by the till route or directly."""
+        Partner = self.env["res.partner"].with_user(self.cashier)
+        with self.assertRaises(AccessError):
+            Partner.privacy_pos_set_consents(self.customer_other.id, {str(self.purpose_sms.id): False})
+        with self.assertRaises(AccessError):
+            self.Consent.with_user(self.cashier).create(
+                {
+                    "partner_id": self.customer_other.id,
+                    "purpose_id": self.purpose_sms.id,
+                    "state": "withdrawn",
+                }
+            )
+        self.assertFalse(self._current(self.customer_other, self.purpose_sms))

@@ -1,40 +1,71 @@
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
 class TestPrivacyPosTour(TestPointOfSaleHttpCommon):
-    def test_consent_recorded_at_till(self):
-        salesperson = self.env["res.users"].create(
+    """The till as a real cashier: exactly the cashier's groups, an e-mail."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cashier = new_test_user(
+            cls.env,
+            login="prv_till_cashier",
+            name="Till Cashier",
+            email="till.cashier@example.cn",
+            groups="base.group_user,base.group_partner_manager,point_of_sale.group_pos_user",
+        )
+        salesperson = new_test_user(
+            cls.env, login="prv_other_salesperson", name="Other Salesperson", groups="base.group_user"
+        )
+        cls.other = cls.env["res.partner"].create(
             {
-                "name": "Other Salesperson",
-                "login": "prv_other_salesperson",
-                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
+                "name": "Tour Other Member",
+                "mobile": "+86 139 0013 9000",
+                "email": "tour.other@example.cn",
+                "barcode": "M20260042",
+                "user_id": salesperson.id,
             }
         )
-        partner = self.env["res.partner"].create(
+        cls.own = cls.env["res.partner"].create(
             {
                 "name": "Tour Consent Customer",
                 "mobile": "+8613800138000",
                 "email": "tour.consent@example.cn",
-                "user_id": salesperson.id,
+                "user_id": cls.cashier.id,
             }
         )
-        self.main_pos_config.with_user(self.pos_user).open_ui()
-        self.start_pos_tour("RetailCrmPrivacyConsentTour", login="pos_user")
-        consents = self.env["retail.crm.consent"].search([("partner_id", "=", partner.id)])
+
+    def test_lookup_and_sale_at_till(self):
+        self.main_pos_config.with_user(self.cashier).open_ui()
+        self.start_pos_tour("RetailCrmPrivacyLookupTour", login="prv_till_cashier")
+        order = self.env["pos.order"].search([("partner_id", "=", self.other.id)])
+        self.assertEqual(len(order), 1)
+        self.assertEqual(order.user_id, self.cashier)
+        logs = self.env["retail.crm.privacy.access.log"].search(
+            [
+                ("user_id", "=", self.cashier.id),
+                ("partner_id", "=", self.other.id),
+                ("channel", "=", "lookup"),
+            ]
+        )
+        self.assertEqual(len(logs), 3, "each lookup is logged")
+        self.assertTrue(all(logs.mapped("masked")))
+        self.assertEqual(self.other.mobile, "+86 139 0013 9000")
+
+    def test_consent_recorded_at_till(self):
+        self.main_pos_config.with_user(self.cashier).open_ui()
+        self.start_pos_tour("RetailCrmPrivacyConsentTour", login="prv_till_cashier")
+        consents = self.env["retail.crm.consent"].search([("partner_id", "=", self.own.id)])
         self.assertEqual(set(consents.purpose_id.mapped("code")), {"marketing_sms", "profiling"})
         self.assertEqual(set(consents.mapped("state")), {"granted"})
         self.assertEqual(set(consents.mapped("source")), {"pos"})
-        self.assertEqual(consents.user_id, self.pos_user)
+        self.assertEqual(consents.user_id, self.cashier)
         self.assertEqual(consents.pos_config_id, self.main_pos_config)
-        # the POS load of the customer was audited, masked
-        logs = self.env["retail.crm.privacy.access.log"].search(
-            [
-                ("user_id", "=", self.pos_user.id),
-                ("partner_id", "=", partner.id),
-            ]
-        )
-        self.assertTrue(logs)
-        self.assertTrue(all(logs.mapped("masked")))
-        self.assertEqual(partner.mobile, "+8613800138000")
+        # the POS load was audited with what was shown
+        Log = self.env["retail.crm.privacy.access.log"]
+        other_logs = Log.search([("user_id", "=", self.cashier.id), ("partner_id", "=", self.other.id)])
+        self.assertTrue(other_logs and all(other_logs.mapped("masked")))
+        own_logs = Log.search([("user_id", "=", self.cashier.id), ("partner_id", "=", self.own.id)])
+        self.assertTrue(own_logs and not any(own_logs.mapped("masked")))

@@ -1,8 +1,58 @@
 import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
+import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
+import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
 import * as PartnerList from "@point_of_sale/../tests/tours/utils/partner_list_util";
 import { registry } from "@web/core/registry";
+
+function lookUp(query) {
+    // a full number or member code is looked up on the server as it is typed
+    return [
+        {
+            content: `type "${query}" in the customer search`,
+            trigger: ".modal-dialog .input-group input",
+            run: `edit ${query}`,
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("RetailCrmPrivacyLookupTour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            ProductScreen.clickPartnerButton(),
+            lookUp("+86 139-0013-9000"),
+            {
+                content: "found by the full mobile, shown masked (another salesperson's member)",
+                trigger:
+                    ".partner-list .partner-info:contains('Tour Other Member') .partner-line-email:contains('139****9000')",
+            },
+            lookUp("139 0013"),
+            {
+                content: "a partial number finds nobody",
+                trigger: ".partner-list:not(:has(.partner-info:contains('Tour Other Member')))",
+            },
+            lookUp("139 0013 9000"),
+            {
+                content: "found with spaces too",
+                trigger: ".partner-list .partner-info:contains('Tour Other Member')",
+            },
+            lookUp("M20260042"),
+            {
+                content: "found by the member code",
+                trigger: ".partner-list .partner-info:contains('Tour Other Member')",
+            },
+            PartnerList.clickPartner("Tour Other Member"),
+            ProductScreen.customerIsSelected("Tour Other Member"),
+            ProductScreen.addOrderline("Desk Organizer", "1"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+        ].flat(),
+});
 
 registry.category("web_tour.tours").add("RetailCrmPrivacyConsentTour", {
     steps: () =>
@@ -13,7 +63,12 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyConsentTour", {
             {
                 content: "the cashier sees another salesperson's customer masked",
                 trigger:
-                    ".partner-list .partner-info:contains('Tour Consent Customer') .partner-line-email:contains('138****8000')",
+                    ".partner-list .partner-info:contains('Tour Other Member') .partner-line-email:contains('139****9000')",
+            },
+            {
+                content: "and their own customer in clear",
+                trigger:
+                    ".partner-list .partner-info:contains('Tour Consent Customer') .partner-line-email:contains('+8613800138000')",
             },
             PartnerList.clickPartnerOptions("Tour Consent Customer"),
             {

@@ -1,0 +1,210 @@
+"""Copies of a customer's personal data on other models follow the rule of
+the customer (res_partner_access.py).
+
+A copy is a personal field (by name, see privacy_tools) of a model that
+points to the customer: ``partner_id`` (complaints ``email_from`` and
+``partner_phone``, followers ``email``, POS orders) or ``author_id`` (a
+message's ``email_from``). Declared by what the data is, so models of addons
+installed later are covered. Every route of those models goes through:
+
+* ``_read_format``: masked per row for the real user (chatter/store data is
+  formatted with sudo());
+* ``_field_to_sql``: NULL in SQL for rows whose customer is hidden, so no
+  domain/order/group on a copy is an oracle;
+* ``export_data`` and ``onchange``: masked;
+* ``create``/``write``: a masked value sent back is not stored.
+"""
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from . import privacy_tools
+
+PARTNER_LINK_FIELDS = ("partner_id", "author_id")
+
+
+class Base(models.AbstractModel):
+    _inherit = "base"
+
+    @api.model
+    def _privacy_partner_link(self):
+        """The many2one to the customer whose data this model copies."""
+        for fname in PARTNER_LINK_FIELDS:
+            field = self._fields.get(fname)
+            if field is not None and field.type == "many2one" and field.comodel_name == "res.partner":
+                return fname
+        return None
+
+    @api.model
+    def _privacy_related_personal_fields(self):
+        """{copy field: partner many2one} of this model (cached per registry)."""
+        cache = self.env.registry.__dict__.setdefault("_retail_crm_privacy_copies", {})
+        if self._name not in cache:
+            link = self._privacy_partner_link() if self._name != "res.partner" else None
+            names = privacy_tools.personal_field_names(self) if link else []
+            cache[self._name] = {fname: link for fname in names if fname != link}
+        return cache[self._name]
+
+    def _privacy_hidden_copy_ids(self):
+        """Ids of ``self`` whose customer the real user may not see (rows
+        without a customer are hidden too: deny by default)."""
+        link = self._privacy_partner_link()
+        records = self.sudo().browse([rid for rid in self._ids if isinstance(rid, int)])
+        if not records:
+            return set()
+        Partner = self.env["res.partner"]
+        partner_of = {record.id: record[link].id for record in records}
+        visible = Partner.browse({pid for pid in partner_of.values() if pid})._privacy_visible_ids()
+        return {rid for rid, pid in partner_of.items() if pid not in visible}
+
+    def _privacy_copies_restricted(self):
+        return bool(self._privacy_related_personal_fields()) and self.env[
+            "res.partner"
+        ]._privacy_is_restricted(real_user=True)
+
+    # ------------------------------------------------------------------
+    # Reads, SQL, onchange
+    # ------------------------------------------------------------------
+
+    def _read_format(self, fnames, load="_classic_read"):
+        result = super()._read_format(fnames, load=load)
+        if not result or self._name == "res.partner" or not self._privacy_copies_restricted():
+            return result
+        copies = self._privacy_related_personal_fields()
+        shown = [fname for fname in copies if fname in result[0]]
+        if not shown:
+            return result
+        hidden = self._privacy_hidden_copy_ids()
+        for row in result:
+            if row.get("id") in hidden:
+                for fname in shown:
+                    row[fname] = privacy_tools.mask_value(fname, self._fields[fname].type, row[fname])
+        return result
+
+    def _fetch_query(self, query, fields):
+        # loading the cache reads the real values, whoever the user is
+        if self.env.context.get("_privacy_fetch"):
+            return super()._fetch_query(query, fields)
+        fetched = super(Base, self.with_context(_privacy_fetch=True))._fetch_query(query, fields)
+        return fetched.with_env(self.env)
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        sql = super()._field_to_sql(alias, fname, query, flush)
+        link = self._privacy_related_personal_fields().get(fname)
+        if (
+            link
+            and self._fields[fname].store
+            and not self.env.context.get("_privacy_fetch")
+            and self.env["res.partner"]._privacy_is_restricted()
+        ):
+            Partner = self.env["res.partner"]
+            Partner.flush_model(["user_id", "partner_share", "commercial_partner_id", "company_id"])
+            visible = SQL(
+                "%s IN (SELECT p.id FROM res_partner p WHERE %s)",
+                super()._field_to_sql(alias, link, query, flush),
+                Partner._privacy_visible_sql("p"),
+            )
+            return SQL("(CASE WHEN %s THEN %s END)", visible, sql)
+        return sql
+
+    def onchange(self, values, field_names, fields_spec):
+        result = super().onchange(values, field_names, fields_spec)
+        copies = self._privacy_related_personal_fields()
+        changed = result.get("value") or {}
+        shown = [fname for fname in copies if fname in changed]
+        if not shown or not self._privacy_copies_restricted():
+            return result
+        for fname in shown:
+            link = copies[fname]
+            partner_id = changed.get(link, values.get(link))
+            if isinstance(partner_id, dict):
+                partner_id = partner_id.get("id")
+            partner = self.env["res.partner"].browse(partner_id if isinstance(partner_id, int) else [])
+            if not partner or partner._privacy_hidden():
+                changed[fname] = privacy_tools.mask_value(fname, self._fields[fname].type, changed[fname])
+        return result
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if self._privacy_related_personal_fields() and not self.env.su:
+            for vals in vals_list:
+                self._privacy_drop_masked(vals, vals.get(self._privacy_partner_link()))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if self._privacy_related_personal_fields() and not self.env.su:
+            link = self._privacy_partner_link()
+            partner_ids = {vals[link]} if vals.get(link) else set(self.sudo().mapped(f"{link}.id"))
+            for partner_id in partner_ids:
+                vals = self._privacy_drop_masked(dict(vals), partner_id)
+        return super().write(vals)
+
+    @api.model
+    def _privacy_drop_masked(self, vals, partner_id):
+        """A masked copy sent back by a form is not stored (the compute or
+        the existing value stays)."""
+        if not partner_id:
+            return vals
+        partner_sudo = self.env["res.partner"].sudo().browse(partner_id)
+        for fname, _link in self._privacy_related_personal_fields().items():
+            if fname not in vals or not vals[fname] or fname not in partner_sudo._fields:
+                continue
+            clear = partner_sudo[fname]
+            masked = privacy_tools.mask_value(fname, self._fields[fname].type, clear)
+            if vals[fname] == masked and masked != clear:
+                vals.pop(fname)
+        return vals
+
+    # ------------------------------------------------------------------
+    # Exports
+    # ------------------------------------------------------------------
+
+    def _privacy_export_columns(self, fields_to_export):
+        """[(column index, field name, model, path to the record)] of the
+        personal columns of an export (customer fields and copies)."""
+        personal = set(self.env["res.partner"]._privacy_personal_fields())
+        columns = []
+        for index, path in enumerate(fields_to_export):
+            parts = [p for p in path.split("/") if p not in ("id", ".id")]
+            model = self
+            for part in parts[:-1]:
+                field = model._fields.get(part)
+                if not field or not field.relational:
+                    model = None
+                    break
+                model = self.env[field.comodel_name]
+            if model is None or not parts:
+                continue
+            fname = parts[-1]
+            if (model._name == "res.partner" and fname in personal) or (
+                fname in model._privacy_related_personal_fields()
+            ):
+                columns.append((index, fname, model, parts[:-1]))
+        return columns
+
+    def export_data(self, fields_to_export):
+        """Exports of personal data: masked unless every customer exported is
+        one the user may see; logged."""
+        result = super().export_data(fields_to_export)
+        columns = self._privacy_export_columns(fields_to_export)
+        if not columns:
+            return result
+        Partner = self.env["res.partner"]
+        partners = Partner.browse()
+        for _index, _fname, model, path in columns:
+            records = self.sudo().mapped(".".join(path)) if path else self.sudo()
+            if model._name == "res.partner":
+                partners |= Partner.browse(records.ids)
+            else:
+                link = model._privacy_partner_link()
+                partners |= Partner.browse(records.mapped(f"{link}.id"))
+        restricted = Partner._privacy_is_restricted(real_user=True)
+        # an export row cannot be traced to its customer reliably (one2many
+        # lines add rows): everything masked unless all customers are visible
+        masked = restricted and bool(partners._privacy_hidden() or not partners)
+        if masked:
+            for row in result["datas"]:
+                for index, fname, model, _path in columns:
+                    row[index] = privacy_tools.mask_value(fname, model._fields[fname].type, row[index])
+        Partner._privacy_log_rows_ids(partners.ids, {c[1] for c in columns}, "export", masked=masked)
+        return result

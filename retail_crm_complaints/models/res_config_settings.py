@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+MAX_SLA_BATCH_SIZE = 100000
 
 
 class ResConfigSettings(models.TransientModel):
@@ -10,3 +13,15 @@ class ResConfigSettings(models.TransientModel):
         default=1000,
         help="Number of SLA lines the scheduled check handles per batch (one commit per batch).",
     )
+
+    @api.constrains("complaint_sla_batch_size")
+    def _check_complaint_sla_batch_size(self):
+        for settings in self:
+            if not 1 <= settings.complaint_sla_batch_size <= MAX_SLA_BATCH_SIZE:
+                raise ValidationError(
+                    _(
+                        "The SLA check batch size must be between 1 and %(max)s (got %(value)s).",
+                        max=MAX_SLA_BATCH_SIZE,
+                        value=settings.complaint_sla_batch_size,
+                    )
+                )

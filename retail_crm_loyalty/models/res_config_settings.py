@@ -19,6 +19,7 @@ class ResConfigSettings(models.TransientModel):
     retail_points_expiry_months = fields.Integer(
         related="company_id.retail_points_expiry_months", readonly=False
     )
+    retail_member_country_id = fields.Many2one(related="company_id.retail_member_country_id", readonly=False)
     retail_vip_tier_id = fields.Many2one(related="company_id.retail_vip_tier_id", readonly=False)
     retail_vip_followup_days = fields.Integer(related="company_id.retail_vip_followup_days", readonly=False)
 

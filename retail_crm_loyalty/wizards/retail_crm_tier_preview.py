@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..models.retail_crm_tier import threshold_order_errors
+
 
 class RetailCrmTierPreview(models.TransientModel):
     _name = "retail.crm.tier.preview"
@@ -12,6 +14,7 @@ class RetailCrmTierPreview(models.TransientModel):
     move_ids = fields.One2many("retail.crm.tier.preview.move", "preview_id", string="Moves")
     state = fields.Selection([("edit", "Edit"), ("preview", "Preview")], default="edit")
     summary = fields.Char(readonly=True)
+    warning = fields.Text(readonly=True, help="Tiers that could never be reached with these thresholds.")
 
     @api.model
     def default_get(self, fields_list):
@@ -32,9 +35,23 @@ class RetailCrmTierPreview(models.TransientModel):
             ]
         return res
 
+    def _sorted_lines(self):
+        return self.line_ids.sorted(lambda line: (line.tier_id.sequence, line.tier_id.id))
+
     def _tier_rows(self):
-        lines = self.line_ids.sorted(lambda line: (line.tier_id.sequence, line.min_spend, line.tier_id.id))
-        return [(line.tier_id.id, line.min_spend, line.min_orders, line.condition == "and") for line in lines]
+        return [
+            (line.tier_id.id, line.min_spend, line.min_orders, line.condition == "and")
+            for line in self._sorted_lines()
+        ]
+
+    def _unreachable_warnings(self):
+        """Messages about tiers that no member could reach with the new
+        thresholds (out of order, or below a tier without any condition)."""
+        lines = self._sorted_lines()
+        messages = threshold_order_errors(
+            self.env, [(line.tier_id.name, line.min_spend, line.min_orders, False) for line in lines]
+        )
+        return messages
 
     def action_preview(self):
         """Count members moving between tiers under the new thresholds, in one
@@ -42,6 +59,8 @@ class RetailCrmTierPreview(models.TransientModel):
         self.ensure_one()
         if not self.line_ids:
             raise UserError(_("There are no tiers to preview."))
+        if any(line.min_spend < 0 or line.min_orders < 0 for line in self.line_ids):
+            raise UserError(_("Qualifying spend and order counts cannot be negative."))
         Tier = self.env["retail.crm.tier"]
         self.env["res.partner"].flush_model()
         query = SQL(
@@ -75,6 +94,7 @@ class RetailCrmTierPreview(models.TransientModel):
             {
                 "state": "preview",
                 "summary": _("%(count)s members would change tier.", count=total),
+                "warning": "\n".join(self._unreachable_warnings()) or False,
             }
         )
         return self._reopen()
@@ -86,7 +106,10 @@ class RetailCrmTierPreview(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("base.group_system"):
             raise UserError(_("Only administrators can change tier thresholds."))
-        for line in self.line_ids:
+        warnings = self._unreachable_warnings()
+        if warnings:
+            raise UserError("\n".join(warnings))
+        for line in self._write_order():
             line.tier_id.write(
                 {
                     "min_spend": line.min_spend,
@@ -96,6 +119,31 @@ class RetailCrmTierPreview(models.TransientModel):
             )
         self.env["retail.crm.tier"]._review_company_tiers(self.company_id)
         return {"type": "ir.actions.act_window_close"}
+
+    def _write_order(self):
+        """Order in which to write the lines so that the tiers stay in
+        ascending order after every single write (the tier constraint checks
+        each write): repeatedly pick a line whose new values keep the order."""
+        lines = self._sorted_lines()
+        current = {line.id: (line.tier_id.min_spend, line.tier_id.min_orders) for line in lines}
+        pending = list(lines)
+        ordered = []
+        while pending:
+            for line in pending:
+                trial = {**current, line.id: (line.min_spend, line.min_orders)}
+                rows = [(line2.tier_id.name, *trial[line2.id], False) for line2 in lines]
+                if not threshold_order_errors(self.env, rows):
+                    current = trial
+                    ordered.append(line)
+                    pending.remove(line)
+                    break
+            else:
+                raise UserError(
+                    _(
+                        "These thresholds cannot be applied in one step: apply the spend and order changes separately."
+                    )
+                )
+        return ordered
 
     def action_back(self):
         self.state = "edit"

@@ -102,7 +102,11 @@ class PosOrder(models.Model):
     @api.model
     def _load_pos_data_fields(self, config_id):
         fields_list = super()._load_pos_data_fields(config_id)
-        return fields_list + ["retail_tier_upgrade_id"] if fields_list else fields_list
+        return (
+            fields_list + ["retail_tier_upgrade_id", "retail_points_multiplier"]
+            if fields_list
+            else fields_list
+        )
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()

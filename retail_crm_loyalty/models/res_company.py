@@ -24,6 +24,14 @@ class ResCompany(models.Model):
         default=True,
         help="Lower the tier of members who no longer qualify, at the periodic review.",
     )
+    retail_tier_downgrade_policy = fields.Selection(
+        [("qualified", "To the qualified tier"), ("one_level", "One level per review")],
+        string="Downgrade Policy",
+        default="qualified",
+        required=True,
+        help="A member who no longer keeps their tier goes down to the tier they qualify for, "
+        "or one level per review.",
+    )
     retail_tier_grace_days = fields.Integer(
         string="Downgrade Grace Period (Days)",
         default=30,

@@ -636,8 +636,7 @@ class ResPartner(models.Model):
                 changes.append((partner, target, kind, reason, order))
         cleared = members_c.filtered(
             lambda p: (
-                p.retail_tier_downgrade_date
-                and tiers._qualifying_tier(*stats.get(p.id, (0.0, 0))) == p.retail_tier_id
+                p.retail_tier_downgrade_date and tiers._retains(p.retail_tier_id, *stats.get(p.id, (0.0, 0)))
             )
         )
         if cleared:

@@ -81,6 +81,18 @@ class RetailCrmTier(models.Model):
         required=True,
         help="How the spend and order-count conditions combine when both are set.",
     )
+    retention_spend = fields.Monetary(
+        help="保级: spend over the rolling window that keeps a member in this tier at the review, "
+        "lower than the qualifying spend. 0: the qualifying spend.",
+    )
+    retention_orders = fields.Integer(
+        help="保级: paid orders over the rolling window that keep a member in this tier at the review. "
+        "0: the qualifying order count.",
+    )
+    invitation_only = fields.Boolean(
+        help="Only a manager gives this tier (manual tier); spend never reaches it and the review "
+        "neither assigns it nor lowers its members.",
+    )
     pricelist_id = fields.Many2one(
         "product.pricelist",
         domain="[('company_id', 'in', [company_id, False])]",
@@ -104,14 +116,24 @@ class RetailCrmTier(models.Model):
         ),
     ]
 
-    @api.constrains("min_spend", "min_orders", "points_multiplier")
+    @api.constrains("min_spend", "min_orders", "points_multiplier", "retention_spend", "retention_orders")
     def _check_numbers(self):
         """Checked before the database constraints so that the user gets a
         translated message rather than a database error."""
         for tier in self:
-            if tier.min_spend < 0 or tier.min_orders < 0:
+            if min(tier.min_spend, tier.min_orders, tier.retention_spend, tier.retention_orders) < 0:
                 raise ValidationError(
                     _("The qualifying spend and order count of %(tier)s cannot be negative.", tier=tier.name)
+                )
+            if (tier.retention_spend and tier.retention_spend > tier.min_spend) or (
+                tier.retention_orders and tier.retention_orders > tier.min_orders
+            ):
+                raise ValidationError(
+                    _(
+                        "The retention threshold of %(tier)s must not be above its qualifying threshold "
+                        "(保级 keeps a tier with less than it takes to reach it).",
+                        tier=tier.name,
+                    )
                 )
             if not 0 <= tier.points_multiplier <= MAX_POINTS_MULTIPLIER:
                 raise ValidationError(
@@ -122,7 +144,7 @@ class RetailCrmTier(models.Model):
                     )
                 )
 
-    @api.constrains("min_spend", "min_orders", "sequence", "company_id", "active")
+    @api.constrains("min_spend", "min_orders", "sequence", "company_id", "active", "invitation_only")
     def _check_threshold_order(self):
         """Thresholds ascend with the sequence in every company where the
         tiers are used together (a tier above another with a lower threshold
@@ -140,7 +162,7 @@ class RetailCrmTier(models.Model):
                 raise ValidationError("\n".join(errors))
 
     def _order_rows(self):
-        return [(t.name, t.min_spend, t.min_orders, False) for t in self]
+        return [(t.name, t.min_spend, t.min_orders, t.invitation_only) for t in self]
 
     @api.model
     def _load_pos_data_domain(self, data):
@@ -204,11 +226,39 @@ class RetailCrmTier(models.Model):
         tier without any condition is the base tier when it is the lowest;
         higher up it is only given by a manager (never by spend)."""
         for rank, tier in reversed(list(enumerate(self))):
-            if rank and not tier.min_spend and not tier.min_orders:
+            if tier.invitation_only or (rank and not tier.min_spend and not tier.min_orders):
                 continue
             if tier._qualifies(spend, count):
                 return tier
         return self.browse()
+
+    def _retains(self, tier, spend, count):
+        """Whether a member of ``tier`` keeps it with spend/count (保级): the
+        retention thresholds (or the qualifying ones when not set); the base
+        tier and invitation-only tiers are always kept."""
+        if not tier or tier.invitation_only or self._rank(tier) <= 0:
+            return True
+        spend_min = tier.retention_spend or tier.min_spend
+        orders_min = tier.retention_orders or tier.min_orders
+        conditions = []
+        if spend_min:
+            conditions.append(spend >= spend_min)
+        if orders_min:
+            conditions.append(count >= orders_min)
+        if not conditions:
+            return True
+        return all(conditions) if tier.condition == "and" else any(conditions)
+
+    def _downgrade_target(self, current, qualified, policy):
+        """Tier a member who no longer keeps ``current`` goes to: the tier
+        they qualify for, or one level lower per review (never below the
+        qualified tier; invitation-only tiers are skipped)."""
+        if policy != "one_level":
+            return qualified
+        for rank in range(self._rank(current) - 1, self._rank(qualified), -1):
+            if not self[rank].invitation_only:
+                return self[rank]
+        return qualified
 
     def _next_tier(self, tier):
         rank = self._rank(tier)
@@ -245,13 +295,24 @@ class RetailCrmTier(models.Model):
             order_filter = SQL("AND o.partner_id = ANY(%s)", list(partner_ids))
             member_filter = SQL("AND p.id = ANY(%s)", list(partner_ids))
         tier_values = SQL(", ").join(
-            SQL("(%s, %s, %s::numeric, %s, %s)", tier_id, rank, min_spend, min_orders, is_and)
-            for rank, (tier_id, min_spend, min_orders, is_and) in enumerate(tier_rows)
+            SQL(
+                "(%s, %s, %s::numeric, %s, %s, %s, %s::numeric, %s)",
+                row[0],
+                rank,
+                row[1],
+                row[2],
+                row[3],
+                row[4] if len(row) > 4 else False,
+                row[5] if len(row) > 5 else row[1],
+                row[6] if len(row) > 6 else row[2],
+            )
+            for rank, row in enumerate(tier_rows)
         )
         date_from = self.env["res.partner"]._retail_window_start(company, today)
         return SQL(
             """
-            WITH t(id, rank, min_spend, min_orders, is_and) AS (VALUES %(tiers)s),
+            WITH t(id, rank, min_spend, min_orders, is_and, invite, keep_spend, keep_orders)
+                 AS (VALUES %(tiers)s),
             s AS (
                 SELECT o.partner_id,
                        SUM(o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1.0)) AS spend,
@@ -279,11 +340,26 @@ class RetailCrmTier(models.Model):
                    AND (p.company_id IS NULL OR p.company_id = %(company)s)
                    %(member_filter)s
             )
-            SELECT m.id, m.cur, q.id AS qual, m.locked, m.locked_until, m.dg_date
+            SELECT m.id, m.cur, q.id AS qual, m.locked, m.locked_until, m.dg_date,
+                   COALESCE(k.keep, FALSE) AS keep, k.rank AS cur_rank, q.rank AS qual_rank
               FROM m
          LEFT JOIN LATERAL (
-                SELECT t.id FROM t
-                 WHERE (t.rank = 0 OR t.min_spend > 0 OR t.min_orders > 0)
+                -- 保级: the current tier is kept with its retention thresholds
+                SELECT t.rank = 0 OR t.invite
+                       OR (t.keep_spend = 0 AND t.keep_orders = 0)
+                       OR (t.is_and
+                           AND (t.keep_spend = 0 OR m.spend >= t.keep_spend)
+                           AND (t.keep_orders = 0 OR m.cnt >= t.keep_orders))
+                       OR (NOT t.is_and
+                           AND ((t.keep_spend > 0 AND m.spend >= t.keep_spend)
+                                OR (t.keep_orders > 0 AND m.cnt >= t.keep_orders))) AS keep,
+                       t.rank
+                  FROM t WHERE t.id = m.cur
+            ) k ON TRUE
+         LEFT JOIN LATERAL (
+                SELECT t.id, t.rank FROM t
+                 WHERE NOT t.invite
+                   AND (t.rank = 0 OR t.min_spend > 0 OR t.min_orders > 0)
                    AND ((t.is_and
                         AND (t.min_spend = 0 OR m.spend >= t.min_spend)
                         AND (t.min_orders = 0 OR m.cnt >= t.min_orders))
@@ -305,16 +381,28 @@ class RetailCrmTier(models.Model):
         )
 
     def _qualification_rows(self):
-        return [(t.id, t.min_spend, t.min_orders, t.condition == "and") for t in self]
+        return [
+            (
+                t.id,
+                t.min_spend,
+                t.min_orders,
+                t.condition == "and",
+                t.invitation_only,
+                t.retention_spend or t.min_spend,
+                t.retention_orders or t.min_orders,
+            )
+            for t in self
+        ]
 
     @api.model
     def _review_select_sql(self, company, tiers, today, partner_ids=None):
         """The members of ``company`` whose tier state may change."""
         return SQL(
             """
-            SELECT id, cur, qual, locked, locked_until, dg_date
+            SELECT id, cur, qual, locked, locked_until, dg_date, keep
               FROM (%s) x
-             WHERE cur IS DISTINCT FROM qual OR dg_date IS NOT NULL OR locked
+             WHERE (cur IS DISTINCT FROM qual AND NOT (keep AND COALESCE(qual_rank, -1) < COALESCE(cur_rank, -1)))
+                OR dg_date IS NOT NULL OR locked
           ORDER BY id
             """,
             self._qualification_sql(company, tiers._qualification_rows(), today, partner_ids),
@@ -391,7 +479,8 @@ class RetailCrmTier(models.Model):
         changes, unlock, schedule, clear = [], [], [], []
         # iterate one recordset so that reads are prefetched for the batch
         batch_partners = Partner.browse([row[0] for row in rows])
-        for partner, (pid, cur_id, q_id, locked, locked_until, dg_date) in zip(
+        policy = company.retail_tier_downgrade_policy
+        for partner, (pid, cur_id, q_id, locked, locked_until, dg_date, keep) in zip(
             batch_partners, rows, strict=True
         ):
             cur = tier_by_id.get(cur_id, self.browse(cur_id) if cur_id else self.browse())
@@ -408,7 +497,7 @@ class RetailCrmTier(models.Model):
                 changes.append((partner, qual, kind, _("Periodic review"), None))
                 counters["upgraded"] += 1
                 continue
-            if locked or q_rank == cur_rank or not company.retail_tier_downgrade_review:
+            if locked or keep or q_rank == cur_rank or not company.retail_tier_downgrade_review:
                 if dg_date:
                     clear.append(pid)
                     counters["cleared"] += 1
@@ -418,7 +507,8 @@ class RetailCrmTier(models.Model):
                 dg_date = today + relativedelta(days=grace)
                 schedule.append((pid, dg_date))
             if dg_date <= today:
-                changes.append((partner, qual, "downgrade", _("Periodic review"), None))
+                target = tiers._downgrade_target(cur, qual, policy)
+                changes.append((partner, target, "downgrade", _("Periodic review"), None))
                 counters["downgraded"] += 1
         self._review_apply(company, changes, unlock, schedule, clear)
         counters["notified"] = len(schedule)

@@ -8,3 +8,4 @@ from . import test_concurrency
 from . import test_settings
 from . import test_exactly_once
 from . import test_mobile
+from . import test_retention

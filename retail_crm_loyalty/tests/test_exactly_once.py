@@ -154,3 +154,21 @@ class TestExactlyOnce(RetailLoyaltyPosCommon):
         self.assertEqual(len(defs), 2)
         self.assertIn("UNIQUE", defs[1])
         self.assertIn("combo_parent_id", defs[0])
+
+    def test_order_crossing_a_threshold_uses_the_tier_shown_at_the_till(self):
+        """Wang Fang is Normal (x1.0); this order of 300 makes her Silver
+        (x1.2): its points are credited at x1.0, what the till showed."""
+        card = self.env["loyalty.card"].create(
+            {"program_id": self.program.id, "partner_id": self.member.id, "points": 0}
+        )
+        order, _data, result = self._sync(self.member, qty=3)
+        self.assertEqual(self.tier(self.member), self.tier_silver)
+        self.assertEqual(order.retail_points_multiplier, 1.0)
+        synced = {o["id"]: o for o in result["pos.order"]}[order.id]
+        self.assertEqual(synced["retail_points_multiplier"], 1.0, "the till gets the same multiplier")
+        order.confirm_coupon_programs(self._coupon_data(card, 300))
+        self.assertEqual(card.points, 300)
+        # the next order is credited at Silver
+        order2, _data, _result = self._sync(self.member, qty=1)
+        order2.confirm_coupon_programs(self._coupon_data(card, 100))
+        self.assertEqual(card.points, 300 + 120)

@@ -29,6 +29,8 @@ class RetailCrmTierPreview(models.TransientModel):
                         "min_spend": tier.min_spend,
                         "min_orders": tier.min_orders,
                         "condition": tier.condition,
+                        "retention_spend": tier.retention_spend,
+                        "retention_orders": tier.retention_orders,
                     }
                 )
                 for tier in tiers
@@ -40,7 +42,15 @@ class RetailCrmTierPreview(models.TransientModel):
 
     def _tier_rows(self):
         return [
-            (line.tier_id.id, line.min_spend, line.min_orders, line.condition == "and")
+            (
+                line.tier_id.id,
+                line.min_spend,
+                line.min_orders,
+                line.condition == "and",
+                line.tier_id.invitation_only,
+                line.retention_spend or line.min_spend,
+                line.retention_orders or line.min_orders,
+            )
             for line in self._sorted_lines()
         ]
 
@@ -49,8 +59,22 @@ class RetailCrmTierPreview(models.TransientModel):
         thresholds (out of order, or below a tier without any condition)."""
         lines = self._sorted_lines()
         messages = threshold_order_errors(
-            self.env, [(line.tier_id.name, line.min_spend, line.min_orders, False) for line in lines]
+            self.env,
+            [
+                (line.tier_id.name, line.min_spend, line.min_orders, line.tier_id.invitation_only)
+                for line in lines
+            ],
         )
+        for line in lines:
+            if (line.retention_spend and line.retention_spend > line.min_spend) or (
+                line.retention_orders and line.retention_orders > line.min_orders
+            ):
+                messages.append(
+                    _(
+                        "The retention threshold of %(tier)s must not be above its qualifying threshold.",
+                        tier=line.tier_id.name,
+                    )
+                )
         return messages
 
     def action_preview(self):
@@ -59,37 +83,50 @@ class RetailCrmTierPreview(models.TransientModel):
         self.ensure_one()
         if not self.line_ids:
             raise UserError(_("There are no tiers to preview."))
-        if any(line.min_spend < 0 or line.min_orders < 0 for line in self.line_ids):
+        if any(
+            min(line.min_spend, line.min_orders, line.retention_spend, line.retention_orders) < 0
+            for line in self.line_ids
+        ):
             raise UserError(_("Qualifying spend and order counts cannot be negative."))
         Tier = self.env["retail.crm.tier"]
         self.env["res.partner"].flush_model()
         query = SQL(
             """
-            SELECT cur, qual, COUNT(*)
+            SELECT cur, qual, keep, COUNT(*)
               FROM (%s) x
              WHERE cur IS DISTINCT FROM qual
-          GROUP BY cur, qual
+          GROUP BY cur, qual, keep
             """,
             Tier._qualification_sql(self.company_id, self._tier_rows(), fields.Date.context_today(self)),
         )
         rows = self.env.execute_query(query)
-        ranks = {tier_id: rank for rank, (tier_id, *_rest) in enumerate(self._tier_rows())}
+        tiers = self._sorted_lines().tier_id
+        company = self.company_id
+        counts = {}
+        for cur, qual, keep, count in rows:
+            cur_tier, qual_tier = tiers.browse(cur), tiers.browse(qual)
+            if tiers._rank(qual_tier) > tiers._rank(cur_tier):
+                key = (cur, qual, "up")
+            elif keep or not company.retail_tier_downgrade_review:
+                continue  # 保级: kept with the retention threshold
+            else:
+                target = tiers._downgrade_target(cur_tier, qual_tier, company.retail_tier_downgrade_policy)
+                key = (cur, target.id, "down")
+            counts[key] = counts.get(key, 0) + count
         self.move_ids.unlink()
-        moves = []
-        total = 0
-        for cur, qual, count in rows:
-            direction = "up" if ranks.get(qual, -1) > ranks.get(cur, -1) else "down"
-            moves.append(
+        self.env["retail.crm.tier.preview.move"].create(
+            [
                 {
                     "preview_id": self.id,
                     "from_tier_id": cur,
-                    "to_tier_id": qual,
+                    "to_tier_id": to,
                     "count": count,
-                    "direction": direction,
+                    "direction": way,
                 }
-            )
-            total += count
-        self.env["retail.crm.tier.preview.move"].create(moves)
+                for (cur, to, way), count in counts.items()
+            ]
+        )
+        total = sum(counts.values())
         self.write(
             {
                 "state": "preview",
@@ -115,6 +152,8 @@ class RetailCrmTierPreview(models.TransientModel):
                     "min_spend": line.min_spend,
                     "min_orders": line.min_orders,
                     "condition": line.condition,
+                    "retention_spend": line.retention_spend,
+                    "retention_orders": line.retention_orders,
                 }
             )
         self.env["retail.crm.tier"]._review_company_tiers(self.company_id)
@@ -131,7 +170,9 @@ class RetailCrmTierPreview(models.TransientModel):
         while pending:
             for line in pending:
                 trial = {**current, line.id: (line.min_spend, line.min_orders)}
-                rows = [(line2.tier_id.name, *trial[line2.id], False) for line2 in lines]
+                rows = [
+                    (line2.tier_id.name, *trial[line2.id], line2.tier_id.invitation_only) for line2 in lines
+                ]
                 if not threshold_order_errors(self.env, rows):
                     current = trial
                     ordered.append(line)

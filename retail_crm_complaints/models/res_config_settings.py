@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+MAX_SLA_BATCH_SIZE = 100000
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -24,3 +26,15 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             if settings.complaint_coupon_max_points <= 0:
                 raise ValidationError(_("The maximum compensation per ticket must be positive."))
+
+    @api.constrains("complaint_sla_batch_size")
+    def _check_complaint_sla_batch_size(self):
+        for settings in self:
+            if not 1 <= settings.complaint_sla_batch_size <= MAX_SLA_BATCH_SIZE:
+                raise ValidationError(
+                    _(
+                        "The SLA check batch size must be between 1 and %(max)s (got %(value)s).",
+                        max=MAX_SLA_BATCH_SIZE,
+                        value=settings.complaint_sla_batch_size,
+                    )
+                )

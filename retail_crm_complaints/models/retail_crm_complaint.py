@@ -1,3 +1,5 @@
+import logging
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models, modules
@@ -6,6 +8,8 @@ from odoo.tools import email_normalize
 
 from .retail_crm_complaint_sla import SEVERITY_SELECTION
 from .retail_crm_complaint_sla_line import SLA_STATUS, working_hours_between
+
+_logger = logging.getLogger(__name__)
 
 CHANNEL_SELECTION = [
     ("store", "Store"),
@@ -417,18 +421,29 @@ class RetailCrmComplaint(models.Model):
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(activities)
 
     @api.model
+    def _sla_batch_size_setting(self):
+        """The configured batch size; a value stored around the settings form
+        (not a whole number, below 1) is ignored with a warning so that the
+        SLA check keeps running."""
+        # sudo: the batch size is a technical setting read by the cron
+        raw = self.env["ir.config_parameter"].sudo().get_param("retail_crm_complaints.sla_batch_size", "1000")
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            value = 0
+        if value < 1:
+            _logger.warning("Invalid SLA batch size %r in the settings: 1000 used instead.", raw)
+            return 1000
+        return value
+
+    @api.model
     def _cron_sla_check(self, batch_size=None):
         """Scheduled entry point: update SLA statuses and escalate, in
         batches; commits between batches (outside tests) so it is resumable."""
-        if not batch_size:
-            batch_size = (
-                int(
-                    self.env["ir.config_parameter"]
-                    .sudo()
-                    .get_param("retail_crm_complaints.sla_batch_size", 1000)
-                )
-                or 1000
-            )
+        if batch_size is None:
+            batch_size = self._sla_batch_size_setting()
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise UserError(_("The SLA check batch size must be a whole number of at least 1."))
         lines = self.env["retail.crm.complaint.sla.line"]
         now = fields.Datetime.now()
         done = 0

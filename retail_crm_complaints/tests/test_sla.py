@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import ComplaintCommon, local
@@ -244,6 +244,29 @@ class TestComplaintSla(ComplaintCommon):
         # Friday 3h05 then Saturday 55 minutes
         self.assertEqual(self._line(vip, "first_contact").deadline, local(2026, 11, 21, 9, 55))
         self.assertEqual(self._line(regular, "first_contact").sla_id, self.sla_contact)
+
+    def test_batch_size_setting_validated(self):
+        """A batch size below 1 is refused by the settings (translated message,
+        nothing stored); a bad value stored around the form does not stop the
+        SLA check (it runs with the default and logs a warning)."""
+        param = "retail_crm_complaints.sla_batch_size"
+        ICP = self.env["ir.config_parameter"].sudo()
+        ICP.set_param(param, 50)
+        for bad in (-5, 0):
+            with self.assertRaises(ValidationError):
+                self.env["res.config.settings"].create({"complaint_sla_batch_size": bad}).execute()
+        self.assertEqual(ICP.get_param(param), "50")
+        with self.assertRaises(UserError):
+            self.env["retail.crm.complaint"]._cron_sla_check(batch_size=-5)
+        ICP.set_param(param, -5)
+        with freeze_time(local(2026, 11, 20, 17, 55)):
+            complaint = self._complaint()
+        with (
+            freeze_time(local(2026, 11, 23, 18, 0)),
+            self.assertLogs("odoo.addons.retail_crm_complaints.models.retail_crm_complaint", "WARNING"),
+        ):
+            self.assertGreater(self.env["retail.crm.complaint"]._cron_sla_check(), 0)
+        self.assertEqual(self._line(complaint, "first_contact").status, "breached")
 
     def test_cron_batches_are_resumable(self):
         """Small batches: the cron loops until nothing is left and a second

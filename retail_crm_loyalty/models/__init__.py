@@ -5,5 +5,6 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import pos_order
+from . import retail_crm_pos_uuid_claim
 from . import pos_session
 from . import loyalty_card

@@ -1,6 +1,14 @@
+import logging
+
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 from .res_partner import PAID_STATES
+
+_logger = logging.getLogger(__name__)
+
+UUID_INDEX = "retail_crm_pos_order_uuid_uniq"
+COMBO_PARENT_INDEX = "retail_crm_pos_order_line_combo_parent_id_idx"
 
 
 class PosOrder(models.Model):
@@ -13,14 +21,99 @@ class PosOrder(models.Model):
         copy=False,
         help="Member tier the customer was upgraded to by this order.",
     )
+    retail_points_multiplier = fields.Float(
+        string="Order Points Multiplier",
+        readonly=True,
+        copy=False,
+        digits=(16, 2),
+        help="Tier multiplier of the loyalty points of this order, fixed when the order is paid "
+        "(the member's tier before this order, as shown at the till).",
+    )
+    retail_points_confirmed = fields.Boolean(
+        string="Points Credited",
+        readonly=True,
+        copy=False,
+        help="Technical: the loyalty points of this order were credited (credited once only).",
+    )
+
+    def init(self):
+        """Database guarantees Odoo does not give (created here so that they
+        survive module updates; IF NOT EXISTS keeps updates cheap):
+
+        - one pos.order per uuid, whoever synchronises it;
+        - an index on pos_order_line.combo_parent_id, scanned by every sync.
+
+        Existing duplicate uuids are reported (see
+        :meth:`_retail_duplicate_uuid_report`) instead of failing the update.
+        """
+        res = super().init()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS %s ON pos_order_line (combo_parent_id) "
+                "WHERE combo_parent_id IS NOT NULL",
+                SQL.identifier(COMBO_PARENT_INDEX),
+            )
+        )
+        cr.execute(SQL("SELECT 1 FROM pg_indexes WHERE indexname = %s", UUID_INDEX))
+        if cr.rowcount:
+            return res
+        duplicates = self._retail_duplicate_uuid_report()
+        if duplicates:
+            _logger.warning(
+                "pos_order has %s duplicate uuids, the unique index %s is not created "
+                "(pos.order._retail_duplicate_uuid_report() lists them): %s",
+                len(duplicates),
+                UUID_INDEX,
+                dict(list(duplicates.items())[:20]),
+            )
+            return res
+        cr.execute(
+            SQL("CREATE UNIQUE INDEX IF NOT EXISTS %s ON pos_order (uuid)", SQL.identifier(UUID_INDEX))
+        )
+        return res
+
+    @api.model
+    def _retail_duplicate_uuid_report(self):
+        """Check command: the uuids held by more than one pos.order, with the
+        order ids (merge or cancel the copies, then update the module)."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT uuid, array_agg(id ORDER BY id) FROM pos_order
+                 WHERE uuid IS NOT NULL
+              GROUP BY uuid HAVING COUNT(*) > 1
+              ORDER BY uuid
+                """
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _process_order(self, order, existing_order):
+        """Claim the uuid of a new order before creating it: when another
+        connection creates the same order at the same time, this transaction
+        fails with a serialization error and Odoo retries the request, which
+        then finds the order and does not create a second one."""
+        if not existing_order and order.get("uuid"):
+            self.env["retail.crm.pos.uuid.claim"]._claim(order["uuid"])
+        return super()._process_order(order, existing_order)
 
     @api.model
     def _load_pos_data_fields(self, config_id):
         fields_list = super()._load_pos_data_fields(config_id)
-        return fields_list + ["retail_tier_upgrade_id"] if fields_list else fields_list
+        return (
+            fields_list + ["retail_tier_upgrade_id", "retail_points_multiplier"]
+            if fields_list
+            else fields_list
+        )
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()
+        # the points are multiplied by the tier the member had before this
+        # order (what the till showed), also when this order upgrades them
+        for order in self.filtered(lambda o: not o.retail_points_multiplier):
+            order.retail_points_multiplier = order._retail_current_multiplier()
         self._retail_evaluate_member_tier()
         return res
 
@@ -53,58 +146,144 @@ class PosOrder(models.Model):
         return result
 
     # ------------------------------------------------------------------
-    # Points multiplier per tier (L5)
+    # Points multiplier per tier (L5), credited exactly once
     # ------------------------------------------------------------------
-    def _retail_points_multiplier(self):
+    def _retail_current_multiplier(self):
         self.ensure_one()
         partner = self.partner_id.with_company(self.company_id)
         if not partner.retail_is_member or not partner.retail_tier_id:
             return 1.0
         return partner.retail_tier_id.points_multiplier
 
-    def _retail_points_spent(self, program):
+    def _retail_points_multiplier(self):
+        """The one multiplier of this order's loyalty points (server side;
+        the till shows the same value, see pos_order.js)."""
+        self.ensure_one()
+        return self.retail_points_multiplier or self._retail_current_multiplier()
+
+    def _retail_claim_points(self):
+        """Mark the points of this order as credited; False when they were
+        already. The row update serialises concurrent calls: a second call
+        running at the same time fails with a serialization error and is
+        retried by Odoo, then sees the mark."""
+        self.ensure_one()
+        self.flush_recordset(["retail_points_confirmed"])
+        rows = self.env.execute_query(
+            SQL(
+                "UPDATE pos_order SET retail_points_confirmed = TRUE "
+                "WHERE id = %s AND retail_points_confirmed IS NOT TRUE RETURNING id",
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["retail_points_confirmed"])
+        return bool(rows)
+
+    def _retail_replay_coupon_data(self, coupon_data):
+        """coupon_data of a repeated call: nothing is credited again and the
+        coupons the first call created are reused (not created twice).
+
+        :return: (coupon_data, {real card id: key sent by the till})
+        """
+        # sudo: the cards created by this order, read to answer the till
+        created = self.env["loyalty.card"].sudo().search([("source_pos_order_id", "=", self.id)], order="id")
+        replay, keys = {}, {}
+        for key, values in coupon_data.items():
+            values = dict(values, points=0)
+            card_id = int(key)
+            if card_id < 0 and not values.get("giftCardId"):
+                card = created.filtered(lambda c, v=values: c.program_id.id == int(v["program_id"]))[:1]
+                if not card:
+                    if values.get("partner_id"):
+                        # the member's existing card: pos_loyalty maps it
+                        replay[key] = values
+                    continue
+                created -= card
+                keys[card.id] = key
+                card_id = card.id
+            values.pop("giftCardId", None)
+            replay[str(card_id)] = values
+        return replay, keys
+
+    def _retail_card_spent(self, values):
+        """Points the reward lines of this order take from one card."""
+        codes = set(values.get("line_codes") or [])
         return sum(
             line.points_cost
             for line in self.lines
-            if line.is_reward_line and line.reward_id.program_id == program
+            if line.is_reward_line and line.reward_identifier_code in codes
         )
 
     def confirm_coupon_programs(self, coupon_data):
-        """Multiply the points the member earns on loyalty programs by the
-        tier's multiplier, server side, before pos_loyalty books them."""
+        """Credit the points of this order once, whatever the number of calls
+        (a retried request, a second till): a repeated call credits nothing
+        and answers with the current balances.
+
+        The member's loyalty points are multiplied by the order's tier
+        multiplier; the card history is written here with the card's actual
+        movement (issued - used == points added), redemptions included."""
+        self.ensure_one()
+        if not self._retail_claim_points():
+            replay, keys = self._retail_replay_coupon_data(coupon_data)
+            result = super().confirm_coupon_programs(replay)
+            for update in result.get("coupon_updates", []):
+                update["old_id"] = keys.get(update["id"], update["old_id"])
+            return result
         multiplier = self._retail_points_multiplier()
-        if multiplier != 1.0:
-            programs = self.env["loyalty.program"].browse(
-                {int(v["program_id"]) for v in coupon_data.values() if v.get("program_id")}
+        programs = self.env["loyalty.program"].browse(
+            {int(v["program_id"]) for v in coupon_data.values() if v.get("program_id")}
+        )
+        loyalty_programs = {p.id for p in programs if p.program_type == "loyalty"}
+        movements = {}
+        for key, values in coupon_data.items():
+            spent = self._retail_card_spent(values)
+            won = values.get("points", 0.0) + spent
+            if int(values.get("program_id") or 0) in loyalty_programs and won > 0 and multiplier != 1.0:
+                won = round(won * multiplier, 2)
+                values["points"] = round(won - spent, 2)
+            movements[key] = (max(won, 0.0), spent - min(won, 0.0))
+        result = super().confirm_coupon_programs(coupon_data)
+        self._retail_add_history(coupon_data, movements, result)
+        return result
+
+    def _retail_add_history(self, coupon_data, movements, result):
+        """One loyalty.history line per card and order with the movement
+        credited above (pos_loyalty's own call is then a no-op)."""
+        real_ids = {str(update["old_id"]): update["id"] for update in result.get("coupon_updates", [])}
+        vals_list = []
+        for key, (issued, used) in movements.items():
+            sent_id = int(coupon_data[key].get("coupon_id") or key)
+            card_id = real_ids.get(str(key)) or (sent_id if sent_id > 0 else int(key))
+            if int(card_id) <= 0 or not (issued or used):
+                continue
+            vals_list.append(
+                {
+                    "card_id": int(card_id),
+                    "order_model": self._name,
+                    "order_id": self.id,
+                    "description": _("Onsite %s", self.display_name),
+                    "issued": issued,
+                    "used": used,
+                }
             )
-            loyalty_programs = {p.id: p for p in programs if p.program_type == "loyalty"}
-            for values in coupon_data.values():
-                program = loyalty_programs.get(int(values.get("program_id") or 0))
-                if not program:
-                    continue
-                spent = self._retail_points_spent(program)
-                won = values.get("points", 0.0) + spent
-                if won > 0:
-                    values["points"] = round(won * multiplier - spent, 2)
-        return super().confirm_coupon_programs(coupon_data)
+        # sudo: cashiers cannot create card history; written for this order only
+        cards = self.env["loyalty.card"].sudo().browse([vals["card_id"] for vals in vals_list]).exists()
+        self.env["loyalty.history"].sudo().create([v for v in vals_list if v["card_id"] in cards.ids])
 
     def add_loyalty_history_lines(self, coupon_data, coupon_updates):
-        """Log the multiplied points in the card history as well (same
-        arithmetic as confirm_coupon_programs, on the net points won)."""
-        multiplier = self._retail_points_multiplier()
-        if multiplier != 1.0:
-            id_mapping = {int(item["old_id"]): int(item["id"]) for item in coupon_updates}
-
-            def real_id(coupon):
-                return id_mapping.get(int(coupon["card_id"])) or int(coupon["card_id"])
-
-            cards = (
-                self.env["loyalty.card"].browse([real_id(c) for c in coupon_data if real_id(c) > 0]).exists()
-            )
-            loyalty_cards = {c.id: c for c in cards if c.program_id.program_type == "loyalty"}
-            for coupon in coupon_data:
-                card = loyalty_cards.get(real_id(coupon))
-                if card and coupon.get("won"):
-                    spent = self._retail_points_spent(card.program_id)
-                    coupon["won"] = round((coupon["won"] + spent) * multiplier - spent, 2)
-        return super().add_loyalty_history_lines(coupon_data, coupon_updates)
+        """The history of the cards credited by confirm_coupon_programs is
+        already written (with the real movement): skip them, so that a
+        repeated call adds nothing either."""
+        id_mapping = {int(item["old_id"]): int(item["id"]) for item in coupon_updates}
+        # sudo: read which cards already have a line for this order
+        logged = set(
+            self.env["loyalty.history"]
+            .sudo()
+            .search([("order_model", "=", self._name), ("order_id", "in", self.ids)])
+            .card_id.ids
+        )
+        remaining = [
+            coupon
+            for coupon in coupon_data
+            if (id_mapping.get(int(coupon["card_id"])) or int(coupon["card_id"])) not in logged
+        ]
+        return super().add_loyalty_history_lines(remaining, coupon_updates)

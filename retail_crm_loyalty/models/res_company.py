@@ -1,4 +1,14 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+# (field, minimum, maximum) of every number setting of the loyalty suite
+NUMBER_SETTINGS = (
+    ("retail_tier_window_months", 1, 120),
+    ("retail_tier_grace_days", 0, 3650),
+    ("retail_birthday_coupon_days", 1, 366),
+    ("retail_points_expiry_months", 0, 120),
+    ("retail_vip_followup_days", 1, 3650),
+)
 
 
 class ResCompany(models.Model):
@@ -13,6 +23,14 @@ class ResCompany(models.Model):
         string="Downgrade at Review",
         default=True,
         help="Lower the tier of members who no longer qualify, at the periodic review.",
+    )
+    retail_tier_downgrade_policy = fields.Selection(
+        [("qualified", "To the qualified tier"), ("one_level", "One level per review")],
+        string="Downgrade Policy",
+        default="qualified",
+        required=True,
+        help="A member who no longer keeps their tier goes down to the tier they qualify for, "
+        "or one level per review.",
     )
     retail_tier_grace_days = fields.Integer(
         string="Downgrade Grace Period (Days)",
@@ -40,9 +58,35 @@ class ResCompany(models.Model):
         string="VIP From Tier",
         help="Members at this tier or above get follow-up activities for their salesperson.",
     )
+    retail_member_country_id = fields.Many2one(
+        "res.country",
+        string="Member Mobile Region",
+        default=lambda self: self.env.ref("base.cn", raise_if_not_found=False),
+        help="Mobile numbers of members typed without a country code are read in the company's "
+        "country first, then in this region (China by default: 138 0013 8000).",
+    )
     retail_vip_followup_days = fields.Integer(
         string="VIP Follow-up Interval (Days)",
         default=90,
         help="A follow-up activity is scheduled when the VIP has none and was not "
         "contacted for this many days.",
     )
+
+    @api.constrains(*(fname for fname, _min, _max in NUMBER_SETTINGS))
+    def _check_retail_number_settings(self):
+        """Every number setting of the loyalty suite within its range (X4):
+        a window of 0 or -6 months or a negative grace period would move
+        every member at the next review."""
+        for company in self:
+            for fname, minimum, maximum in NUMBER_SETTINGS:
+                value = company[fname]
+                if not minimum <= value <= maximum:
+                    raise ValidationError(
+                        _(
+                            "%(setting)s must be between %(min)s and %(max)s (got %(value)s).",
+                            setting=self._fields[fname].get_description(self.env)["string"],
+                            min=minimum,
+                            max=maximum,
+                            value=value,
+                        )
+                    )

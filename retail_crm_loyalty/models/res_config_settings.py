@@ -8,6 +8,9 @@ class ResConfigSettings(models.TransientModel):
     retail_tier_downgrade_review = fields.Boolean(
         related="company_id.retail_tier_downgrade_review", readonly=False
     )
+    retail_tier_downgrade_policy = fields.Selection(
+        related="company_id.retail_tier_downgrade_policy", readonly=False
+    )
     retail_tier_grace_days = fields.Integer(related="company_id.retail_tier_grace_days", readonly=False)
     retail_birthday_program_id = fields.Many2one(
         related="company_id.retail_birthday_program_id", readonly=False
@@ -19,6 +22,7 @@ class ResConfigSettings(models.TransientModel):
     retail_points_expiry_months = fields.Integer(
         related="company_id.retail_points_expiry_months", readonly=False
     )
+    retail_member_country_id = fields.Many2one(related="company_id.retail_member_country_id", readonly=False)
     retail_vip_tier_id = fields.Many2one(related="company_id.retail_vip_tier_id", readonly=False)
     retail_vip_followup_days = fields.Integer(related="company_id.retail_vip_followup_days", readonly=False)
 

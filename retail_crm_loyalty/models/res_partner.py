@@ -1,5 +1,6 @@
 import calendar
 import logging
+import re
 
 from dateutil.relativedelta import relativedelta
 
@@ -7,10 +8,16 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
+from .retail_crm_holiday import check_date_values
+
 _logger = logging.getLogger(__name__)
 
 try:
     import phonenumbers
+
+    from odoo.addons.phone_validation.tools.phone_validation import phone_parse
+
+    MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 except ImportError:  # pragma: no cover - declared in external_dependencies
     phonenumbers = None
 
@@ -21,7 +28,19 @@ except ImportError:  # pragma: no cover - declared in external_dependencies
     cn_ric = None
 
 MAX_AGE_YEARS = 100
+# what people type in a phone number: digits (full-width too), spaces, dashes,
+# dots, brackets and a leading plus; never letters or masks
+MOBILE_CHARS = re.compile(r"\(?\+?[\d\s\-.()]+")
+FULL_WIDTH = str.maketrans("＋（）－–—．　", "+()---. ")
 PAID_STATES = ("paid", "done", "invoiced")
+
+
+def mask_member_number(number):
+    """M00001234 -> M****1234 (enough for the member to recognise it)."""
+    number = number or ""
+    if len(number) <= 5:
+        return "****"
+    return f"{number[:1]}****{number[-4:]}"
 
 
 class ResPartner(models.Model):
@@ -134,6 +153,11 @@ class ResPartner(models.Model):
             "unique(retail_member_number)",
             "The member number must be unique.",
         ),
+        (
+            "retail_member_mobile_uniq",
+            "EXCLUDE USING btree (mobile WITH =) WHERE (retail_is_member AND active AND mobile IS NOT NULL)",
+            "This mobile number already belongs to another member.",
+        ),
     ]
 
     # ------------------------------------------------------------------
@@ -204,20 +228,22 @@ class ResPartner(models.Model):
         for partner in self:
             partner.retail_loyalty_points = points.get(partner.id, 0.0)
 
-    @api.depends("mobile")
+    @api.depends("mobile", "phone_sanitized")
     def _compute_retail_duplicate_count(self):
-        mobiles = [m for m in self.mapped("mobile") if m]
+        """Other contacts with the member's mobile (e.g. a customer the till
+        refused to enrol again), for the manager to merge."""
+        mobiles = [m for m in self.filtered("retail_is_member").mapped("mobile") if m]
         counts = {}
         if mobiles:
-            groups = self.with_context(active_test=True)._read_group(
-                [("mobile", "in", mobiles), ("retail_is_member", "=", True)],
-                ["mobile"],
-                ["__count"],
+            counts = dict(
+                self.with_context(active_test=True)._read_group(
+                    [("phone_sanitized", "in", mobiles)], ["phone_sanitized"], ["__count"]
+                )
             )
-            counts = dict(groups)
         for partner in self:
-            count = counts.get(partner.mobile, 0) if partner.mobile else 0
-            partner.retail_duplicate_count = max(count - 1, 0) if partner.retail_is_member else 0
+            count = counts.get(partner.mobile, 0) if partner.retail_is_member and partner.mobile else 0
+            own = 1 if partner.phone_sanitized and partner.phone_sanitized == partner.mobile else 0
+            partner.retail_duplicate_count = max(count - own, 0)
 
     # ------------------------------------------------------------------
     # Constraints and normalisation (D2)
@@ -246,8 +272,7 @@ class ResPartner(models.Model):
     def _check_retail_id_number(self):
         if cn_ric is None:
             return
-        # masked values ("3604**********0071") written back by a form are not re-checked
-        for partner in self.filtered(lambda p: p.retail_id_number and "*" not in p.retail_id_number):
+        for partner in self.filtered("retail_id_number"):
             try:
                 cn_ric.validate(partner.retail_id_number)
             except stdnum_exceptions.ValidationError as exc:
@@ -269,39 +294,115 @@ class ResPartner(models.Model):
                 )
 
     @api.model
-    def _retail_phone_region(self, company=None):
+    def _retail_check_mobiles_free(self, mobiles_by_partner):
+        """Refuse to give a member the mobile of another active member (D3),
+        before anything is written: the cashier gets the member number of the
+        existing member (masked) and a manager merges the contacts instead.
+        Concurrent enrolments are stopped by the database constraint
+        retail_member_mobile_uniq.
+
+        :param mobiles_by_partner: [(partner id or False, normalised mobile)]
+        """
+        mobiles = [mobile for _pid, mobile in mobiles_by_partner if mobile]
+        if not mobiles:
+            return
+        duplicate = next((m for m in mobiles if mobiles.count(m) > 1), None)
+        existing = self.browse()
+        if not duplicate:
+            # sudo: the cashier must learn that the number is taken, whoever
+            # the member belongs to; only the masked member number is shown
+            existing = (
+                self.sudo()
+                .with_context(active_test=True)
+                .search(
+                    [
+                        ("retail_is_member", "=", True),
+                        ("mobile", "in", mobiles),
+                        ("id", "not in", [pid for pid, _mobile in mobiles_by_partner if pid]),
+                    ],
+                    limit=1,
+                )
+            )
+            if not existing:
+                return
+            duplicate = existing.mobile
+        raise ValidationError(
+            _(
+                "The mobile number %(mobile)s already belongs to member %(number)s: find that member "
+                "at the till instead of enrolling a new one (a manager can merge the two contacts).",
+                mobile=duplicate,
+                number=mask_member_number(existing.retail_member_number),
+            )
+        )
+
+    @api.model
+    def _retail_phone_regions(self, company=None):
+        """Regions a member's mobile is read in, in order: the store's
+        (company's) country, then the member region setting (default CN), so
+        that 138 0013 8000 works in a US-registered company with Chinese
+        stores."""
         company = company or self.env.company
-        region = (company.country_id.code or "CN").upper()
-        if phonenumbers is not None and region not in phonenumbers.SUPPORTED_REGIONS:
-            region = "CN"
-        return region
+        regions = []
+        for country in (company.country_id, company.retail_member_country_id):
+            code = (country.code or "").upper()
+            if (
+                code
+                and code not in regions
+                and (phonenumbers is None or code in phonenumbers.SUPPORTED_REGIONS)
+            ):
+                regions.append(code)
+        return regions or ["CN"]
+
+    @api.model
+    def _retail_parse_mobile(self, number, regions):
+        """The parsed number (phonenumbers) of the first region the number is
+        a valid mobile in; ("landline", parsed) when it is only a valid fixed
+        line; None when it is not a valid number anywhere."""
+        landline = None
+        for region in regions:
+            try:
+                parsed = phone_parse(number, region)
+            except UserError:
+                continue
+            kind = phonenumbers.number_type(parsed)
+            if kind in MOBILE_TYPES:
+                return parsed
+            landline = landline or parsed
+        return ("landline", landline) if landline else None
 
     @api.model
     def _retail_normalize_mobile(self, number, company=None, raise_exception=True):
-        """Return ``number`` in E.164 (+8613800138000).
+        """Return the member's mobile ``number`` in E.164 (+8613800138000).
 
-        Masked values (containing ``*``) are returned untouched so that a
-        privacy mask written back by a form never turns into an error.
-        """
-        if not number or "*" in number or phonenumbers is None:
+        Only digits, spaces, dashes, dots, brackets and a leading + are read
+        (phonenumbers would turn keypad letters into digits: 138abc00138);
+        a landline is refused (members are texted); nothing bypasses the
+        check, masked values (139****9000) included."""
+        if not number or phonenumbers is None:
             return number
-        region = self._retail_phone_region(company)
-        try:
-            parsed = phonenumbers.parse(number, region)
-        except phonenumbers.NumberParseException:
-            parsed = None
-        if parsed is None or not phonenumbers.is_valid_number(parsed):
-            if raise_exception:
-                raise ValidationError(
-                    _(
-                        "The mobile number %(number)s is not valid (default region "
-                        "%(region)s). Enter it like 138 0013 8000 or +86 138 0013 8000.",
-                        number=number,
-                        region=region,
-                    )
+        regions = self._retail_phone_regions(company)
+        text = number.translate(FULL_WIDTH).strip()
+        parsed = self._retail_parse_mobile(text, regions) if MOBILE_CHARS.fullmatch(text) else None
+        if parsed is not None and not isinstance(parsed, tuple):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        if not raise_exception:
+            return number
+        if parsed is not None:
+            raise ValidationError(
+                _(
+                    "%(number)s is a landline number: a member needs a mobile number "
+                    "(for example 138 0013 8000).",
+                    number=number,
                 )
-            return number
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            )
+        raise ValidationError(
+            _(
+                "The mobile number %(number)s is not valid. Enter it like 138 0013 8000 or "
+                "+86 138 0013 8000 (digits only; regions tried: %(regions)s).",
+                number=number,
+                regions=", ".join(regions),
+            )
+        )
 
     def _retail_normalize_vals(self, vals, is_member):
         if vals.get("mobile") and is_member:
@@ -318,12 +419,16 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        check_date_values(self.env, self, vals_list)
         for vals in vals_list:
             if vals.get("retail_is_member"):
                 self._retail_normalize_vals(vals, True)
                 vals.setdefault("retail_join_date", fields.Date.context_today(self))
                 if not vals.get("retail_member_number"):
                     vals["retail_member_number"] = self._retail_next_member_number()
+        self._retail_check_mobiles_free(
+            [(False, vals.get("mobile")) for vals in vals_list if vals.get("retail_is_member")]
+        )
         partners = super().create(vals_list)
         members = partners.filtered("retail_is_member")
         if members:
@@ -331,6 +436,7 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        check_date_values(self.env, self, [vals])
         if "mobile" in vals or vals.get("retail_is_member"):
             becomes_member = vals.get("retail_is_member")
             if "mobile" in vals and (becomes_member or any(self.mapped("retail_is_member"))):
@@ -343,6 +449,13 @@ class ResPartner(models.Model):
                     )
                     if normalized != partner.mobile:
                         super(ResPartner, partner).write({"mobile": normalized})
+        if "mobile" in vals or vals.get("retail_is_member"):
+            members_after = self if vals.get("retail_is_member") else self.filtered("retail_is_member")
+            if "retail_is_member" in vals and not vals["retail_is_member"]:
+                members_after = self.browse()
+            self._retail_check_mobiles_free(
+                [(p.id, vals["mobile"] if "mobile" in vals else p.mobile) for p in members_after]
+            )
         new_members = self.browse()
         if vals.get("retail_is_member"):
             new_members = self.filtered(lambda p: not p.retail_is_member)
@@ -383,9 +496,20 @@ class ResPartner(models.Model):
         self.ensure_one()
         if not self.mobile:
             raise UserError(_("This contact has no mobile number."))
-        partners = self.search([("mobile", "=", self.mobile), ("retail_is_member", "=", True)]) | self
+        partners = (
+            self.search(
+                [
+                    "|",
+                    ("phone_sanitized", "=", self.mobile),
+                    "&",
+                    ("mobile", "=", self.mobile),
+                    ("retail_is_member", "=", True),
+                ]
+            )
+            | self
+        )
         if len(partners) < 2:
-            raise UserError(_("No other member shares the mobile number %(mobile)s.", mobile=self.mobile))
+            raise UserError(_("No other contact shares the mobile number %(mobile)s.", mobile=self.mobile))
         return {
             "type": "ir.actions.act_window",
             "name": _("Merge Duplicate Members"),
@@ -432,7 +556,7 @@ class ResPartner(models.Model):
     @api.model
     def _retail_window_start(self, company, today=None):
         today = today or fields.Date.context_today(self)
-        months = company.retail_tier_window_months or 12
+        months = company.retail_tier_window_months
         return fields.Datetime.to_datetime(today - relativedelta(months=months) + relativedelta(days=1))
 
     @api.model
@@ -512,8 +636,7 @@ class ResPartner(models.Model):
                 changes.append((partner, target, kind, reason, order))
         cleared = members_c.filtered(
             lambda p: (
-                p.retail_tier_downgrade_date
-                and tiers._qualifying_tier(*stats.get(p.id, (0.0, 0))) == p.retail_tier_id
+                p.retail_tier_downgrade_date and tiers._retains(p.retail_tier_id, *stats.get(p.id, (0.0, 0)))
             )
         )
         if cleared:

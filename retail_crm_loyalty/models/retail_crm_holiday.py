@@ -1,4 +1,27 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+def check_date_values(env, model, vals_list):
+    """Refuse impossible dates such as 2026-02-30 with a translated message
+    before they reach the database (which would answer with a raw
+    DatetimeFieldOverflow)."""
+    date_fields = [name for name, field in model._fields.items() if field.type == "date"]
+    for vals in vals_list:
+        for fname in date_fields:
+            value = vals.get(fname)
+            if not value or not isinstance(value, str):
+                continue
+            try:
+                fields.Date.to_date(value)
+            except ValueError as exc:
+                raise ValidationError(
+                    env._(
+                        "%(value)s is not a valid date for %(field)s.",
+                        value=value,
+                        field=model._fields[fname].get_description(env)["string"],
+                    )
+                ) from exc
 
 
 class RetailCrmHoliday(models.Model):
@@ -34,6 +57,30 @@ class RetailCrmHoliday(models.Model):
         [("scheduled", "Scheduled"), ("sent", "Sent")], default="scheduled", readonly=True, copy=False
     )
     active = fields.Boolean(default=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_date_values(self.env, self, vals_list)
+        holidays = super().create(vals_list)
+        today = fields.Date.context_today(self)
+        past = holidays.filtered(lambda h: h.date < today)
+        if past:
+            # a greeting dated in the past would be sent at once by the cron
+            raise ValidationError(
+                _(
+                    "The date of the holiday greeting %(name)s (%(date)s) is in the past.",
+                    name=past[0].name,
+                    date=past[0].date,
+                )
+            )
+        return holidays
+
+    def write(self, vals):
+        check_date_values(self.env, self, [vals])
+        if vals.get("date") and fields.Date.to_date(vals["date"]) < fields.Date.context_today(self):
+            if self.filtered(lambda h: h.state == "scheduled"):
+                raise ValidationError(_("A scheduled holiday greeting cannot be moved to a past date."))
+        return super().write(vals)
 
     @api.model
     def _cron_send_greetings(self, today=None):

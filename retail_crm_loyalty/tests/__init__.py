@@ -5,3 +5,7 @@ from . import test_benefits
 from . import test_access
 from . import test_pos_tour
 from . import test_concurrency
+from . import test_settings
+from . import test_exactly_once
+from . import test_mobile
+from . import test_retention

@@ -170,7 +170,7 @@ class TestBenefits(RetailLoyaltyPosCommon):
             return Partner.create(values)
 
         # off by default: the birthday greeting goes by e-mail only
-        email_only = member("Zhou Min", "+8613900139000", today)
+        email_only = member("Zhou Min", "+8613900139008", today)
         Partner._cron_retail_birthday(today=today)
         self.assertFalse(Sms.search([("partner_id", "=", email_only.id)]))
         # on: one SMS per member with a number that is not blacklisted

@@ -75,42 +75,57 @@ class TestMemberProfile(TransactionCase):
             )
 
     def test_duplicates_merged_with_odoo_merge(self):
+        """A customer registered again as a plain contact with a member's
+        mobile (the till refused to enrol them twice) is merged into the
+        member with Odoo's partner merge."""
         first = self.Partner.create(
             {
                 "name": "Chen",
                 "mobile": "13500135000",
                 "retail_is_member": True,
                 "email": "chen@example.com",
-                "retail_birthday": "1990-05-01",
             }
         )
         second = self.Partner.create(
-            {
-                "name": "Chen Jing",
-                "mobile": "+86 135 0013 5000",
-                "retail_is_member": True,
-                "email": "chen@example.com",
-            }
+            {"name": "Chen Jing", "mobile": "+86 135 0013 5000", "retail_birthday": "1990-05-01"}
         )
-        self.assertEqual(first.mobile, second.mobile)
+        with self.assertRaisesRegex(ValidationError, "already belongs to member M\\*\\*\\*\\*"):
+            second.retail_is_member = True
         self.assertEqual(first.retail_duplicate_count, 1)
-        action = self.Partner.action_retail_duplicate_members()
-        found = self.Partner.search(action["domain"])
-        self.assertEqual(found, first | second)
-        action = second.action_retail_merge_duplicates()
+        action = first.action_retail_merge_duplicates()
         self.assertEqual(action["res_model"], "base.partner.merge.automatic.wizard")
         wizard = (
             self.env[action["res_model"]]
             .with_context(**action["context"])
-            .create({"dst_partner_id": second.id})
+            .create({"dst_partner_id": first.id})
         )
         self.assertEqual(wizard.partner_ids, first | second)
         first_number = first.retail_member_number
         wizard.action_merge()
-        self.assertFalse(first.exists())
-        self.assertTrue(second.retail_is_member)
-        self.assertEqual(str(second.retail_birthday), "1990-05-01")
-        self.assertTrue(second.retail_member_number)
-        self.assertNotEqual(second.retail_member_number, False)
-        self.assertTrue(first_number)
-        self.assertEqual(second.retail_duplicate_count, 0)
+        self.assertFalse(second.exists())
+        self.assertTrue(first.retail_is_member)
+        self.assertEqual(str(first.retail_birthday), "1990-05-01")
+        self.assertEqual(first.retail_member_number, first_number)
+        self.assertEqual(first.retail_duplicate_count, 0)
+
+    def test_member_mobile_enrolled_once(self):
+        member = self.Partner.create({"name": "林静", "mobile": "13300133000", "retail_is_member": True})
+        with self.assertRaises(ValidationError) as error:
+            self.Partner.create({"name": "林晶", "mobile": "133 0013 3000", "retail_is_member": True})
+        number = member.retail_member_number
+        self.assertIn(f"{number[:1]}****{number[-4:]}", str(error.exception))
+        self.assertNotIn(number, str(error.exception), "the member number is masked")
+        # sequentially from another till, or by changing a member's mobile
+        with self.assertRaises(ValidationError):
+            self.Partner.create({"name": "林静", "mobile": "+86 133-0013-3000", "retail_is_member": True})
+        other = self.Partner.create({"name": "何军", "mobile": "13300133001", "retail_is_member": True})
+        with self.assertRaises(ValidationError):
+            other.mobile = "13300133000"
+        with self.assertRaises(ValidationError):
+            self.Partner.create(
+                [
+                    {"name": "A", "mobile": "13300133002", "retail_is_member": True},
+                    {"name": "B", "mobile": "13300133002", "retail_is_member": True},
+                ]
+            )
+        self.assertEqual(self.Partner.search_count([("mobile", "=", "+8613300133000")]), 1)

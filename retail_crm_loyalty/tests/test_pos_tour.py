@@ -52,6 +52,10 @@ class TestRetailLoyaltyPosTour(TestPointOfSaleHttpCommon):
             }
         )
         self.env.ref("retail_crm_loyalty.retail_crm_tier_normal").points_multiplier = 2.0
+        # the order (50) crosses the Silver threshold (multiplier 1.2): the
+        # points are still the ones shown at the till, with the tier the
+        # member had when paying
+        self.env.ref("retail_crm_loyalty.retail_crm_tier_silver").min_spend = 40
         self.env["product.product"].create(
             {
                 "name": "Multiplier Product",
@@ -65,7 +69,9 @@ class TestRetailLoyaltyPosTour(TestPointOfSaleHttpCommon):
         )
         self.main_pos_config.with_user(self.pos_user).open_ui()
         self.start_pos_tour("RetailCrmLoyaltyMultiplierTour", login="pos_user")
-        # the server multiplied the 10 points the till sent, once
+        # the server multiplied the 10 points the till sent, once, by the
+        # multiplier the till showed (Normal x2, not Silver x1.2)
+        self.assertEqual(member.retail_tier_id, self.env.ref("retail_crm_loyalty.retail_crm_tier_silver"))
         card = self.env["loyalty.card"].search(
             [("program_id", "=", program.id), ("partner_id", "=", member.id)]
         )

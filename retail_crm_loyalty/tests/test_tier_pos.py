@@ -110,7 +110,7 @@ class TestTierPos(RetailLoyaltyPosCommon):
         self.assertFalse(stats, "orders of the first company do not count in the second")
         # a tier restricted to company 2 is not offered in company 1
         local = self.Tier.create(
-            {"name": "Local VIP", "sequence": 99, "min_spend": 1, "company_id": company2.id}
+            {"name": "Local VIP", "sequence": 99, "min_spend": 5000, "company_id": company2.id}
         )
         self.assertNotIn(local, self.Tier._get_company_tiers(self.company))
         self.assertIn(local, self.Tier._get_company_tiers(company2))

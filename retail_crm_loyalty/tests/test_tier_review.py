@@ -1,9 +1,12 @@
+from unittest.mock import patch
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
+from ..models import retail_crm_tier as tier_module
 from .common import RetailLoyaltyPosCommon
 
 
@@ -129,3 +132,33 @@ class TestTierReview(RetailLoyaltyPosCommon):
         self._sync(self.member, qty=4)
         self.env.ref("retail_crm_loyalty.ir_cron_retail_tier_review").method_direct_trigger()
         self.assertEqual(self.tier(self.member), self.tier_silver)
+
+    def test_order_paid_between_batches_is_not_lost(self):
+        """A member pays at the till while a long review runs (one batch per
+        member here): the later batch re-reads the member's tier and orders
+        and does not apply the downgrade decided before the order."""
+        self._sync(self.member, qty=3)
+        self._sync(self.member2, qty=3)
+        self.assertEqual(self.tier(self.member2), self.tier_silver)
+        self.tier_silver.min_spend = 400  # neither member qualifies for Silver any more
+        today = fields.Date.today()
+        self.member2.sudo()._retail_write_company_values(
+            self.company, {"retail_tier_downgrade_date": fields.Date.to_string(today)}
+        )
+        self.assertLess(self.member.id, self.member2.id, "member is reviewed in the first batch")
+        paid = []
+
+        def pay_between_batches(done, remaining):
+            if done == 1 and remaining:
+                # committed by the cron here; then Li Lei pays 2,000 at the till
+                paid.append(self._sync(self.member2, qty=20)[0])
+
+        with patch.object(tier_module, "REVIEW_BATCH_SIZE", 1):
+            self.Tier._review_company_tiers(self.company, today=today, on_batch=pay_between_batches)
+        self.assertTrue(paid)
+        self.assertEqual(paid[0].retail_tier_upgrade_id, self.tier_diamond)
+        self.assertEqual(self.tier(self.member2), self.tier_diamond, "the upgrade at the till is kept")
+        self.assertFalse(
+            self.member2.retail_tier_history_ids.filtered(lambda h: h.change_type == "downgrade"),
+            "no stale downgrade",
+        )

@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..models.retail_crm_tier import threshold_order_errors
+
 
 class RetailCrmTierPreview(models.TransientModel):
     _name = "retail.crm.tier.preview"
@@ -12,6 +14,7 @@ class RetailCrmTierPreview(models.TransientModel):
     move_ids = fields.One2many("retail.crm.tier.preview.move", "preview_id", string="Moves")
     state = fields.Selection([("edit", "Edit"), ("preview", "Preview")], default="edit")
     summary = fields.Char(readonly=True)
+    warning = fields.Text(readonly=True, help="Tiers that could never be reached with these thresholds.")
 
     @api.model
     def default_get(self, fields_list):
@@ -26,15 +29,53 @@ class RetailCrmTierPreview(models.TransientModel):
                         "min_spend": tier.min_spend,
                         "min_orders": tier.min_orders,
                         "condition": tier.condition,
+                        "retention_spend": tier.retention_spend,
+                        "retention_orders": tier.retention_orders,
                     }
                 )
                 for tier in tiers
             ]
         return res
 
+    def _sorted_lines(self):
+        return self.line_ids.sorted(lambda line: (line.tier_id.sequence, line.tier_id.id))
+
     def _tier_rows(self):
-        lines = self.line_ids.sorted(lambda line: (line.tier_id.sequence, line.min_spend, line.tier_id.id))
-        return [(line.tier_id.id, line.min_spend, line.min_orders, line.condition == "and") for line in lines]
+        return [
+            (
+                line.tier_id.id,
+                line.min_spend,
+                line.min_orders,
+                line.condition == "and",
+                line.tier_id.invitation_only,
+                line.retention_spend or line.min_spend,
+                line.retention_orders or line.min_orders,
+            )
+            for line in self._sorted_lines()
+        ]
+
+    def _unreachable_warnings(self):
+        """Messages about tiers that no member could reach with the new
+        thresholds (out of order, or below a tier without any condition)."""
+        lines = self._sorted_lines()
+        messages = threshold_order_errors(
+            self.env,
+            [
+                (line.tier_id.name, line.min_spend, line.min_orders, line.tier_id.invitation_only)
+                for line in lines
+            ],
+        )
+        for line in lines:
+            if (line.retention_spend and line.retention_spend > line.min_spend) or (
+                line.retention_orders and line.retention_orders > line.min_orders
+            ):
+                messages.append(
+                    _(
+                        "The retention threshold of %(tier)s must not be above its qualifying threshold.",
+                        tier=line.tier_id.name,
+                    )
+                )
+        return messages
 
     def action_preview(self):
         """Count members moving between tiers under the new thresholds, in one
@@ -42,39 +83,55 @@ class RetailCrmTierPreview(models.TransientModel):
         self.ensure_one()
         if not self.line_ids:
             raise UserError(_("There are no tiers to preview."))
+        if any(
+            min(line.min_spend, line.min_orders, line.retention_spend, line.retention_orders) < 0
+            for line in self.line_ids
+        ):
+            raise UserError(_("Qualifying spend and order counts cannot be negative."))
         Tier = self.env["retail.crm.tier"]
         self.env["res.partner"].flush_model()
         query = SQL(
             """
-            SELECT cur, qual, COUNT(*)
+            SELECT cur, qual, keep, COUNT(*)
               FROM (%s) x
              WHERE cur IS DISTINCT FROM qual
-          GROUP BY cur, qual
+          GROUP BY cur, qual, keep
             """,
             Tier._qualification_sql(self.company_id, self._tier_rows(), fields.Date.context_today(self)),
         )
         rows = self.env.execute_query(query)
-        ranks = {tier_id: rank for rank, (tier_id, *_rest) in enumerate(self._tier_rows())}
+        tiers = self._sorted_lines().tier_id
+        company = self.company_id
+        counts = {}
+        for cur, qual, keep, count in rows:
+            cur_tier, qual_tier = tiers.browse(cur), tiers.browse(qual)
+            if tiers._rank(qual_tier) > tiers._rank(cur_tier):
+                key = (cur, qual, "up")
+            elif keep or not company.retail_tier_downgrade_review:
+                continue  # 保级: kept with the retention threshold
+            else:
+                target = tiers._downgrade_target(cur_tier, qual_tier, company.retail_tier_downgrade_policy)
+                key = (cur, target.id, "down")
+            counts[key] = counts.get(key, 0) + count
         self.move_ids.unlink()
-        moves = []
-        total = 0
-        for cur, qual, count in rows:
-            direction = "up" if ranks.get(qual, -1) > ranks.get(cur, -1) else "down"
-            moves.append(
+        self.env["retail.crm.tier.preview.move"].create(
+            [
                 {
                     "preview_id": self.id,
                     "from_tier_id": cur,
-                    "to_tier_id": qual,
+                    "to_tier_id": to,
                     "count": count,
-                    "direction": direction,
+                    "direction": way,
                 }
-            )
-            total += count
-        self.env["retail.crm.tier.preview.move"].create(moves)
+                for (cur, to, way), count in counts.items()
+            ]
+        )
+        total = sum(counts.values())
         self.write(
             {
                 "state": "preview",
                 "summary": _("%(count)s members would change tier.", count=total),
+                "warning": "\n".join(self._unreachable_warnings()) or False,
             }
         )
         return self._reopen()
@@ -86,16 +143,48 @@ class RetailCrmTierPreview(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("base.group_system"):
             raise UserError(_("Only administrators can change tier thresholds."))
-        for line in self.line_ids:
+        warnings = self._unreachable_warnings()
+        if warnings:
+            raise UserError("\n".join(warnings))
+        for line in self._write_order():
             line.tier_id.write(
                 {
                     "min_spend": line.min_spend,
                     "min_orders": line.min_orders,
                     "condition": line.condition,
+                    "retention_spend": line.retention_spend,
+                    "retention_orders": line.retention_orders,
                 }
             )
         self.env["retail.crm.tier"]._review_company_tiers(self.company_id)
         return {"type": "ir.actions.act_window_close"}
+
+    def _write_order(self):
+        """Order in which to write the lines so that the tiers stay in
+        ascending order after every single write (the tier constraint checks
+        each write): repeatedly pick a line whose new values keep the order."""
+        lines = self._sorted_lines()
+        current = {line.id: (line.tier_id.min_spend, line.tier_id.min_orders) for line in lines}
+        pending = list(lines)
+        ordered = []
+        while pending:
+            for line in pending:
+                trial = {**current, line.id: (line.min_spend, line.min_orders)}
+                rows = [
+                    (line2.tier_id.name, *trial[line2.id], line2.tier_id.invitation_only) for line2 in lines
+                ]
+                if not threshold_order_errors(self.env, rows):
+                    current = trial
+                    ordered.append(line)
+                    pending.remove(line)
+                    break
+            else:
+                raise UserError(
+                    _(
+                        "These thresholds cannot be applied in one step: apply the spend and order changes separately."
+                    )
+                )
+        return ordered
 
     def action_back(self):
         self.state = "edit"

@@ -12,6 +12,9 @@ class RetailCrmTierPreviewLine(models.TransientModel):
     current_min_orders = fields.Integer(related="tier_id.min_orders", string="Current Orders")
     min_spend = fields.Monetary(string="New Spend")
     min_orders = fields.Integer(string="New Orders")
+    retention_spend = fields.Monetary(help="保级 threshold (0: the qualifying spend).")
+    retention_orders = fields.Integer(help="保级 threshold (0: the qualifying orders).")
+    invitation_only = fields.Boolean(related="tier_id.invitation_only")
     condition = fields.Selection(
         [("or", "Spend or orders"), ("and", "Spend and orders")], default="or", required=True
     )

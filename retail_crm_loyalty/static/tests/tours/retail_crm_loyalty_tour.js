@@ -56,5 +56,9 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyMultiplierTour", {
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
             ReceiptScreen.isShown(),
+            {
+                content: "the receipt shows the member's balance after the order",
+                trigger: ".pos-receipt .retail-receipt-points:contains('20')",
+            },
         ].flat(),
 });

@@ -3,15 +3,25 @@ import { PosOrder } from "@point_of_sale/app/models/pos_order";
 
 patch(PosOrder.prototype, {
     /**
-     * Points of loyalty programs as the member will get them: the server
-     * multiplies the points won by the member's tier multiplier when the
-     * order is synced (pos.order.confirm_coupon_programs); the till shows
-     * the same figures before (display only: the points sent are unchanged).
+     * The tier multiplier of this order's loyalty points, the one the server
+     * credits (pos.order._retail_points_multiplier): once the order is synced
+     * the server's value, fixed at payment; before, the member's current tier
+     * (the tier before this order, also when this order upgrades the member).
+     */
+    retailPointsMultiplier() {
+        if (this.retail_points_multiplier) {
+            return this.retail_points_multiplier;
+        }
+        const partner = this.get_partner();
+        return partner?.retail_is_member ? partner.retail_tier_id?.points_multiplier ?? 1 : 1;
+    },
+    /**
+     * Points of loyalty programs as the member will get them (display only:
+     * the points sent are unchanged, the server multiplies them once).
      */
     getLoyaltyPoints() {
         const stats = super.getLoyaltyPoints(...arguments);
-        const partner = this.get_partner();
-        const multiplier = partner?.retail_is_member ? partner.retail_tier_id?.points_multiplier ?? 1 : 1;
+        const multiplier = this.retailPointsMultiplier();
         if (multiplier === 1) {
             return stats;
         }
@@ -21,6 +31,30 @@ patch(PosOrder.prototype, {
             points.total = parseFloat((points.balance + points.won - points.spent).toFixed(2));
         }
         return stats;
+    },
+    /**
+     * Loyalty points of the member after this order: once the order is synced
+     * the cards hold the balance the server returned (pos_loyalty updates
+     * them after confirm_coupon_programs); before, the balance plus what the
+     * order earns.
+     */
+    retailPointsAfterOrder(partner) {
+        const synced = typeof this.id === "number";
+        const cards = this.models["loyalty.card"].filter(
+            (card) =>
+                typeof card.id === "number" &&
+                card.id > 0 &&
+                card.partner_id?.id === partner.id &&
+                card.program_id?.program_type === "loyalty"
+        );
+        if (synced && cards.length) {
+            return parseFloat(cards.reduce((sum, card) => sum + card.points, 0).toFixed(2));
+        }
+        const stats = this.getLoyaltyPoints();
+        if (stats.length) {
+            return parseFloat(stats.reduce((sum, stat) => sum + stat.points.total, 0).toFixed(2));
+        }
+        return partner.retail_loyalty_points || 0;
     },
     /**
      * Member tier data for the receipt: the partner record is refreshed by
@@ -35,7 +69,7 @@ patch(PosOrder.prototype, {
                 memberNumber: partner.retail_member_number || "",
                 tierName: partner.retail_tier_id?.name || "",
                 tierColor: partner.retail_tier_id?.badge_color || "#8C8C8C",
-                points: partner.retail_loyalty_points || 0,
+                points: this.retailPointsAfterOrder(partner),
                 progress: partner.retail_next_tier_message || "",
                 upgradedTo: this.retail_tier_upgrade_id?.name || "",
             };

@@ -4,3 +4,4 @@ from . import test_rfm_reports
 from . import test_rfm_actions
 from . import test_rfm_access
 from . import test_rfm_ab_test
+from . import test_rfm_definitions

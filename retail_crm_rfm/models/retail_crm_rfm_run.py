@@ -307,7 +307,7 @@ class RetailCrmRfmRun(models.Model):
                 "<tbody>{}</tbody></table>"
             ).format(
                 _("Repeat purchase days (calibration)"),
-                _("Customers"),
+                _("Calibration customers"),
                 _("Actual (holdout)"),
                 Markup(head),
                 Markup(body),

@@ -63,8 +63,8 @@ class ResPartner(models.Model):
         string="Predicted Value",
         digits=(16, 2),
         help="Expected purchase days x expected spend (Gamma-Gamma) over the prediction horizon, "
-        "discounted at the annual rate of the settings; revenue (sales incl. taxes, net of refunds), "
-        "not margin.",
+        "discounted at the annual rate of the settings; on margin where the cost of the sold products "
+        "is known, else on revenue (sales incl. taxes, net of refunds): see the run.",
         aggregator="avg",
         **_RFM,
     )

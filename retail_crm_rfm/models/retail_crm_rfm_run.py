@@ -99,6 +99,8 @@ RESULT_FIELDS = (
     "gg_log_likelihood",
     "gg_converged",
     "gg_message",
+    "ltv_basis",
+    "margin_share",
 )
 # part of the input digest: change it when the computation changes
 DIGEST_VERSION = 2
@@ -680,6 +682,9 @@ class RetailCrmRfmRun(models.Model):
         scored = self._scored_mask(summary)
         summary = {name: values[scored] for name, values in summary.items()}
         churn, expected, ltv = churn[scored], expected[scored], ltv[scored]
+        started = time.perf_counter()
+        ltv = self._value_basis(summary["partner_id"], ltv)
+        self._add_timing("margin", time.perf_counter() - started)
         started = time.perf_counter()
         r_score, f_score, m_score, segment_index = self._score(summary)
         self._add_timing("score", time.perf_counter() - started)

@@ -236,3 +236,27 @@ class TestRfmDefinitions(RfmCommon):
         self.assertTrue(run)
         # on 2025-12-03 the refund of 2025-12-05 has not happened: the purchase is a visit
         self.assertEqual((partner.rfm_recency, partner.rfm_frequency, partner.rfm_monetary), (2, 2, 130.0))
+
+    def test_value_on_margin_where_cost_known(self):
+        # every sold line costs 40 % of its price: the margin is 60 % of the sales
+        lines = self.env["pos.order.line"].search([("order_id.session_id", "=", self.session_a.id)])
+        for line in lines:
+            line.write({"total_cost": 0.4 * line.price_subtotal, "is_total_cost_computed": True})
+        run = self._run()
+        self.assertEqual(run.ltv_basis, "margin")
+        self.assertAlmostEqual(run.margin_share, 0.6, places=4)
+        summary = self._pipeline_summary()
+        prediction = pipeline.predict(
+            summary,
+            stats.months_to_weeks(run.horizon_months),
+            (END - date(2025, 6, 30)).days / 7,
+            run.discount_rate / 100,
+            steps=12,
+        )
+        self.assertEqual(prediction.kind, run.churn_model)
+        partners = self.env["res.partner"].with_company(self.company_a)
+        for i, pid in enumerate(summary["partner_id"]):
+            partner = partners.browse(int(pid))
+            if partner.rfm_date:
+                revenue = prediction.ltv[i]
+                self.assertAlmostEqual(partner.rfm_ltv, 0.6 * revenue, delta=0.01 + 1e-3 * revenue)

@@ -121,6 +121,7 @@ class TestRfmRun(RfmCommon):
             kind, params, horizon, x, t_x, T, gg, run.discount_rate / 100, steps=min(run.horizon_months, 12)
         )
         self.assertTrue(np.allclose(partners.mapped("rfm_ltv"), value, atol=0.01 + 1e-3 * value))
+        self.assertEqual(run.ltv_basis, "revenue", "no sold line has a known cost")
         # discounting lowers the value below the undiscounted expected spend
         self.assertTrue(np.all(value <= expected * gg + 1e-9))
         # fewer data than the model needs in company B: clear message, no predictions

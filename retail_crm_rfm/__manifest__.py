@@ -24,6 +24,7 @@
         "views/retail_crm_rfm_tag_rule_views.xml",
         "report/retail_crm_rfm_migration_report_views.xml",
         "report/retail_crm_rfm_kpi_report_views.xml",
+        "report/retail_crm_rfm_kpi_member_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/retail_crm_rfm_menus.xml",

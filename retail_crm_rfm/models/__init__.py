@@ -7,3 +7,4 @@ from . import res_partner
 from . import res_config_settings
 from . import retail_crm_rfm_ab_test
 from . import retail_crm_rfm_ab_test_member
+from . import retail_crm_rfm_run_margin

@@ -1,7 +1,27 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from . import rfm_engine
+from ..tools import rfm_engine
+
+
+def check_rfm_parameters(env, window, lookback, recency_days, holdout, discount_rate):
+    """Raise ValidationError when the scoring / model parameters do not fit together."""
+    if lookback < window:
+        raise ValidationError(
+            env._(
+                "The look-back (%(lookback)s months) cannot be shorter than the RFM window (%(window)s months).",
+                lookback=lookback,
+                window=window,
+            )
+        )
+    if not 1 <= recency_days <= 3660:
+        raise ValidationError(env._("'Recent within' is between 1 and 3660 days."))
+    if not 0 <= holdout <= 24 or holdout >= lookback:
+        raise ValidationError(
+            env._("The model holdout is between 0 and 24 months and shorter than the look-back.")
+        )
+    if not 0 <= discount_rate <= 100:
+        raise ValidationError(env._("The annual discount rate is between 0 and 100 %."))
 
 
 class ResConfigSettings(models.TransientModel):
@@ -11,6 +31,33 @@ class ResConfigSettings(models.TransientModel):
         string="RFM Window (months)",
         config_parameter="retail_crm_rfm.window_months",
         default=12,
+    )
+    rfm_lookback_months = fields.Integer(
+        string="RFM Look-back (months)",
+        config_parameter="retail_crm_rfm.lookback_months",
+        default=24,
+        help="Customers with a purchase within the look-back are scored; those without a purchase "
+        "in the RFM window score 1 for R, F and M.",
+    )
+    rfm_recency_days = fields.Integer(
+        string="Recent Within (days)",
+        config_parameter="retail_crm_rfm.recency_days",
+        default=90,
+        help="Recency is high (first letter of the segment) when the last purchase day is at most "
+        "this many days ago.",
+    )
+    rfm_holdout_months = fields.Integer(
+        string="Model Holdout (months)",
+        config_parameter="retail_crm_rfm.holdout_months",
+        default=6,
+        help="The churn models are fitted on the purchases before the last months and checked on "
+        "them; the one with the lower error is used. 0 skips the check.",
+    )
+    rfm_discount_rate = fields.Float(
+        string="Annual Discount Rate (%)",
+        config_parameter="retail_crm_rfm.discount_rate",
+        default=10.0,
+        help="Predicted value is discounted at this yearly rate.",
     )
     rfm_scoring_method = fields.Selection(
         [("quintile", "Quintiles"), ("threshold", "Thresholds")],
@@ -39,8 +86,9 @@ class ResConfigSettings(models.TransientModel):
     rfm_high_cut = fields.Integer(
         string="High Score From",
         config_parameter="retail_crm_rfm.high_cut",
-        default=3,
-        help="A score at or above this value is 'high' when building the eight segments.",
+        default=4,
+        help="An F or M score at or above this value is 'high' when building the eight segments "
+        "(4: the top two quintiles).",
     )
     rfm_cluster_k = fields.Integer(
         string="Number of Clusters",
@@ -77,6 +125,10 @@ class ResConfigSettings(models.TransientModel):
 
     @api.constrains(
         "rfm_window_months",
+        "rfm_lookback_months",
+        "rfm_recency_days",
+        "rfm_holdout_months",
+        "rfm_discount_rate",
         "rfm_high_cut",
         "rfm_cluster_k",
         "rfm_horizon_months",
@@ -91,6 +143,14 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             if settings.rfm_window_months < 1 or settings.rfm_horizon_months < 1:
                 raise ValidationError(_("The RFM window and the prediction horizon are at least one month."))
+            check_rfm_parameters(
+                self.env,
+                settings.rfm_window_months,
+                settings.rfm_lookback_months,
+                settings.rfm_recency_days,
+                settings.rfm_holdout_months,
+                settings.rfm_discount_rate,
+            )
             if not 1 <= settings.rfm_high_cut <= 5:
                 raise ValidationError(_("The high/low cut is a score between 1 and 5."))
             if not 0 <= settings.rfm_cluster_k <= 12:

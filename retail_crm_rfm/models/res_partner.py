@@ -37,27 +37,35 @@ _RFM = {
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    rfm_recency = fields.Integer(string="Recency (days)", **_RFM)
-    rfm_frequency = fields.Integer(string="Frequency (orders)", **_RFM)
-    rfm_monetary = fields.Float(string="Monetary", digits=(16, 2), **_RFM)
-    rfm_r_score = fields.Integer(string="R Score", **_RFM)
-    rfm_f_score = fields.Integer(string="F Score", **_RFM)
-    rfm_m_score = fields.Integer(string="M Score", **_RFM)
+    rfm_recency = fields.Integer(string="Recency (days)", aggregator="avg", **_RFM)
+    rfm_frequency = fields.Integer(string="Frequency (purchase days)", aggregator="avg", **_RFM)
+    rfm_monetary = fields.Float(string="Monetary", digits=(16, 2), aggregator="avg", **_RFM)
+    rfm_r_score = fields.Integer(string="R Score", aggregator="avg", **_RFM)
+    rfm_f_score = fields.Integer(string="F Score", aggregator="avg", **_RFM)
+    rfm_m_score = fields.Integer(string="M Score", aggregator="avg", **_RFM)
     rfm_segment_id = fields.Many2one("retail.crm.rfm.segment", string="RFM Segment", **_RFM)
     rfm_cluster = fields.Selection(CLUSTER_SELECTION, string="Behaviour Cluster", **_RFM)
     rfm_churn_probability = fields.Float(
-        string="Churn Risk", digits=(16, 4), help="1 - P(alive) from the BG/NBD model.", **_RFM
+        string="Churn Risk",
+        digits=(16, 4),
+        help="Probability of no purchase within the prediction horizon (BG/NBD or MBG/NBD, see the run).",
+        aggregator="avg",
+        **_RFM,
     )
     rfm_expected_purchases = fields.Float(
         string="Expected Purchases",
         digits=(16, 4),
-        help="Expected purchases over the prediction horizon (BG/NBD).",
+        help="Expected purchase days over the prediction horizon.",
+        aggregator="avg",
         **_RFM,
     )
     rfm_ltv = fields.Float(
         string="Predicted Value",
         digits=(16, 2),
-        help="Expected purchases x expected spend (Gamma-Gamma) over the prediction horizon.",
+        help="Expected purchase days x expected spend (Gamma-Gamma) over the prediction horizon, "
+        "discounted at the annual rate of the settings; on margin where the cost of the sold products "
+        "is known, else on revenue (sales incl. taxes, net of refunds): see the run.",
+        aggregator="avg",
         **_RFM,
     )
     rfm_date = fields.Date(string="RFM Date", **_RFM)

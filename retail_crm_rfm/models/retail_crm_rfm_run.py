@@ -8,23 +8,31 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytz
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from . import rfm_engine as engine
+from ..tools import rfm_engine as engine
+from ..tools import rfm_models as stats
+from ..tools import rfm_pipeline as pipeline
+from .res_config_settings import check_rfm_parameters
 
 _logger = logging.getLogger(__name__)
 
 PARAM_PREFIX = "retail_crm_rfm."
 DEFAULTS = {
     "window_months": 12,
+    "lookback_months": 24,
+    "recency_days": 90,
+    "holdout_months": 6,
+    "discount_rate": 10.0,
     "scoring_method": "quintile",
     "recency_thresholds": "30,90,180,365",
     "frequency_thresholds": "2,3,5,8",
     "monetary_thresholds": "500,1000,3000,8000",
-    "high_cut": 3,
+    "high_cut": 4,
     "cluster_k": 0,
     "horizon_months": 12,
     "batch_size": 20000,
@@ -68,6 +76,14 @@ SNAPSHOT_COLUMNS = (
 RESULT_FIELDS = (
     "customer_count",
     "cluster_count",
+    "churn_model",
+    "model_message",
+    "holdout_weeks",
+    "holdout_error_bgnbd",
+    "holdout_error_mbgnbd",
+    "holdout_predicted",
+    "holdout_actual",
+    "holdout_rows",
     "bgnbd_ok",
     "bgnbd_r",
     "bgnbd_alpha",
@@ -83,12 +99,18 @@ RESULT_FIELDS = (
     "gg_log_likelihood",
     "gg_converged",
     "gg_message",
+    "ltv_basis",
+    "margin_share",
 )
 # part of the input digest: change it when the computation changes
-DIGEST_VERSION = 1
+DIGEST_VERSION = 2
 # settings frozen on a run: those its results depend on, then those of the process
 RESULT_PARAMETERS = (
     "window_months",
+    "lookback_months",
+    "recency_days",
+    "holdout_months",
+    "discount_rate",
     "scoring_method",
     "recency_thresholds",
     "frequency_thresholds",
@@ -100,6 +122,10 @@ RESULT_PARAMETERS = (
 PROCESS_PARAMETERS = ("batch_size", "write_workers")
 FETCH_SIZE = 100000
 INSERT_CHUNK = 50000
+
+
+def _finite(value):
+    return float(value) if value is not None and np.isfinite(value) else 0.0
 
 
 def get_param(env, key):
@@ -151,6 +177,16 @@ class RetailCrmRfmRun(models.Model):
     # parameters frozen when the run is created, so that a resumed run is consistent
     tz = fields.Char(string="Time Zone", readonly=True, default="UTC")
     window_months = fields.Integer(readonly=True)
+    lookback_months = fields.Integer(
+        string="Look-back (months)",
+        readonly=True,
+        help="Customers whose last purchase day is within the look-back are scored.",
+    )
+    recency_days = fields.Integer(
+        string="Recent Within (days)", readonly=True, help="Recency is high up to this many days."
+    )
+    holdout_months = fields.Integer(string="Holdout (months)", readonly=True)
+    discount_rate = fields.Float(string="Annual Discount Rate (%)", readonly=True)
     scoring_method = fields.Selection([("quintile", "Quintiles"), ("threshold", "Thresholds")], readonly=True)
     recency_thresholds = fields.Char(readonly=True)
     frequency_thresholds = fields.Char(readonly=True)
@@ -172,7 +208,22 @@ class RetailCrmRfmRun(models.Model):
     tagged_count = fields.Integer(string="Tags Added", readonly=True)
     # diagnostics
     cluster_count = fields.Integer(string="Clusters", readonly=True)
-    bgnbd_ok = fields.Boolean(string="BG/NBD Fitted", readonly=True)
+    churn_model = fields.Selection(
+        [("bgnbd", "BG/NBD"), ("mbgnbd", "MBG/NBD")],
+        readonly=True,
+        help="The model with the lower holdout error, refitted on all purchases.",
+    )
+    model_message = fields.Char(string="Model Choice", readonly=True)
+    holdout_weeks = fields.Float(string="Holdout (weeks)", digits=(16, 1), readonly=True)
+    holdout_error_bgnbd = fields.Float(string="BG/NBD Holdout Error", digits=(16, 4), readonly=True)
+    holdout_error_mbgnbd = fields.Float(string="MBG/NBD Holdout Error", digits=(16, 4), readonly=True)
+    holdout_predicted = fields.Float(
+        string="Predicted Repeat Purchases", digits=(16, 1), readonly=True, help="Chosen model, holdout."
+    )
+    holdout_actual = fields.Float(string="Actual Repeat Purchases", digits=(16, 1), readonly=True)
+    holdout_rows = fields.Text(string="Holdout by Frequency (JSON)", readonly=True)
+    holdout_html = fields.Html(string="Holdout Check", compute="_compute_holdout_html", sanitize=False)
+    bgnbd_ok = fields.Boolean(string="Churn Model Fitted", readonly=True)
     bgnbd_r = fields.Float(string="r", digits=(16, 6), readonly=True)
     bgnbd_alpha = fields.Float(string="alpha", digits=(16, 6), readonly=True)
     bgnbd_a = fields.Float(string="a", digits=(16, 6), readonly=True)
@@ -220,6 +271,49 @@ class RetailCrmRfmRun(models.Model):
     def _compute_written_count(self):
         for run in self:
             run.written_count = sum(run.lane_ids.mapped("written_count"))
+
+    @api.constrains("window_months", "lookback_months", "recency_days", "holdout_months", "discount_rate")
+    def _check_parameters(self):
+        # parameters frozen from ir.config_parameter may have been set without the settings form
+        for run in self:
+            check_rfm_parameters(
+                self.env,
+                run.window_months,
+                run.lookback_months,
+                run.recency_days,
+                run.holdout_months,
+                run.discount_rate,
+            )
+
+    @api.depends("holdout_rows")
+    def _compute_holdout_html(self):
+        for run in self:
+            rows = json.loads(run.holdout_rows or "[]")
+            if not rows:
+                run.holdout_html = False
+                continue
+            kinds = dict(self._fields["churn_model"]._description_selection(self.env))
+            models_ = sorted(rows[0]["predicted"])
+            head = "".join(f"<th>{escape(kinds.get(kind, kind))}</th>" for kind in models_)
+            body = "".join(
+                "<tr><td>{}</td><td>{}</td><td>{:.0f}</td>{}</tr>".format(
+                    f"{row['bucket']}+" if row is rows[-1] else row["bucket"],
+                    row["customers"],
+                    row["actual"],
+                    "".join(f"<td>{row['predicted'][kind]:.1f}</td>" for kind in models_),
+                )
+                for row in rows
+            )
+            run.holdout_html = Markup(
+                "<table class='table table-sm'><thead><tr><th>{}</th><th>{}</th><th>{}</th>{}</tr></thead>"
+                "<tbody>{}</tbody></table>"
+            ).format(
+                _("Repeat purchase days (calibration)"),
+                _("Calibration customers"),
+                _("Actual (holdout)"),
+                Markup(head),
+                Markup(body),
+            )
 
     @api.depends("company_id", "run_date")
     def _compute_name(self):
@@ -364,29 +458,57 @@ class RetailCrmRfmRun(models.Model):
     def _aggregate_query(self):
         """Per-customer summary of the company's paid POS orders (one statement).
 
-        Days are local days in the run's time zone. An order with a negative
-        total is a refund: it subtracts from monetary value but is not a visit;
-        every other paid order (total >= 0) is a purchase and counts in the
-        frequency. Recency, BG/NBD and Gamma-Gamma use purchase days.
+        The columns and the definition of a visit are those of
+        ``tools/rfm_pipeline.py`` (module docstring): a visit is a local
+        purchase day with an order of positive net value; a refund
+        (negative order whose lines point to the lines of a counted order) is
+        netted into its original order, whatever day it was rung up.
         """
         tz = self.tz or "UTC"
-        local_end = pytz.timezone(tz).localize(
-            datetime.combine(self.run_date + timedelta(days=1), datetime.min.time())
+
+        def utc_end(day):
+            local = pytz.timezone(tz).localize(datetime.combine(day + timedelta(days=1), datetime.min.time()))
+            return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+        counted = SQL(
+            "o.company_id = %(company)s AND o.partner_id IS NOT NULL"
+            " AND o.state IN %(states)s AND o.date_order < %(end)s",
+            company=self.company_id.id,
+            states=PAID_STATES,
+            end=utc_end(self.run_date),
         )
-        end_utc = local_end.astimezone(pytz.utc).replace(tzinfo=None)
-        window_start = self.run_date - relativedelta(months=self.window_months)
+        counted_r = SQL(
+            "r.company_id = %(company)s AND r.partner_id IS NOT NULL"
+            " AND r.state IN %(states)s AND r.date_order < %(end)s",
+            company=self.company_id.id,
+            states=PAID_STATES,
+            end=utc_end(self.run_date),
+        )
         return SQL(
             """
-            WITH daily AS (
+            WITH refunds AS (
+                SELECT r.id AS refund_id, min(ol.order_id) AS original_id,
+                       r.amount_total / COALESCE(NULLIF(r.currency_rate, 0), 1) AS amount
+                  FROM pos_order r
+                  JOIN pos_order_line l ON l.order_id = r.id
+                  JOIN pos_order_line ol ON ol.id = l.refunded_orderline_id
+                  JOIN pos_order o ON o.id = ol.order_id
+                 WHERE %(counted_r)s AND r.amount_total < 0 AND %(counted)s AND o.id <> r.id
+                 GROUP BY r.id
+            ), refunded AS (
+                SELECT original_id, sum(amount) AS amount FROM refunds GROUP BY original_id
+            ), daily AS (
                 SELECT o.partner_id,
                        (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day,
-                       count(*) FILTER (WHERE o.amount_total >= 0) AS purchases,
-                       sum(o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1)) AS net
+                       count(*) FILTER (WHERE round((o.amount_total
+                           / COALESCE(NULLIF(o.currency_rate, 0), 1) + COALESCE(f.amount, 0))::numeric, 2) > 0)
+                           AS purchases,
+                       sum(o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1) + COALESCE(f.amount, 0))
+                           AS net
                   FROM pos_order o
-                 WHERE o.company_id = %(company)s
-                   AND o.partner_id IS NOT NULL
-                   AND o.state IN %(states)s
-                   AND o.date_order < %(end)s
+                  LEFT JOIN refunded f ON f.original_id = o.id
+                  LEFT JOIN refunds k ON k.refund_id = o.id
+                 WHERE %(counted)s AND k.refund_id IS NULL
                  GROUP BY o.partner_id, day
             ), marked AS (
                 SELECT d.*,
@@ -396,29 +518,40 @@ class RetailCrmRfmRun(models.Model):
             )
             SELECT partner_id,
                    %(run_date)s::date - max(day) FILTER (WHERE purchases > 0) AS recency,
-                   COALESCE(sum(purchases) FILTER (WHERE day > %(start)s), 0) AS frequency,
-                   COALESCE(round(sum(net) FILTER (WHERE day > %(start)s), 2), 0) AS monetary,
+                   count(*) FILTER (WHERE purchases > 0 AND day > %(start)s) AS frequency,
+                   COALESCE(round(sum(net) FILTER (WHERE day > %(start)s)::numeric, 2), 0) AS monetary,
                    count(*) FILTER (WHERE purchases > 0) - 1 AS repeat_days,
                    max(day) FILTER (WHERE purchases > 0) - min(first_day) AS t_x,
                    %(run_date)s::date - min(first_day) AS age,
-                   COALESCE(sum(net) FILTER (WHERE purchases > 0 AND day > first_day), 0) AS repeat_net
+                   COALESCE(sum(net) FILTER (WHERE purchases > 0 AND day > first_day), 0) AS repeat_net,
+                   COALESCE(sum(net) FILTER (WHERE day = first_day), 0) AS first_net,
+                   count(*) FILTER (WHERE purchases > 0 AND day <= %(cal_end)s) - 1 AS cal_x,
+                   COALESCE(max(day) FILTER (WHERE purchases > 0 AND day <= %(cal_end)s) - min(first_day), 0)
+                       AS cal_t_x,
+                   GREATEST(%(cal_end)s::date - min(first_day), 0) * (min(first_day) <= %(cal_end)s)::int
+                       AS cal_age,
+                   count(*) FILTER (WHERE purchases > 0 AND day > %(cal_end)s) AS hold_x
               FROM marked
              WHERE first_day IS NOT NULL
              GROUP BY partner_id
             """,
+            counted=counted,
+            counted_r=counted_r,
             tz=tz,
-            company=self.company_id.id,
-            states=PAID_STATES,
-            end=end_utc,
             run_date=self.run_date,
-            start=window_start,
+            start=self.run_date - relativedelta(months=self.window_months),
+            cal_end=self._calibration_end(),
         )
+
+    def _calibration_end(self):
+        return self.run_date - relativedelta(months=self.holdout_months)
 
     def _fetch_summary(self):
         cr = self.env.cr
         self.env["pos.order"].flush_model(
             ["partner_id", "state", "date_order", "amount_total", "currency_rate", "company_id"]
         )
+        self.env["pos.order.line"].flush_model(["order_id", "refunded_orderline_id"])
         cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
         # the summary stays in the database for the snapshot insert: only the
         # computed columns travel back
@@ -428,7 +561,8 @@ class RetailCrmRfmRun(models.Model):
         )
         cr.execute(
             SQL(
-                "SELECT partner_id, recency, frequency, monetary, repeat_days, t_x, age, repeat_net"
+                "SELECT partner_id, recency, frequency, monetary, repeat_days, t_x, age, repeat_net,"
+                " first_net, cal_x, cal_t_x, cal_age, hold_x"
                 " FROM retail_crm_rfm_summary ORDER BY partner_id"
             )
         )
@@ -436,31 +570,33 @@ class RetailCrmRfmRun(models.Model):
         while rows := cr.fetchmany(FETCH_SIZE):
             chunks.append(np.array(rows, dtype=float))
         cr.execute(SQL("RESET work_mem"))
-        data = np.concatenate(chunks) if chunks else np.zeros((0, 8))
+        names = pipeline.SUMMARY_COLUMNS
+        data = np.concatenate(chunks) if chunks else np.zeros((0, len(names)))
         self.input_digest = self._input_digest(data)
-        names = ("partner_id", "recency", "frequency", "monetary", "x", "t_x", "age", "repeat_net")
-        # (repeat_days is called x in the engine)
         return {name: data[:, i] for i, name in enumerate(names)}
+
+    def _scored_mask(self, summary):
+        """Customers with a purchase day within the look-back are scored."""
+        lookback_days = (self.run_date - (self.run_date - relativedelta(months=self.lookback_months))).days
+        return summary["recency"] < lookback_days
 
     def _score(self, summary):
         """R, F, M scores 1-5 and the segment (index in engine.SEGMENT_CODES)."""
         rec, freq, mon = summary["recency"], summary["frequency"], summary["monetary"]
+        thresholds = None
         if self.scoring_method == "threshold":
             try:
-                r_score = engine.threshold_scores(
-                    rec, engine.parse_thresholds(self.recency_thresholds), higher_is_better=False
-                )
-                f_score = engine.threshold_scores(freq, engine.parse_thresholds(self.frequency_thresholds))
-                m_score = engine.threshold_scores(mon, engine.parse_thresholds(self.monetary_thresholds))
+                thresholds = [
+                    engine.parse_thresholds(self.recency_thresholds),
+                    engine.parse_thresholds(self.frequency_thresholds),
+                    engine.parse_thresholds(self.monetary_thresholds),
+                ]
             except ValueError as error:
                 raise UserError(_("Invalid RFM thresholds: %(error)s", error=error)) from error
-        else:
-            r_score = engine.quintile_scores(rec, higher_is_better=False)
-            f_score = engine.quintile_scores(freq)
-            m_score = engine.quintile_scores(mon)
-        codes = engine.segment_codes(r_score, f_score, m_score, cut=self.high_cut)
-        index = {code: i for i, code in enumerate(engine.SEGMENT_CODES)}
-        segment_index = np.array([index[code] for code in codes.tolist()], dtype=np.int64)
+        r_score, f_score, m_score = engine.rfm_scores(rec, freq, mon, thresholds)
+        segment_index = engine.segment_index(
+            rec, freq, f_score, m_score, cut=self.high_cut, recency_days=self.recency_days
+        )
         return r_score, f_score, m_score, segment_index
 
     def _cluster(self, summary):
@@ -475,49 +611,53 @@ class RetailCrmRfmRun(models.Model):
         return code_index[result.labels]
 
     def _predict(self, summary):
-        """BG/NBD churn and expected purchases, Gamma-Gamma value (NaN when no fit)."""
-        size = summary["x"].size
-        churn = np.full(size, np.nan)
-        expected = np.full(size, np.nan)
-        ltv = np.full(size, np.nan)
-        # time unit: weeks (as in the published CDNOW estimates)
-        x, t_x, age = summary["x"], summary["t_x"] / 7.0, summary["age"] / 7.0
-        bg = engine.fit_bgnbd(x, t_x, age)
-        self.write(
-            {
-                "bgnbd_ok": bg.ok and bg.converged,
-                "bgnbd_message": bg.message,
-                "bgnbd_converged": bg.converged,
-                "bgnbd_log_likelihood": bg.log_likelihood if bg.ok else 0.0,
-                "bgnbd_r": bg.params.get("r", 0.0),
-                "bgnbd_alpha": bg.params.get("alpha", 0.0),
-                "bgnbd_a": bg.params.get("a", 0.0),
-                "bgnbd_b": bg.params.get("b", 0.0),
-            }
+        """Churn model chosen on the holdout, churn risk, expected purchases, value."""
+        horizon = stats.months_to_weeks(self.horizon_months)
+        holdout = (self.run_date - self._calibration_end()).days / 7.0 if self.holdout_months else 0.0
+        result = pipeline.predict(
+            summary, horizon, holdout, self.discount_rate / 100.0, steps=min(max(self.horizon_months, 1), 12)
         )
-        if not (bg.ok and bg.converged):
-            return churn, expected, ltv
-        bg_params = [bg.params[k] for k in ("r", "alpha", "a", "b")]
-        churn = 1.0 - engine.bgnbd_p_alive(bg_params, x, t_x, age)
-        horizon = engine.months_to_weeks(self.horizon_months)
-        expected = engine.bgnbd_expected_purchases(bg_params, horizon, x, t_x, age)
-        mean_spend = np.where(x > 0, summary["repeat_net"] / np.maximum(x, 1), 0.0)
-        gg = engine.fit_gamma_gamma(x, mean_spend)
-        self.write(
-            {
-                "gg_ok": gg.ok and gg.converged,
-                "gg_message": gg.message,
-                "gg_converged": gg.converged,
-                "gg_log_likelihood": gg.log_likelihood if gg.ok else 0.0,
-                "gg_p": gg.params.get("p", 0.0),
-                "gg_q": gg.params.get("q", 0.0),
-                "gg_v": gg.params.get("v", 0.0),
-            }
-        )
-        if gg.ok and gg.converged:
-            gg_params = [gg.params[k] for k in ("p", "q", "v")]
-            ltv = expected * engine.gamma_gamma_expected_spend(gg_params, x, mean_spend)
-        return churn, expected, ltv
+        errors = {check.kind: check.error for check in result.checks}
+        chosen = next((check for check in result.checks if check.kind == result.kind), None)
+        fit = result.fit or stats.FitResult(False, message=result.message)
+        values = {
+            "churn_model": result.kind or False,
+            "model_message": result.message,
+            "holdout_weeks": holdout,
+            "holdout_error_bgnbd": _finite(errors.get("bgnbd")),
+            "holdout_error_mbgnbd": _finite(errors.get("mbgnbd")),
+            "holdout_predicted": _finite(chosen.predicted if chosen else None),
+            "holdout_actual": _finite(chosen.actual if chosen else None),
+            "holdout_rows": json.dumps(
+                [
+                    {"bucket": bucket, "customers": n, "actual": actual, "predicted": predicted}
+                    for bucket, n, actual, predicted in pipeline.holdout_table(result)
+                ]
+            ),
+            "bgnbd_ok": bool(result.kind),
+            "bgnbd_message": fit.message,
+            "bgnbd_converged": fit.converged,
+            "bgnbd_log_likelihood": fit.log_likelihood if fit.ok else 0.0,
+            "bgnbd_r": fit.params.get("r", 0.0),
+            "bgnbd_alpha": fit.params.get("alpha", 0.0),
+            "bgnbd_a": fit.params.get("a", 0.0),
+            "bgnbd_b": fit.params.get("b", 0.0),
+        }
+        gg = result.gg
+        if gg:
+            values.update(
+                {
+                    "gg_ok": gg.ok and gg.converged,
+                    "gg_message": gg.message,
+                    "gg_converged": gg.converged,
+                    "gg_log_likelihood": gg.log_likelihood if gg.ok else 0.0,
+                    "gg_p": gg.params.get("p", 0.0),
+                    "gg_q": gg.params.get("q", 0.0),
+                    "gg_v": gg.params.get("v", 0.0),
+                }
+            )
+        self.write(values)
+        return result.churn, result.expected, result.ltv
 
     def _compute_scores(self):
         """Phase 1: aggregate, score, segment, cluster, fit; store snapshot rows."""
@@ -533,16 +673,25 @@ class RetailCrmRfmRun(models.Model):
             return
 
         started = time.perf_counter()
+        # the models are fitted on every customer (also those no longer
+        # scored: they are the ones who dropped out); scores and clusters
+        # are relative to the scored customers
+        churn, expected, ltv = self._predict(summary)
+        self._add_timing("predict", time.perf_counter() - started)
+
+        scored = self._scored_mask(summary)
+        summary = {name: values[scored] for name, values in summary.items()}
+        churn, expected, ltv = churn[scored], expected[scored], ltv[scored]
+        started = time.perf_counter()
+        ltv = self._value_basis(summary["partner_id"], ltv)
+        self._add_timing("margin", time.perf_counter() - started)
+        started = time.perf_counter()
         r_score, f_score, m_score, segment_index = self._score(summary)
         self._add_timing("score", time.perf_counter() - started)
 
         started = time.perf_counter()
         clusters = self._cluster(summary)
         self._add_timing("cluster", time.perf_counter() - started)
-
-        started = time.perf_counter()
-        churn, expected, ltv = self._predict(summary)
-        self._add_timing("predict", time.perf_counter() - started)
 
         started = time.perf_counter()
         self._insert_snapshots(

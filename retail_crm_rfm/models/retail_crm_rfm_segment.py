@@ -47,6 +47,13 @@ class RetailCrmRfmSegment(models.Model):
     total_ltv = fields.Monetary(
         string="Predicted Value", compute="_compute_dashboard", currency_field="company_currency_id"
     )
+    average_ltv = fields.Monetary(
+        string="Average Predicted Value", compute="_compute_dashboard", currency_field="company_currency_id"
+    )
+    dashboard_count = fields.Integer(string="Customers in Last Run", compute="_compute_dashboard")
+    empty_reason = fields.Char(
+        compute="_compute_dashboard", help="Why the last run put no customer in this segment."
+    )
 
     _sql_constraints = [
         ("code_uniq", "unique(code)", "Each high/low combination has exactly one segment."),
@@ -75,7 +82,7 @@ class RetailCrmRfmSegment(models.Model):
                 SQL(
                     """
                 SELECT segment_code, count(*), avg(recency), avg(frequency), avg(monetary),
-                       avg(churn_probability), sum(ltv)
+                       avg(churn_probability), sum(ltv), avg(ltv)
                   FROM retail_crm_rfm_snapshot
                  WHERE run_id = %s
                  GROUP BY segment_code
@@ -86,7 +93,7 @@ class RetailCrmRfmSegment(models.Model):
             stats = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         total = sum(row[0] for row in stats.values())
         for segment in self:
-            count, recency, frequency, monetary, churn, ltv = stats.get(segment.code) or (0, 0, 0, 0, 0, 0)
+            count, recency, frequency, monetary, churn, ltv, avg_ltv = stats.get(segment.code) or (0,) * 7
             segment.update(
                 {
                     "dashboard_run_id": run.id,
@@ -97,8 +104,37 @@ class RetailCrmRfmSegment(models.Model):
                     "average_monetary": float(monetary or 0),
                     "average_churn_probability": float(churn or 0),
                     "total_ltv": float(ltv or 0),
+                    "average_ltv": float(avg_ltv or 0),
+                    "dashboard_count": count,
+                    "empty_reason": segment._empty_reason(run) if not count else False,
                 }
             )
+
+    def _empty_reason(self, run):
+        """The segment's rule in words, for a segment the last run left empty."""
+        self.ensure_one()
+        _ = self.env._
+        if not run:
+            return _("No RFM run yet: the scheduled action has not scored any customer.")
+        if not run.customer_count:
+            return _("The last run found no customer with a purchase in the look-back.")
+        recent, frequent, spender = (letter == "H" for letter in self.code)
+        conditions = [
+            _("last purchase within %(days)s days", days=run.recency_days)
+            if recent
+            else _("no purchase in the last %(days)s days", days=run.recency_days),
+            _("F score %(cut)s or more (purchase days in the window)", cut=run.high_cut)
+            if frequent
+            else _("F score below %(cut)s", cut=run.high_cut),
+            _("M score %(cut)s or more (net spend in the window)", cut=run.high_cut)
+            if spender
+            else _("M score below %(cut)s", cut=run.high_cut),
+        ]
+        return _(
+            "No customer of the run of %(date)s meets all of: %(conditions)s.",
+            date=run.run_date,
+            conditions="; ".join(conditions),
+        )
 
     def action_view_partners(self):
         self.ensure_one()

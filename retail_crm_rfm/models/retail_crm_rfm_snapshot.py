@@ -30,15 +30,15 @@ class RetailCrmRfmSnapshot(models.Model):
     partner_id = fields.Many2one("res.partner", required=True, readonly=True)
     recency = fields.Integer(readonly=True, aggregator="avg")
     frequency = fields.Integer(readonly=True, aggregator="avg")
-    monetary = fields.Float(readonly=True, digits=(16, 2), aggregator="sum")
+    monetary = fields.Float(readonly=True, digits=(16, 2), aggregator="avg")
     r_score = fields.Integer(readonly=True, aggregator="avg")
     f_score = fields.Integer(readonly=True, aggregator="avg")
     m_score = fields.Integer(readonly=True, aggregator="avg")
     segment_code = fields.Selection(SEGMENT_SELECTION, string="Segment", readonly=True)
     cluster = fields.Selection(CLUSTER_SELECTION, readonly=True)
     churn_probability = fields.Float(readonly=True, digits=(16, 4), aggregator="avg")
-    expected_purchases = fields.Float(readonly=True, digits=(16, 4), aggregator="sum")
-    ltv = fields.Float(string="Predicted Value", readonly=True, digits=(16, 2), aggregator="sum")
+    expected_purchases = fields.Float(readonly=True, digits=(16, 4), aggregator="avg")
+    ltv = fields.Float(string="Predicted Value", readonly=True, digits=(16, 2), aggregator="avg")
 
     def init(self):
         self.env.cr.execute(

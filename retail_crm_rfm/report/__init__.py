@@ -1,2 +1,3 @@
 from . import retail_crm_rfm_migration_report
 from . import retail_crm_rfm_kpi_report
+from . import retail_crm_rfm_kpi_member

@@ -2,26 +2,29 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 CHURN_DAYS = 90
+PAID_STATES = ("paid", "done", "invoiced")
 
 
 class RetailCrmRfmKpiReport(models.Model):
     """Customer KPIs per company, month and store (R6), from paid POS orders.
 
-    Definitions (customers are partners on paid orders; refunds are orders
-    with a negative total, they reduce revenue and are not visits):
+    Definitions (customers are partners on paid orders; a visit is a purchase
+    day, refunds are netted into the order they refund, see ``_base_ctes``):
 
     * active members: customers with a purchase at the store in the month;
     * members: customers whose first purchase at the store is in or before the month;
     * repurchase rate: active members who had bought in the company before the month;
-    * average ticket: net revenue / purchase orders;
-    * visit frequency: purchase orders / active members;
+    * average ticket: net revenue / visits;
+    * visit frequency: visits / active members;
     * churn rate: active members whose next purchase in the company came more
       than 90 days after their last purchase of the month (or has not come and
       90 days have passed);
     * LTV: average current predicted value of the month's active members.
 
     Ratios are per row; when rows are grouped further the pivot shows their
-    average, the counts are summed. The figures are those of the last
+    average; members (cumulative per store) show the largest value (the last
+    month), never a sum; the other counts are member-months. Distinct
+    customers over any grouping: ``retail.crm.rfm.kpi.member``. The figures are those of the last
     scheduled RFM computation (materialized view, see :meth:`_refresh`).
     """
 
@@ -33,12 +36,18 @@ class RetailCrmRfmKpiReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     config_id = fields.Many2one("pos.config", string="Store", readonly=True)
     month = fields.Date(readonly=True)
-    member_count = fields.Integer(string="Members", readonly=True)
+    member_count = fields.Integer(
+        string="Members",
+        readonly=True,
+        aggregator="max",
+        help="Customers whose first purchase at the store is in or before the month (cumulative): "
+        "grouped, the largest value is shown, not a sum.",
+    )
     new_member_count = fields.Integer(string="New Members", readonly=True)
     active_member_count = fields.Integer(string="Active Members", readonly=True)
     repeat_member_count = fields.Integer(string="Returning Members", readonly=True)
     churned_member_count = fields.Integer(string="Churned Members", readonly=True)
-    order_count = fields.Integer(string="Orders", readonly=True)
+    order_count = fields.Integer(string="Visits (purchase days)", readonly=True)
     revenue = fields.Float(readonly=True, digits=(16, 2))
     repurchase_rate = fields.Float(string="Repurchase Rate (%)", readonly=True, aggregator="avg")
     average_ticket = fields.Float(readonly=True, aggregator="avg", digits=(16, 2))
@@ -47,20 +56,47 @@ class RetailCrmRfmKpiReport(models.Model):
     ltv = fields.Float(string="Average LTV", readonly=True, aggregator="avg", digits=(16, 2))
 
     @api.model
-    def _query(self):
+    def _base_ctes(self):
+        """Orders with their refunds netted in, purchase months and first purchases.
+
+        A refund whose lines point to the lines of an order of the same
+        company is added to that order (its month, store and day), so a fully
+        refunded order is no visit; a visit is a day with an order of
+        positive net value (``tools/rfm_pipeline.py``).
+        """
         return SQL(
             """
-            WITH o AS (
+            refunds AS (
+                SELECT r.id AS refund_id, min(ol.order_id) AS original_id
+                  FROM pos_order r
+                  JOIN pos_order_line l ON l.order_id = r.id
+                  JOIN pos_order_line ol ON ol.id = l.refunded_orderline_id
+                  JOIN pos_order orig ON orig.id = ol.order_id
+                 WHERE r.amount_total < 0 AND r.partner_id IS NOT NULL AND r.state IN %(states)s
+                   AND orig.partner_id IS NOT NULL AND orig.state IN %(states)s
+                   AND orig.company_id = r.company_id AND orig.id <> r.id
+                 GROUP BY r.id
+            ), refunded AS (
+                SELECT k.original_id,
+                       sum(r.amount_total / COALESCE(NULLIF(r.currency_rate, 0), 1)) AS amount
+                  FROM refunds k JOIN pos_order r ON r.id = k.refund_id
+                 GROUP BY k.original_id
+            ), o AS (
                 SELECT po.company_id, po.config_id, po.partner_id, po.date_order,
                        date_trunc('month', po.date_order)::date AS month,
-                       po.amount_total / COALESCE(NULLIF(po.currency_rate, 0), 1) AS amount
+                       po.date_order::date AS day,
+                       po.amount_total / COALESCE(NULLIF(po.currency_rate, 0), 1)
+                           + COALESCE(f.amount, 0) AS amount
                   FROM pos_order po
+                  LEFT JOIN refunded f ON f.original_id = po.id
+                  LEFT JOIN refunds k ON k.refund_id = po.id
                  WHERE po.partner_id IS NOT NULL
-                   AND po.state IN ('paid', 'done', 'invoiced')
+                   AND po.state IN %(states)s
+                   AND k.refund_id IS NULL
             ), company_month AS (
                 SELECT company_id, partner_id, month,
                        min(date_order) AS first_buy, max(date_order) AS last_buy
-                  FROM o WHERE amount >= 0
+                  FROM o WHERE round(amount::numeric, 2) > 0
                  GROUP BY company_id, partner_id, month
             ), first_buy AS (
                 SELECT cm.company_id, cm.partner_id, cm.month, cm.last_buy,
@@ -70,24 +106,38 @@ class RetailCrmRfmKpiReport(models.Model):
                 WINDOW w AS (PARTITION BY cm.company_id, cm.partner_id ORDER BY cm.month)
             ), store_month AS (
                 SELECT company_id, config_id, partner_id, month,
-                       count(*) FILTER (WHERE amount >= 0) AS orders,
+                       count(DISTINCT day) FILTER (WHERE round(amount::numeric, 2) > 0) AS orders,
                        sum(amount) AS revenue
                   FROM o GROUP BY company_id, config_id, partner_id, month
             ), store_first AS (
                 SELECT company_id, config_id, partner_id, min(month) AS month
-                  FROM o WHERE amount >= 0 GROUP BY company_id, config_id, partner_id
-            ), store_new AS (
+                  FROM o WHERE round(amount::numeric, 2) > 0 GROUP BY company_id, config_id, partner_id
+            )
+            """,
+            states=PAID_STATES,
+        )
+
+    @api.model
+    def _churned_sql(self):
+        return SQL(
+            "(fb.next_buy > fb.last_buy + make_interval(days => %(days)s)"
+            " OR (fb.next_buy IS NULL AND fb.last_buy + make_interval(days => %(days)s)"
+            " <= now() AT TIME ZONE 'UTC'))",
+            days=CHURN_DAYS,
+        )
+
+    @api.model
+    def _query(self):
+        return SQL(
+            """
+            WITH %(base)s, store_new AS (
                 SELECT company_id, config_id, month, count(*) AS new_members
                   FROM store_first GROUP BY company_id, config_id, month
             ), kpi AS (
                 SELECT sm.company_id, sm.config_id, sm.month,
                        count(*) FILTER (WHERE sm.orders > 0) AS active_members,
                        count(*) FILTER (WHERE sm.orders > 0 AND fb.returning) AS repeat_members,
-                       count(*) FILTER (WHERE sm.orders > 0 AND (
-                           fb.next_buy > fb.last_buy + make_interval(days => %(churn_days)s)
-                           OR (fb.next_buy IS NULL AND fb.last_buy
-                               + make_interval(days => %(churn_days)s) <= now() AT TIME ZONE 'UTC')
-                       )) AS churned_members,
+                       count(*) FILTER (WHERE sm.orders > 0 AND %(churned)s) AS churned_members,
                        sum(sm.orders) AS orders,
                        sum(sm.revenue) AS revenue,
                        avg((p.rfm_ltv ->> sm.company_id::text)::numeric)
@@ -108,10 +158,10 @@ class RetailCrmRfmKpiReport(models.Model):
                    k.repeat_members AS repeat_member_count,
                    k.churned_members AS churned_member_count,
                    k.orders AS order_count,
-                   round(k.revenue, 2) AS revenue,
+                   round(k.revenue::numeric, 2) AS revenue,
                    round(100.0 * k.repeat_members / NULLIF(k.active_members, 0), 2)
                        AS repurchase_rate,
-                   round(k.revenue / NULLIF(k.orders, 0), 2) AS average_ticket,
+                   round(k.revenue::numeric / NULLIF(k.orders, 0), 2) AS average_ticket,
                    round(k.orders::numeric / NULLIF(k.active_members, 0), 2) AS visit_frequency,
                    round(100.0 * k.churned_members / NULLIF(k.active_members, 0), 2) AS churn_rate,
                    round(k.ltv, 2) AS ltv
@@ -120,7 +170,8 @@ class RetailCrmRfmKpiReport(models.Model):
                 ON sn.company_id = k.company_id AND sn.config_id = k.config_id
                AND sn.month = k.month
             """,
-            churn_days=CHURN_DAYS,
+            base=self._base_ctes(),
+            churned=self._churned_sql(),
         )
 
     def init(self):
@@ -145,5 +196,9 @@ class RetailCrmRfmKpiReport(models.Model):
             ["partner_id", "state", "date_order", "amount_total", "currency_rate", "company_id", "config_id"]
         )
         self.env["res.partner"].flush_model(["rfm_ltv"])
-        self.env.cr.execute(SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY %s", SQL.identifier(self._table)))
-        self.invalidate_model()
+        self.env["pos.order.line"].flush_model(["order_id", "refunded_orderline_id"])
+        for model in (self, self.env["retail.crm.rfm.kpi.member"]):
+            self.env.cr.execute(
+                SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY %s", SQL.identifier(model._table))
+            )
+            model.invalidate_model()

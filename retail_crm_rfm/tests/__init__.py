@@ -4,3 +4,5 @@ from . import test_rfm_reports
 from . import test_rfm_actions
 from . import test_rfm_access
 from . import test_rfm_ab_test
+from . import test_rfm_definitions
+from . import test_rfm_generator

@@ -145,8 +145,16 @@ class RfmCommon(AccountTestInvoicingCommon):
     # Independent reference computation (plain Python)
     # ------------------------------------------------------------------
     @staticmethod
-    def reference_scores(specs, company, today, window_months=12, cut=3, thresholds=None):
+    def reference_scores(
+        specs, company, today, window_months=12, cut=4, thresholds=None, lookback_months=24, recency_days=90
+    ):
+        """Independent computation of the documented definitions (readme/USAGE.md).
+
+        A visit is a purchase day (a day with an order of positive net value);
+        refunds in ``specs`` have no original order, so they stay on their day.
+        """
         start = today - relativedelta(months=window_months)
+        lookback = today - relativedelta(months=lookback_months)
         per_partner = {}
         for spec in specs:
             session, partner, amount, day = spec[:4]
@@ -155,29 +163,34 @@ class RfmCommon(AccountTestInvoicingCommon):
                 continue
             if session.config_id.company_id != company or day > today:
                 continue
-            per_partner.setdefault(partner.id, []).append((day, amount))
+            per_day = per_partner.setdefault(partner.id, {})
+            slot = per_day.setdefault(day, [0, 0.0])
+            slot[0] += 1 if round(amount, 2) > 0 else 0
+            slot[1] += amount
         rows = {}
-        for partner_id, orders in per_partner.items():
-            purchase_days = [d for d, a in orders if a >= 0]
-            if not purchase_days:
+        for partner_id, per_day in per_partner.items():
+            visits = sorted(d for d, (purchases, _net) in per_day.items() if purchases)
+            if not visits or visits[-1] <= lookback:
                 continue
-            first = min(purchase_days)
+            first = visits[0]
             rows[partner_id] = {
-                "repeat_net": sum(a for d, a in orders if d > first and d in purchase_days),
-                "recency": (today - max(purchase_days)).days,
-                "frequency": sum(1 for d, a in orders if a >= 0 and d > start),
-                "monetary": round(sum(a for d, a in orders if d > start), 2),
-                "x": len(set(purchase_days)) - 1,
-                "t_x": (max(purchase_days) - min(purchase_days)).days,
-                "T": (today - min(purchase_days)).days,
+                "repeat_net": sum(per_day[d][1] for d in visits[1:]),
+                "first_net": per_day[first][1],
+                "recency": (today - visits[-1]).days,
+                "frequency": sum(1 for d in visits if d > start),
+                "monetary": round(sum(net for d, (_p, net) in per_day.items() if d > start), 2),
+                "x": len(visits) - 1,
+                "t_x": (visits[-1] - first).days,
+                "T": (today - first).days,
             }
-        n = len(rows)
+        buyers = [r for r in rows.values() if r["frequency"] > 0]
+        n = len(buyers)
 
         def quintile(key, value, lower_better):
             if lower_better:
-                worse = sum(1 for r in rows.values() if r[key] > value)
+                worse = sum(1 for r in buyers if r[key] > value)
             else:
-                worse = sum(1 for r in rows.values() if r[key] < value)
+                worse = sum(1 for r in buyers if r[key] < value)
             return 1 + (5 * worse) // n
 
         def threshold(value, bounds, lower_better):
@@ -186,7 +199,9 @@ class RfmCommon(AccountTestInvoicingCommon):
             return 1 + sum(1 for b in bounds if b <= value)
 
         for row in rows.values():
-            if thresholds:
+            if not row["frequency"]:
+                row["r"] = row["f"] = row["m"] = 1
+            elif thresholds:
                 row["r"] = threshold(row["recency"], thresholds[0], True)
                 row["f"] = threshold(row["frequency"], thresholds[1], False)
                 row["m"] = threshold(row["monetary"], thresholds[2], False)
@@ -194,7 +209,10 @@ class RfmCommon(AccountTestInvoicingCommon):
                 row["r"] = quintile("recency", row["recency"], True)
                 row["f"] = quintile("frequency", row["frequency"], False)
                 row["m"] = quintile("monetary", row["monetary"], False)
-            row["segment"] = "".join("H" if row[k] >= cut else "L" for k in ("r", "f", "m"))
+            r_high = row["frequency"] > 0 and row["recency"] <= recency_days
+            row["segment"] = ("H" if r_high else "L") + "".join(
+                "H" if row[k] >= cut else "L" for k in ("f", "m")
+            )
         return rows
 
     @classmethod

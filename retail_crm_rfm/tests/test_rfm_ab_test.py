@@ -5,7 +5,7 @@ from datetime import timedelta
 import numpy as np
 from scipy.stats import norm
 
-from odoo.addons.retail_crm_rfm.models.retail_crm_rfm_ab_test import split_targets, two_proportion_p_value
+from odoo.addons.retail_crm_rfm.tools.ab_stats import split_targets, two_proportion_p_value
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 

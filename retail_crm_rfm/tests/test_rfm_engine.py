@@ -3,7 +3,9 @@ import math
 import numpy as np
 from scipy import special
 
-from odoo.addons.retail_crm_rfm.models import rfm_engine as engine
+from odoo.addons.retail_crm_rfm.tools import rfm_engine as engine
+from odoo.addons.retail_crm_rfm.tools import rfm_models as stats
+from odoo.addons.retail_crm_rfm.tools import rfm_simulate as sim
 from odoo.tests import BaseCase, tagged
 
 # published BG/NBD estimates for CDNOW (Fader, Hardie & Lee 2005), time unit: weeks
@@ -82,15 +84,15 @@ class TestRfmEngine(BaseCase):
     def test_bgnbd_log_likelihood_hand_checked(self):
         # r = alpha = a = b = 1, x = 0, T = 1: L = alpha / (alpha + T) = 1/2
         self.assertAlmostEqual(
-            engine.bgnbd_log_likelihood((1, 1, 1, 1), [0], [0], [1])[0], math.log(0.5), places=12
+            stats.bgnbd_log_likelihood((1, 1, 1, 1), [0], [0], [1])[0], math.log(0.5), places=12
         )
         # x = 1, t_x = 1, T = 2: L = 1/18 + 1/8 = 13/72 (computed by hand)
         self.assertAlmostEqual(
-            engine.bgnbd_log_likelihood((1, 1, 1, 1), [1], [1], [2])[0], math.log(13 / 72), places=12
+            stats.bgnbd_log_likelihood((1, 1, 1, 1), [1], [1], [2])[0], math.log(13 / 72), places=12
         )
         for x, t_x, T in ((0, 0, 30.5), (2, 10.3, 38), (7, 30, 31), (1, 0.5, 0.5)):
             self.assertAlmostEqual(
-                engine.bgnbd_log_likelihood(CDNOW_BGNBD, [x], [t_x], [T])[0],
+                stats.bgnbd_log_likelihood(CDNOW_BGNBD, [x], [t_x], [T])[0],
                 closed_form_bgnbd(CDNOW_BGNBD, x, t_x, T),
                 places=10,
             )
@@ -98,11 +100,11 @@ class TestRfmEngine(BaseCase):
     def test_gamma_gamma_log_likelihood_hand_checked(self):
         # p = q = v = 1, x = 1, m = 1: f = 1 * 1 / (1 + 1)^2 = 1/4
         self.assertAlmostEqual(
-            engine.gamma_gamma_log_likelihood((1, 1, 1), [1], [1])[0], math.log(0.25), places=12
+            stats.gamma_gamma_log_likelihood((1, 1, 1), [1], [1])[0], math.log(0.25), places=12
         )
         for x, m in ((1, 20.0), (3, 35.5), (10, 5.0)):
             self.assertAlmostEqual(
-                engine.gamma_gamma_log_likelihood(CDNOW_GG, [x], [m])[0],
+                stats.gamma_gamma_log_likelihood(CDNOW_GG, [x], [m])[0],
                 closed_form_gamma_gamma(CDNOW_GG, x, m),
                 places=9,
             )
@@ -111,19 +113,19 @@ class TestRfmEngine(BaseCase):
         rng = np.random.default_rng(7)
         # CDNOW: 39-week calibration, first purchases spread over 12 weeks
         T = rng.uniform(27, 39, 30000)
-        x, t_x = engine.simulate_bgnbd(*CDNOW_BGNBD, T, seed=11)
-        fit = engine.fit_bgnbd(x, t_x, T)
+        x, t_x = sim.simulate_bgnbd(*CDNOW_BGNBD, T, seed=11)
+        fit = stats.fit_bgnbd(x, t_x, T)
         self.assertTrue(fit.ok and fit.converged, fit.message)
         for name, expected, tolerance in zip(
             ("r", "alpha", "a", "b"), CDNOW_BGNBD, (0.15, 0.2, 0.25, 0.35), strict=True
         ):
             self.assertAlmostEqual(fit.params[name] / expected, 1.0, delta=tolerance, msg=name)
         # the optimum beats the truth on its own data, and the reported value is the sum
-        true_ll = engine.bgnbd_log_likelihood(CDNOW_BGNBD, x, t_x, T).sum()
+        true_ll = stats.bgnbd_log_likelihood(CDNOW_BGNBD, x, t_x, T).sum()
         self.assertGreaterEqual(fit.log_likelihood, true_ll - 1e-6)
         params = [fit.params[k] for k in ("r", "alpha", "a", "b")]
         self.assertAlmostEqual(
-            fit.log_likelihood, engine.bgnbd_log_likelihood(params, x, t_x, T).sum(), places=4
+            fit.log_likelihood, stats.bgnbd_log_likelihood(params, x, t_x, T).sum(), places=4
         )
 
     def test_bgnbd_predictions_match_simulation(self):
@@ -150,37 +152,37 @@ class TestRfmEngine(BaseCase):
             future[buy[~calib]] += 1
             drop = rng.random(buy.size) < p[buy]
             alive[buy[drop]] = False
-        expected = engine.bgnbd_expected_purchases(CDNOW_BGNBD, horizon, x, t_x, np.full(n, T))
+        expected = stats.bgnbd_expected_purchases(CDNOW_BGNBD, horizon, x, t_x, np.full(n, T))
         self.assertAlmostEqual(expected.mean() / future.mean(), 1.0, delta=0.05)
         # conditional on the calibration behaviour, too: frequent buyers
         group = x >= 3
         self.assertAlmostEqual(expected[group].mean() / future[group].mean(), 1.0, delta=0.08)
-        p_alive = engine.bgnbd_p_alive(CDNOW_BGNBD, x, t_x, np.full(n, T))
+        p_alive = stats.bgnbd_p_alive(CDNOW_BGNBD, x, t_x, np.full(n, T))
         self.assertTrue(np.all((p_alive > 0) & (p_alive <= 1)))
         self.assertTrue(np.all(p_alive[x == 0] == 1))
 
     def test_gamma_gamma_recovers_parameters(self):
         rng = np.random.default_rng(5)
         x = rng.integers(1, 12, 20000)
-        m = engine.simulate_gamma_gamma(*CDNOW_GG, x, seed=9)
-        fit = engine.fit_gamma_gamma(x, m)
+        m = sim.simulate_gamma_gamma(*CDNOW_GG, x, seed=9)
+        fit = stats.fit_gamma_gamma(x, m)
         self.assertTrue(fit.ok and fit.converged, fit.message)
         for name, expected in zip(("p", "q", "v"), CDNOW_GG, strict=True):
             self.assertAlmostEqual(fit.params[name] / expected, 1.0, delta=0.2, msg=name)
-        spend = engine.gamma_gamma_expected_spend([fit.params[k] for k in "pqv"], x, m)
+        spend = stats.gamma_gamma_expected_spend([fit.params[k] for k in "pqv"], x, m)
         # conditional expectation is between the population mean and the observed mean
         population = fit.params["p"] * fit.params["v"] / (fit.params["q"] - 1)
         low, high = np.minimum(m, population), np.maximum(m, population)
         self.assertTrue(np.all((spend >= low - 1e-9) & (spend <= high + 1e-9)))
 
     def test_fit_refuses_unsupported_data(self):
-        fit = engine.fit_bgnbd([0, 0, 0], [0, 0, 0], [5, 6, 7])
+        fit = stats.fit_bgnbd([0, 0, 0], [0, 0, 0], [5, 6, 7])
         self.assertFalse(fit.ok)
         self.assertIn("not enough data", fit.message)
-        fit = engine.fit_gamma_gamma([0, 1], [0, 5.0])
+        fit = stats.fit_gamma_gamma([0, 1], [0, 5.0])
         self.assertFalse(fit.ok)
         with self.assertRaises(ValueError):
-            engine.fit_bgnbd(np.ones(30), np.full(30, 10.0), np.full(30, 5.0))
+            stats.fit_bgnbd(np.ones(30), np.full(30, 10.0), np.full(30, 5.0))
 
     def test_kmeans_labels(self):
         rng = np.random.default_rng(2)

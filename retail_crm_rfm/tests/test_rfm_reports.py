@@ -65,19 +65,61 @@ class TestRfmReports(RfmCommon):
             [("config_id", "=", session_k.config_id.id)], ["month:month"], ["order_count:sum"]
         )
         self.assertEqual(sum(count for _month, count in groups), 7)
+        # members are counted once, whatever the grouping (not 1 + 3 + 1 + 1 member-months)
+        store_k = [("config_id", "=", session_k.config_id.id)]
+        [[members]] = report._read_group(store_k, [], ["member_count:max"])
+        self.assertEqual(members, 3)
+        Member = self.env["retail.crm.rfm.kpi.member"]
+        [[active, new, returning, churned, visits]] = Member._read_group(
+            store_k,
+            [],
+            [
+                "partner_id:count_distinct",
+                "new_partner_id:count_distinct",
+                "returning_partner_id:count_distinct",
+                "churned_partner_id:count_distinct",
+                "visit_count:sum",
+            ],
+        )
+        self.assertEqual((active, new, returning, churned, visits), (3, 3, 2, 3, 7))
+        self.assertEqual(report._fields["member_count"].aggregator, "max")
+
+    def test_kpi_visits_are_purchase_days_net_of_refunds(self):
+        session_k = self._open_session(self.company_data, "Store R", journal="default_journal_bank")
+        p1, p2 = self.env["res.partner"].create([{"name": "王芳"}, {"name": "王芳芳"}])
+        orders = self._create_orders(
+            [
+                (session_k, p1, 100.0, date(2021, 3, 3)),
+                (session_k, p1, 20.0, date(2021, 3, 3)),  # same day: one visit
+                (session_k, p1, 0.0, date(2021, 3, 9)),  # $0: no visit
+                (session_k, p2, 60.0, date(2021, 3, 20)),
+            ]
+        )
+        # p2 returns everything in April: the March purchase is gone, April has no visit
+        refund = self._order_vals(session_k, p2, -60.0, date(2021, 4, 2))
+        refund["lines"][0][2]["refunded_orderline_id"] = orders[3].lines[0].id
+        self.env["pos.order"].create(refund)
+        self.env["retail.crm.rfm.kpi.report"]._refresh()
+        rows = self.env["retail.crm.rfm.kpi.report"].search([("config_id", "=", session_k.config_id.id)])
+        march = rows.filtered(lambda r: r.month == date(2021, 3, 1))
+        self.assertEqual((march.order_count, march.active_member_count, march.revenue), (1, 1, 120.0))
+        self.assertFalse(rows.filtered(lambda r: r.month == date(2021, 4, 1)).order_count)
 
     def test_kpi_report_refreshed_by_the_scheduled_action(self):
         Report = self.env["retail.crm.rfm.kpi.report"]
         store = [("config_id", "=", self.session_a.config_id.id)]
         self.assertFalse(Report.search(store), "orders created since the last refresh are not shown yet")
         self.env["retail.crm.rfm.run"]._cron_compute_rfm()
-        expected = sum(
-            1
-            for spec in self.specs
-            if spec[0] == self.session_a
-            and spec[1]
-            and spec[2] >= 0
-            and (spec[5] if len(spec) > 5 else "paid") in ("paid", "done", "invoiced")
+        # visits are purchase days: distinct (customer, day) with an order of positive value
+        expected = len(
+            {
+                (spec[1].id, spec[3])
+                for spec in self.specs
+                if spec[0] == self.session_a
+                and spec[1]
+                and spec[2] > 0
+                and (spec[5] if len(spec) > 5 else "paid") in ("paid", "done", "invoiced")
+            }
         )
         self.assertTrue(expected)
         self.assertEqual(sum(Report.search(store).mapped("order_count")), expected)

@@ -2,7 +2,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from odoo.addons.retail_crm_rfm.models import rfm_engine as engine
+from odoo.addons.retail_crm_rfm.tools import rfm_models as stats
+from odoo.addons.retail_crm_rfm.tools import rfm_simulate as sim
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
@@ -94,24 +95,35 @@ class TestRfmRun(RfmCommon):
         self.assertTrue(run.bgnbd_ok, run.bgnbd_message)
         self.assertTrue(run.gg_ok, run.gg_message)
         params = [run.bgnbd_r, run.bgnbd_alpha, run.bgnbd_a, run.bgnbd_b]
+        kind = run.churn_model
+        self.assertIn(kind, ("bgnbd", "mbgnbd"))
         ids = partners.ids
         x = np.array([reference[i]["x"] for i in ids], dtype=float)
         t_x = np.array([reference[i]["t_x"] for i in ids], dtype=float) / 7
         T = np.array([reference[i]["T"] for i in ids], dtype=float) / 7
+        # the model is fitted on every customer who ever bought (here: all are scored),
         # the stored log-likelihood is the one of the reference summary at the stored params
         self.assertAlmostEqual(
-            engine.bgnbd_log_likelihood(params, x, t_x, T).sum() / run.bgnbd_log_likelihood, 1.0, delta=1e-5
+            stats.log_likelihood(kind, params, x, t_x, T).sum() / run.bgnbd_log_likelihood, 1.0, delta=1e-5
         )
-        churn = 1 - engine.bgnbd_p_alive(params, x, t_x, T)
+        horizon = stats.months_to_weeks(run.horizon_months)
+        churn = stats.churn_risk(kind, params, horizon, x, t_x, T)
         self.assertTrue(np.allclose(partners.mapped("rfm_churn_probability"), churn, atol=2e-4))
-        expected = engine.bgnbd_expected_purchases(
-            params, engine.months_to_weeks(run.horizon_months), x, t_x, T
-        )
+        expected = stats.expected_purchases(kind, params, horizon, x, t_x, T)
         self.assertTrue(np.allclose(partners.mapped("rfm_expected_purchases"), expected, atol=2e-4))
-        x_raw = np.array([reference[i]["x"] for i in ids], dtype=float)
-        spend = np.array([reference[i]["repeat_net"] for i in ids]) / np.maximum(x_raw, 1)
-        value = expected * engine.gamma_gamma_expected_spend([run.gg_p, run.gg_q, run.gg_v], x_raw, spend)
+        spend = np.array([reference[i]["repeat_net"] for i in ids]) / np.maximum(x, 1)
+        first = np.array([reference[i]["first_net"] for i in ids])
+        one_time = x == 0
+        gg = stats.gamma_gamma_expected_spend(
+            [run.gg_p, run.gg_q, run.gg_v], np.where(one_time, 1, x), np.where(one_time, first, spend)
+        )
+        value = stats.discounted_value(
+            kind, params, horizon, x, t_x, T, gg, run.discount_rate / 100, steps=min(run.horizon_months, 12)
+        )
         self.assertTrue(np.allclose(partners.mapped("rfm_ltv"), value, atol=0.01 + 1e-3 * value))
+        self.assertEqual(run.ltv_basis, "revenue", "no sold line has a known cost")
+        # discounting lowers the value below the undiscounted expected spend
+        self.assertTrue(np.all(value <= expected * gg + 1e-9))
         # fewer data than the model needs in company B: clear message, no predictions
         run_b = runs.filtered(lambda r: r.company_id == self.company_b)
         self.assertFalse(run_b.bgnbd_ok)
@@ -311,9 +323,13 @@ class TestRfmRun(RfmCommon):
         self.assertLess(refund.amount_total, 0)
         self._run_cron()
         customer = customer.with_company(self.company_a)
-        self.assertEqual(customer.rfm_frequency, 1, "a refund is not a visit")
-        self.assertEqual(customer.rfm_monetary, 0.0, "refunds are netted")
-        self.assertEqual(customer.rfm_recency, 0)
+        # the refund is netted into its original order: a fully refunded purchase is no visit
+        self.assertFalse(customer.rfm_date, "a fully refunded purchase is no visit: not scored")
+        self.assertEqual((customer.rfm_frequency, customer.rfm_monetary), (0, 0.0))
+        # a second purchase the next day makes the customer a one-time buyer of that purchase only
+        self._create_orders([(self.session_a, customer, 80.0, self.today)])
+        self._run_cron()
+        self.assertEqual((customer.rfm_frequency, customer.rfm_monetary, customer.rfm_recency), (1, 80.0, 0))
 
     def test_preference_tags(self):
         tag = self.env["res.partner.category"].create({"name": "Maternal & baby"})
@@ -385,7 +401,7 @@ class TestRfmModelFromOrders(RfmCommon):
         calibration_end = start + timedelta(weeks=39)
         birth = rng.integers(0, 12 * 7, n)  # first purchases over 12 weeks, in days
         T = (calibration_end - start).days - birth
-        x, t_x = engine.simulate_bgnbd(*CDNOW_BGNBD, T / 7.0, seed=22)
+        x, t_x = sim.simulate_bgnbd(*CDNOW_BGNBD, T / 7.0, seed=22)
         partners = self.env["res.partner"].create([{"name": f"Sim {i}"} for i in range(n)])
         specs = []
         for i, partner in enumerate(partners):
@@ -409,16 +425,24 @@ class TestRfmModelFromOrders(RfmCommon):
         xs = np.array([len(d) - 1 for d in per_partner.values()], dtype=float)
         txs = np.array([(max(d) - min(d)).days for d in per_partner.values()]) / 7.0
         Ts = np.array([(calibration_end - min(d)).days for d in per_partner.values()]) / 7.0
-        fit = engine.fit_bgnbd(xs, txs, Ts)
+        # the run uses the model with the lower holdout error (BG/NBD or MBG/NBD)
+        fit = stats.fit_bgnbd(xs, txs, Ts, kind=run.churn_model)
         for name, value in zip(
             ("r", "alpha", "a", "b"), (run.bgnbd_r, run.bgnbd_alpha, run.bgnbd_a, run.bgnbd_b), strict=True
         ):
             self.assertAlmostEqual(value, fit.params[name], delta=1e-4 * max(1, fit.params[name]), msg=name)
-        # and close to the parameters the data were simulated from
-        self.assertAlmostEqual(run.bgnbd_r / CDNOW_BGNBD[0], 1, delta=0.35)
-        self.assertAlmostEqual(run.bgnbd_alpha / CDNOW_BGNBD[1], 1, delta=0.45)
-        self.assertAlmostEqual(run.bgnbd_a / CDNOW_BGNBD[2], 1, delta=0.6)
-        self.assertAlmostEqual(run.bgnbd_b / CDNOW_BGNBD[3], 1, delta=0.8)
+        # and, for BG/NBD, close to the parameters the data were simulated from
+        bgnbd = stats.fit_bgnbd(xs, txs, Ts).params
+        run_params = (
+            (run.bgnbd_r, run.bgnbd_alpha, run.bgnbd_a, run.bgnbd_b)
+            if run.churn_model == "bgnbd"
+            else (bgnbd["r"], bgnbd["alpha"], bgnbd["a"], bgnbd["b"])
+        )
+        self.assertAlmostEqual(run_params[0] / CDNOW_BGNBD[0], 1, delta=0.35)
+        self.assertAlmostEqual(run_params[1] / CDNOW_BGNBD[1], 1, delta=0.45)
+        self.assertAlmostEqual(run_params[2] / CDNOW_BGNBD[2], 1, delta=0.6)
+        self.assertAlmostEqual(run_params[3] / CDNOW_BGNBD[3], 1, delta=0.8)
+        self.assertTrue(run.holdout_error_bgnbd and run.holdout_error_mbgnbd)
 
     def _run_cron_for(self, run):
         self.env["retail.crm.rfm.run"]._cron_compute_rfm()

@@ -755,9 +755,20 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Messages (L3 notice, L7 care)
     # ------------------------------------------------------------------
-    def _retail_reachable_by_email(self):
-        """Members with an e-mail address that is not blacklisted (opted out)."""
+    def _retail_marketing_consented(self, channel):
+        """Marketing is opt-in where the suite's privacy addon records consent:
+        keep the members with a live consent for ``channel`` ('email', 'sms').
+        Without that addon, the blacklists alone decide."""
+        if hasattr(self, "_privacy_marketing_partners"):
+            return self._privacy_marketing_partners(channel)
+        return self
+
+    def _retail_reachable_by_email(self, marketing=False):
+        """Members with an e-mail address that is not blacklisted (opted out);
+        for ``marketing`` (care, greetings) also with a live consent."""
         with_email = self.filtered("email_normalized")
+        if marketing:
+            with_email = with_email._retail_marketing_consented("email")
         if not with_email:
             return with_email
         # sudo: the blacklist is technical data, checked on behalf of the cron
@@ -769,9 +780,12 @@ class ResPartner(models.Model):
         )
         return with_email.filtered(lambda p: p.email_normalized not in blacklisted)
 
-    def _retail_reachable_by_sms(self):
-        """Members with a phone number that is not blacklisted (opted out of SMS)."""
+    def _retail_reachable_by_sms(self, marketing=False):
+        """Members with a phone number that is not blacklisted (opted out of
+        SMS); for ``marketing`` also with a live consent."""
         with_number = self.filtered("phone_sanitized")
+        if marketing:
+            with_number = with_number._retail_marketing_consented("sms")
         if not with_number:
             return with_number
         # sudo: the blacklist is technical data, checked on behalf of the cron
@@ -783,12 +797,13 @@ class ResPartner(models.Model):
         )
         return with_number.filtered(lambda p: p.phone_sanitized not in blacklisted)
 
-    def _retail_send_sms_template(self, template, company=None):
+    def _retail_send_sms_template(self, template, company=None, marketing=True):
         """Queue one SMS per reachable member from ``template`` (one composer
-        for all of them, a note on each member); returns the members texted."""
+        for all of them, a note on each member); returns the members texted.
+        Care SMS are marketing: only to members who consented."""
         if not template or not self:
             return self.browse()
-        reachable = self._retail_reachable_by_sms()
+        reachable = self._retail_reachable_by_sms(marketing=marketing)
         if reachable:
             # sudo: crons send customer SMS through the template
             composer = (
@@ -808,13 +823,14 @@ class ResPartner(models.Model):
             composer.action_send_sms()
         return reachable
 
-    def _retail_send_template(self, template_xmlid, company=None):
+    def _retail_send_template(self, template_xmlid, company=None, marketing=False):
         """Send a care/notice template to the reachable members; log a note on
-        every member so staff see what was sent (or why not)."""
+        every member so staff see what was sent (or why not). Care messages
+        are ``marketing`` (consent needed); service notices are not."""
         template = self.env.ref(template_xmlid, raise_if_not_found=False)
         if not template or not self:
             return self.browse()
-        reachable = self._retail_reachable_by_email()
+        reachable = self._retail_reachable_by_email(marketing=marketing)
         if reachable:
             # sudo: crons send customer e-mails through the template
             template.sudo().with_company(company or self.env.company).send_mail_batch(reachable.ids)
@@ -884,7 +900,9 @@ class ResPartner(models.Model):
             if program:
                 self._retail_issue_birthday_coupons(members, program, company, today)
             to_greet = members - greeted
-            to_greet._retail_send_template("retail_crm_loyalty.mail_template_birthday", company)
+            to_greet._retail_send_template(
+                "retail_crm_loyalty.mail_template_birthday", company, marketing=True
+            )
             if company.retail_birthday_sms:
                 to_greet._retail_send_sms_template(
                     self.env.ref("retail_crm_loyalty.sms_template_birthday", raise_if_not_found=False),

@@ -104,7 +104,7 @@ class RetailCrmHoliday(models.Model):
         when an SMS template is set (blacklists)."""
         self.ensure_one()
         members = self._members()
-        reachable = members._retail_reachable_by_email()
+        reachable = members._retail_reachable_by_email(marketing=True)
         if reachable:
             # sudo: the cron sends customer e-mails through the template
             self.mail_template_id.sudo().with_company(self.company_id).send_mail_batch(reachable.ids)

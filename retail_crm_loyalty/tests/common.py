@@ -78,5 +78,15 @@ class RetailLoyaltyPosCommon(TestPoSCommon):
         result = self.env["pos.order"].sync_from_ui([data])
         return self.env["pos.order"].browse(result["pos.order"][0]["id"])
 
+    def _consent_to_marketing(self, partners, channels=("email", "sms")):
+        """Marketing is opt-in when the suite's privacy addon is installed:
+        record the consent these members gave (nothing to do without it)."""
+        if "retail.crm.consent" not in self.env:
+            return
+        purposes = self.env["retail.crm.consent.purpose"].search(
+            [("marketing_channel", "in", list(channels))]
+        )
+        self.env["retail.crm.consent"]._record(partners, purposes, "granted")
+
     def tier(self, partner, company=None):
         return partner.with_company(company or self.company).retail_tier_id

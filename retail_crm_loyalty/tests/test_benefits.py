@@ -129,6 +129,7 @@ class TestBenefits(RetailLoyaltyPosCommon):
                 "retail_birthday": birthday,
             }
         )
+        self._consent_to_marketing(self.member, channels=("email",))
         greeted = self.env["res.partner"]._cron_retail_birthday(today=today)
         self.assertEqual(greeted, self.member | blocked)
         cards = self.env["loyalty.card"].search([("program_id", "=", coupon_program.id)])
@@ -144,6 +145,7 @@ class TestBenefits(RetailLoyaltyPosCommon):
     def test_holiday_greeting_skips_blacklist(self):
         self.env["mail.blacklist"].create({"email": "wang.fang@example.com"})
         self.member2.email = "li.lei@example.com"
+        self._consent_to_marketing(self.member2, channels=("email",))
         holiday = self.env["retail.crm.holiday"].create(
             {"name": "Spring Festival", "date": fields.Date.today(), "company_id": self.company.id}
         )
@@ -179,6 +181,7 @@ class TestBenefits(RetailLoyaltyPosCommon):
         texted = member("Zhao Lei", "+8613900139001", tomorrow)
         opted_out = member("Qian Yu", "+8613900139002", tomorrow)
         self.env["phone.blacklist"].create({"number": "+8613900139002"})
+        self._consent_to_marketing(texted, channels=("sms",))
         Partner._cron_retail_birthday(today=tomorrow)
         sms = Sms.search([("partner_id", "in", (texted | opted_out).ids)])
         self.assertEqual(sms.partner_id, texted, "a blacklisted number gets none")
@@ -198,7 +201,7 @@ class TestBenefits(RetailLoyaltyPosCommon):
         holiday_sms = Sms.search([("partner_id", "in", (texted | opted_out).ids)]) - sms
         self.assertEqual(holiday_sms.partner_id, texted)
         self.assertIn("Thank you for being our member", holiday_sms.body)
-        reachable = holiday._members()._retail_reachable_by_sms()
+        reachable = holiday._members()._retail_reachable_by_sms(marketing=True)
         self.assertIn(texted, reachable)
         self.assertNotIn(opted_out, reachable)
         self.assertEqual(holiday.sms_count, len(reachable))

@@ -171,33 +171,36 @@ class ResPartner(models.Model):
     def _privacy_profiling_refused_ids(self, partner_ids=None):
         """Ids of the people a scoring/profiling run leaves out: a live
         withdrawal of the profiling purpose (opt-out, PIPL Art. 24), and
-        children under 14 without a live guardian's consent.  One query."""
+        children under 14 without a live guardian's consent.  One query,
+        hashed sub-plans (no per-partner look-up of the consent view)."""
         self.env["retail.crm.consent"].flush_model()
+        self.flush_model(["commercial_partner_id"])
         fname = self._privacy_birthday_field()
         minors = SQL("FALSE")
         if fname:
             self.flush_model([fname])
             minors = SQL(
-                """%(birthday)s > %(cutoff)s AND NOT EXISTS (
-                       SELECT 1 FROM %(current)s g
-                         JOIN retail_crm_consent_purpose gp ON gp.id = g.purpose_id
-                        WHERE g.partner_id = p.commercial_partner_id
-                          AND gp.code = 'guardian' AND g.state = 'granted')""",
-                birthday=SQL.identifier("p", fname),
-                cutoff=self._privacy_minor_cutoff(),
-                current=SQL.identifier(self.env["retail.crm.consent.current"]._table),
+                "%s > %s AND p.commercial_partner_id NOT IN (SELECT partner_id FROM guarded)",
+                SQL.identifier("p", fname),
+                self._privacy_minor_cutoff(),
             )
         scope = SQL("TRUE") if partner_ids is None else SQL("p.id = ANY(%s)", list(partner_ids))
         self.env.cr.execute(
             SQL(
                 """
+                WITH live AS (
+                    SELECT c.partner_id, cp.code, c.state
+                      FROM %(current)s c
+                      JOIN retail_crm_consent_purpose cp ON cp.id = c.purpose_id
+                     WHERE cp.code IN ('profiling', 'guardian')
+                ), refused AS (
+                    SELECT partner_id FROM live WHERE code = 'profiling' AND state = 'withdrawn'
+                ), guarded AS (
+                    SELECT partner_id FROM live WHERE code = 'guardian' AND state = 'granted'
+                )
                 SELECT p.id FROM res_partner p
-                 WHERE %(scope)s AND (
-                       EXISTS (SELECT 1 FROM %(current)s c
-                                 JOIN retail_crm_consent_purpose cp ON cp.id = c.purpose_id
-                                WHERE c.partner_id = p.commercial_partner_id
-                                  AND cp.code = 'profiling' AND c.state = 'withdrawn')
-                       OR (%(minors)s))
+                 WHERE %(scope)s
+                   AND (p.commercial_partner_id IN (SELECT partner_id FROM refused) OR (%(minors)s))
                 """,
                 scope=scope,
                 current=SQL.identifier(self.env["retail.crm.consent.current"]._table),

@@ -171,3 +171,45 @@ class TestConsentPipl(PrivacyCommonMixin, TransactionCase):
         self.assertTrue(self.customer_own.privacy_reconsent_needed)
         self.Consent._record(self.customer_own, self.purpose_email, "granted")
         self.assertFalse(Partner.search(domain))
+
+    # -- the senders of the other addons ---------------------------------------
+    def test_care_messages_need_consent_service_messages_do_not(self):
+        if "retail.crm.holiday" not in self.env:
+            self.skipTest("the loyalty addon (care messages) is not installed")
+        Partner = self.env["res.partner"]
+        asked = Partner.create(
+            {
+                "name": "王芳",
+                "email": "wangfang.asked@example.cn",
+                "mobile": "+86 138-0013-8001",
+                "retail_is_member": True,
+            }
+        )
+        never = Partner.create(
+            {
+                "name": "王芳华",
+                "email": "wangfanghua@example.cn",
+                "mobile": "138 0013 8002",
+                "retail_is_member": True,
+            }
+        )
+        self.Consent._record(asked, self.purpose_email | self.purpose_sms, "granted")
+        holiday = self.env["retail.crm.holiday"].create(
+            {
+                "name": "春节",
+                "date": fields.Date.context_today(Partner),
+                "company_id": self.env.company.id,
+                "sms_template_id": self.env.ref("retail_crm_loyalty.sms_template_holiday").id,
+            }
+        )
+        holiday._send_greetings()
+        both = asked | never
+        mails = self.env["mail.mail"].search([("recipient_ids", "in", both.ids)])
+        self.assertEqual(mails.recipient_ids & both, asked, "marketing e-mail only with consent")
+        sms = self.env["sms.sms"].search([("partner_id", "in", both.ids)])
+        self.assertEqual(sms.partner_id, asked, "marketing SMS only with consent")
+        # a service notice (tier review) is not marketing: it still goes
+        reached = both._retail_send_template(
+            "retail_crm_loyalty.mail_template_tier_downgrade_notice", self.env.company
+        )
+        self.assertEqual(reached, both)

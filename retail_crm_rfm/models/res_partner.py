@@ -75,6 +75,22 @@ class ResPartner(models.Model):
         self.env["retail.crm.rfm.snapshot"]._delete_for("partner_id", self.ids)
         return super().unlink()
 
+    def _rfm_campaign_targets(self, marketing=True):
+        """The customers a segment campaign may reach: not on the e-mail
+        blacklist, and where the suite's privacy addon records consent, not
+        refusing profiling (PIPL Art. 24: segments are profiling) and, for
+        ``marketing`` (mailings, coupons, offers), with a live e-mail or SMS
+        marketing consent."""
+        partners = self.filtered_domain([("is_blacklisted", "=", False)])
+        if partners and hasattr(partners, "_privacy_profiling_refused_ids"):
+            refused = partners._privacy_profiling_refused_ids(partners.ids)
+            partners = partners.filtered(lambda p: p.id not in refused)
+            if marketing:
+                partners = partners._privacy_marketing_partners(
+                    "email"
+                ) | partners._privacy_marketing_partners("sms")
+        return partners
+
     def action_rfm_segment_action(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "retail_crm_rfm.retail_crm_rfm_segment_action_action"

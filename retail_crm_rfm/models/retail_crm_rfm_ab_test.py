@@ -226,13 +226,14 @@ class RetailCrmRfmAbTest(models.Model):
 
     def _get_targets(self):
         """Current customers of the segments in the test's company plus the
-        selection, without e-mail-blacklisted customers."""
+        selection, without e-mail-blacklisted customers (nor, with the privacy
+        addon, customers refusing profiling or without marketing consent)."""
         self.ensure_one()
         partners = self.partner_ids._origin
         if self.segment_ids:
             Partner = self.env["res.partner"].with_company(self.company_id._origin)
             partners |= Partner.search([("rfm_segment_id", "in", self.segment_ids._origin.ids)])
-        return partners.filtered_domain([("is_blacklisted", "=", False)])
+        return partners._rfm_campaign_targets(marketing=True)
 
     def action_start(self):
         self.ensure_one()

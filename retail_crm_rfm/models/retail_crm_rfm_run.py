@@ -532,9 +532,10 @@ class RetailCrmRfmRun(models.Model):
                        AS cal_age,
                    count(*) FILTER (WHERE purchases > 0 AND day > %(cal_end)s) AS hold_x
               FROM marked
-             WHERE first_day IS NOT NULL
+             WHERE first_day IS NOT NULL AND NOT (partner_id = ANY(%(refused)s::int[]))
              GROUP BY partner_id
             """,
+            refused=self._profiling_refused_ids(),
             counted=counted,
             counted_r=counted_r,
             tz=tz,
@@ -542,6 +543,16 @@ class RetailCrmRfmRun(models.Model):
             start=self.run_date - relativedelta(months=self.window_months),
             cal_end=self._calibration_end(),
         )
+
+    def _profiling_refused_ids(self):
+        """People who refused profiling (PIPL Art. 24) or may not be profiled
+        (children under 14 without a guardian's consent), when the suite's
+        privacy addon records consent: they are not scored, and the figures
+        of an earlier run are cleared like those of any customer not scored."""
+        Partner = self.env["res.partner"]
+        if hasattr(Partner, "_privacy_profiling_refused_ids"):
+            return sorted(Partner._privacy_profiling_refused_ids())
+        return []
 
     def _calibration_end(self):
         return self.run_date - relativedelta(months=self.holdout_months)

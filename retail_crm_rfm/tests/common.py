@@ -216,6 +216,17 @@ class RfmCommon(AccountTestInvoicingCommon):
         return rows
 
     @classmethod
+    def _consent_to_marketing(cls, partners):
+        """Marketing is opt-in when the suite's privacy addon is installed:
+        record the consent these customers gave (nothing to do without it)."""
+        if "retail.crm.consent" not in cls.env:
+            return
+        purposes = cls.env["retail.crm.consent.purpose"].search(
+            [("marketing_channel", "in", ["email", "sms"])]
+        )
+        cls.env["retail.crm.consent"]._record(partners, purposes, "granted")
+
+    @classmethod
     def _users(cls):
         cls.pos_user = new_test_user(
             cls.env,

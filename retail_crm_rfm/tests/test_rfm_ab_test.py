@@ -35,6 +35,7 @@ class TestRfmAbTest(RfmCommon):
         cls.selection = cls.partners[55:60]
         cls.blacklisted = cls.partners[3] | cls.partners[17] | cls.partners[57]
         cls.env["mail.blacklist"].create([{"email": p.email} for p in cls.blacklisted])
+        cls._consent_to_marketing(cls.partners - cls.blacklisted)
         cls.targets = (cls.in_segment | cls.selection) - cls.blacklisted
 
         Program = cls.env["loyalty.program"]

@@ -20,6 +20,7 @@ class TestRfmSegmentActions(RfmCommon):
             )
         cls.env["retail.crm.rfm.run"]._cron_compute_rfm()
         cls.env["mail.blacklist"].create({"email": cls.partners[1].email})
+        cls._consent_to_marketing(cls.partners - cls.partners[1])
         reference = cls.reference_scores(cls.specs, cls.company_a, cls.today)
         counts = {}
         for row in reference.values():

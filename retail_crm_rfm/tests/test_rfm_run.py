@@ -282,6 +282,26 @@ class TestRfmRun(RfmCommon):
         self.assertFalse(partner.with_company(self.company_a).rfm_segment_id)
         self.assertFalse(partner.with_company(self.company_a).rfm_date)
 
+    def test_profiling_refusal_removes_the_customer_from_the_next_run(self):
+        if "retail.crm.consent" not in self.env:
+            self.skipTest("consent is recorded by the suite's privacy addon, not installed")
+        self._run_cron()
+        partner = self.partners[1].with_company(self.company_a)
+        self.assertTrue(partner.rfm_segment_id)
+        profiling = self.env["retail.crm.consent.purpose"].search([("code", "=", "profiling")])
+        self.env["retail.crm.consent"]._record(partner, profiling, "withdrawn")
+        runs = self._run_cron()
+        self.assertEqual(runs.filtered(lambda r: r.company_id == self.company_a).cleared_count, 1)
+        partner.invalidate_recordset()
+        self.assertFalse(partner.rfm_segment_id or partner.rfm_date or partner.rfm_ltv)
+        self.assertFalse(
+            self.env["retail.crm.rfm.snapshot"].search_count(
+                [("partner_id", "=", partner.id), ("run_id", "in", runs.ids)]
+            )
+        )
+        # nor in a campaign picked by hand
+        self.assertFalse(partner._rfm_campaign_targets(marketing=False))
+
     def test_deleting_runs_and_customers_deletes_their_snapshots(self):
         # the snapshot table has no foreign keys: unlink() does the cascade
         runs = self._run_cron()

@@ -65,16 +65,17 @@ class RetailCrmRfmSegmentAction(models.TransientModel):
             partners |= self.env["res.partner"].search([("rfm_segment_id", "in", self.segment_ids.ids)])
         return partners
 
-    @api.depends("segment_ids", "partner_ids")
+    @api.depends("segment_ids", "partner_ids", "action_type")
     def _compute_targets(self):
         for wizard in self:
             candidates = wizard._get_candidates()
-            targets = candidates.filtered_domain([("is_blacklisted", "=", False)])
+            targets = wizard._get_targets()
             wizard.target_count = len(targets)
             wizard.skipped_count = len(candidates) - len(targets)
 
     def _get_targets(self):
-        return self._get_candidates().filtered_domain([("is_blacklisted", "=", False)])
+        # staff activities are service follow-ups; mailings and coupons are marketing
+        return self._get_candidates()._rfm_campaign_targets(marketing=self.action_type != "activity")
 
     def action_apply(self):
         self.ensure_one()

@@ -2,6 +2,7 @@ import json
 import os
 from datetime import date
 
+from odoo import Command
 from odoo.addons.point_of_sale.tests.common import TestPointOfSaleCommon
 from odoo.tests import tagged
 
@@ -76,6 +77,15 @@ class TestErasureMember(PrivacyCommonMixin, ErasureTestMixin, TestPointOfSaleCom
                 "city": "上海",
                 "retail_birthday": date(1990, 11, 30),
                 "retail_id_number": ID_NUMBER,
+                # the ID number needs the separate consent, given at enrolment
+                "privacy_consent_ids": [
+                    Command.create(
+                        {
+                            "purpose_id": self.env.ref("retail_crm_privacy.purpose_sensitive_data").id,
+                            "state": "granted",
+                        }
+                    )
+                ],
             }
         )
         # edits: the old e-mail and street stay in the tracking values

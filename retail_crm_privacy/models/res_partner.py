@@ -71,8 +71,14 @@ class ResPartner(models.Model):
         return PrivacyErasure(self.env)._erase(self, request=request, reason=reason)
 
     def _privacy_export_data(self, lang=None):
-        """Everything held about the person, labelled, JSON-serialisable."""
-        return PrivacyExport(self.env)._export(self, lang=lang)
+        """Everything held about the person, labelled, JSON-serialisable.
+        The export is in the access log, in clear, under the exporting user."""
+        data = PrivacyExport(self.env)._export(self, lang=lang)
+        subjects = self._privacy_subject_partners()
+        self._privacy_log_shown(
+            subjects.ids, set(subjects.ids), self._privacy_personal_fields(), channel="export"
+        )
+        return data
 
     @api.model
     def _privacy_retention_candidates(self):

@@ -243,8 +243,40 @@ class PrivacyErasurePlan(PrivacyService):
 
     def _plan_partner(self, subjects, add):
         """Steps on the person's own partner records (the planner calls it)."""
-        for fname in self._erasable_fields():
-            add("res.partner", fname, "clear", {p.id for p in subjects if p[fname]})
+        Partner = self.env["res.partner"]
+        fnames = self._erasable_fields()
+        in_files = [
+            f for f in fnames if Partner._fields[f].type == "binary" and Partner._fields[f].attachment
+        ]
+        columns = [f for f in fnames if f not in in_files]
+        # one query for the columns, one for the images kept as attachments
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, %s FROM res_partner WHERE id = ANY(%s)",
+                SQL(", ").join(
+                    SQL("%s IS NOT NULL AND %s::text != ''", SQL.identifier(f), SQL.identifier(f))
+                    for f in columns
+                ),
+                subjects.ids,
+            )
+        )
+        filled = defaultdict(set)
+        for row in self.env.cr.fetchall():
+            for fname, has_value in zip(columns, row[1:], strict=True):
+                if has_value:
+                    filled[fname].add(row[0])
+        self.env.cr.execute(
+            SQL(
+                "SELECT res_field, res_id FROM ir_attachment WHERE res_model = 'res.partner' "
+                "AND res_id = ANY(%s) AND res_field = ANY(%s)",
+                subjects.ids,
+                in_files,
+            )
+        )
+        for fname, res_id in self.env.cr.fetchall():
+            filled[fname].add(res_id)
+        for fname in fnames:
+            add("res.partner", fname, "clear", filled[fname])
         if "retail_is_member" in subjects._fields:
             # membership ends: a member needs a mobile number, an erased person has none
             add(

@@ -20,6 +20,8 @@ ADDRESS_COLUMNS = (
     "number",
     "sanitized_number",
 )
+# references and tokens of the person's kept documents, never rewritten
+REFERENCE_COLUMNS = {"access_token", "pos_reference", "ticket_code", "uuid", "barcode", "code"}
 # never rewritten by an erasure
 SKIP_MODELS = {"res.partner", "retail.crm.erasure.log", "privacy.log", "res.company"}
 
@@ -152,6 +154,9 @@ class PrivacyFinder(PrivacyService):
         return {row[0] for row in self.env.cr.fetchall()}
 
     def _text_columns(self, model_name):
+        """Text columns of a kept record that may quote the person; document
+        references (a read-only ``name`` such as ``Shop/0042``) and tokens
+        stay: the transactions keep their numbers."""
         model = self.env[model_name]
         return [
             (fname, field.column_type[0] == "jsonb")
@@ -160,6 +165,8 @@ class PrivacyFinder(PrivacyService):
             and field.column_type
             and field.type in ("char", "text", "html", "json", "properties")
             and not field.inherited
+            and fname not in REFERENCE_COLUMNS
+            and not (fname == model._rec_name and field.readonly and model_name != "res.partner")
         ]
 
     def _scrub_matches(self, model_name, ids, pattern):

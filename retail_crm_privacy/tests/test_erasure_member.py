@@ -226,6 +226,7 @@ class TestErasureMember(PrivacyCommonMixin, ErasureTestMixin, TestPointOfSaleCom
                 before[value] - baseline[value], f"{value} was not stored, the test proves nothing"
             )
         totals = (len(orders), sum(orders.mapped("amount_total")), card.points, rating.rating)
+        references = (orders.mapped("name"), complaint.name)
 
         request = (
             self.env["retail.crm.privacy.request"]
@@ -261,6 +262,7 @@ class TestErasureMember(PrivacyCommonMixin, ErasureTestMixin, TestPointOfSaleCom
             (len(orders.exists()), sum(orders.mapped("amount_total")), card.points, rating.rating), totals
         )
         self.assertEqual(orders.partner_id, member)
+        self.assertEqual((orders.mapped("name"), complaint.name), references, "documents keep their numbers")
         self.assertTrue(complaint.exists())
         self.assertTrue(rating.exists())
         self.assertFalse(rating.feedback)

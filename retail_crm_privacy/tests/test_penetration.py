@@ -124,6 +124,10 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
             {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
         )
 
+    def _ok(self, response):
+        self.assertIn("result", response, response.get("error", {}).get("data", {}).get("message"))
+        return response["result"]
+
     def _execute_kw(self, model, method, args=(), kwargs=None):
         kwargs = dict(kwargs or {}, context=REVEAL)
         args = [self.env.cr.dbname, self.cashier.id, "pen_cashier", model, method, list(args), kwargs]
@@ -196,6 +200,10 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
         for leaf in [("mobile", "=like", "+86 139%"), ("mobile", "=like", "+86 137%"), ("email", "<=", "g")]:
             count = self._call("pos.order", "search_count", [[("id", "=", self.order.id), leaf]])["result"]
             self.assertEqual(count, 0, f"pos.order {leaf} is an oracle")
+        logs = self.env["retail.crm.privacy.access.log"].search(
+            [("user_id", "=", self.cashier.id), ("partner_id", "=", self.other.id), ("channel", "=", "rpc")]
+        )
+        self.assertTrue(logs and all(logs.mapped("masked")), "the order's copies shown masked are logged")
         self._call(
             "retail.crm.consent",
             "search_read",
@@ -324,14 +332,16 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
             self.skipTest("retail_crm_complaints not installed")
         Complaint = self.env["retail.crm.complaint"]
         spec = {"partner_id": {"fields": {"display_name": {}}}, "email_from": {}, "partner_phone": {}}
-        result = self._call(
-            "retail.crm.complaint",
-            "onchange",
-            [{"partner_id": self.other.id, "subject": "Broken tin"}, ["partner_id"], spec],
-        )["result"]
+        result = self._ok(
+            self._call(
+                "retail.crm.complaint",
+                "onchange",
+                [[], {"partner_id": self.other.id, "subject": "Broken tin"}, ["partner_id"], spec],
+            )
+        )
         values = {"subject": "Broken tin", "partner_id": self.other.id}
         values["email_from"] = result["value"].get("email_from")
-        created = self._call("retail.crm.complaint", "create", [values])["result"]
+        created = self._ok(self._call("retail.crm.complaint", "create", [values]))
         complaint = Complaint.browse(created if isinstance(created, int) else created[0])
         self.assertEqual(complaint.email_from, self.other.email, "a masked copy sent back is not stored")
         self._call(

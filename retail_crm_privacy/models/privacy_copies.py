@@ -22,6 +22,12 @@ from . import privacy_tools
 from .res_partner_access import mask_value
 
 PARTNER_LINK_FIELDS = ("partner_id", "author_id")
+# a customer's bank account number is personal data too (res.partner.bank)
+EXTRA_COPY_FIELDS = ("acc_number", "sanitized_acc_number", "acc_holder_name")
+# named like personal data, technical in fact
+TECHNICAL_FIELDS = {"email_layout_xmlid"}
+# accounts of the database, not customers: masked by the rule, not logged
+NOT_CUSTOMER_MODELS = {"res.users", "res.company"}
 
 
 class Base(models.AbstractModel):
@@ -43,7 +49,8 @@ class Base(models.AbstractModel):
         if self._name not in cache:
             link = self._privacy_partner_link() if self._name != "res.partner" else None
             names = privacy_tools.personal_field_names(self) if link else []
-            cache[self._name] = {fname: link for fname in names if fname != link}
+            names += [f for f in EXTRA_COPY_FIELDS if link and f in self._fields]
+            cache[self._name] = {f: link for f in names if f != link and f not in TECHNICAL_FIELDS}
         return cache[self._name]
 
     def _privacy_copy_partners(self):
@@ -89,9 +96,10 @@ class Base(models.AbstractModel):
                     for fname in shown:
                         row[fname] = mask_value(fname, self._fields[fname].type, row[fname])
         # the audit: which customer's data was shown, masked or clear
-        partner_ids = {pid for pid in partner_of.values() if pid}
-        masked_partners = {partner_of[rid] for rid in hidden if partner_of.get(rid)}
-        Partner._privacy_log_shown(list(partner_ids), partner_ids - masked_partners, set(shown))
+        if self._name not in NOT_CUSTOMER_MODELS:
+            partner_ids = {pid for pid in partner_of.values() if pid}
+            masked_partners = {partner_of[rid] for rid in hidden if partner_of.get(rid)}
+            Partner._privacy_log_shown(list(partner_ids), partner_ids - masked_partners, set(shown))
         return result
 
     def _fetch_query(self, query, fields):

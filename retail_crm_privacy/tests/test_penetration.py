@@ -61,6 +61,10 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
             "200020",
             "310101199001011234",
         ]
+        cls.bank = env["res.partner.bank"].create(
+            {"partner_id": cls.other.id, "acc_number": "6222020202027788"}
+        )
+        cls.secrets.append("6222020202027788")
         cls.other.message_subscribe(partner_ids=cls.other.ids)
         # a tracked change of the other customer's e-mail and address
         Tracking = env["mail.tracking.value"]
@@ -164,6 +168,10 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
         self._call("res.partner", "read_group", [[], ["mobile:array_agg", "email:max"], ["user_id"]])
         self._call("res.partner", "export_data", [ids, ["name", "mobile", "email", "street", "display_name"]])
         self._execute_kw("res.partner", "read", [ids, fields])
+        self._call("res.partner.bank", "search_read", [[("partner_id", "=", self.other.id)], ["acc_number"]])
+        self._call("res.partner", "web_read", [[self.other.id], {"bank_ids": {"fields": {"acc_number": {}}}}])
+        bank_probe = [("id", "=", self.bank.id), ("acc_number", "=like", "6222%")]
+        self.assertEqual(self._call("res.partner.bank", "search_count", [bank_probe])["result"], 0)
         self._execute_kw("res.partner", "name_search", ["王"], {"limit": 100})
         result = self._call("res.partner", "read", [[self.own.id], ["mobile", "email"]])["result"]
         self.assertEqual(result[0]["mobile"], "138 0013 8000", "the cashier's own customer stays readable")

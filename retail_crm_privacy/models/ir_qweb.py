@@ -42,7 +42,7 @@ class IrQweb(models.AbstractModel):
         if not partner:
             return attributes, content, force_display
         Partner = self.env["res.partner"]
-        masked = Partner._privacy_is_restricted() and partner.id not in partner._privacy_owned_ids()
+        masked = bool(partner._privacy_hidden())
         if masked:
             field = record._fields[field_name]
             value = privacy_tools.mask_value(field_name, field.type, record[field_name])
@@ -62,7 +62,7 @@ class IrQwebFieldContact(models.AbstractModel):
             return super().value_to_html(value, options)
         Partner = self.env["res.partner"]
         partner = Partner.browse(value.id)
-        masked = Partner._privacy_is_restricted() and partner.id not in partner._privacy_owned_ids()
+        masked = bool(partner._privacy_hidden())
         shown = set()
         for entry in options.get("fields") or CONTACT_DEFAULT_FIELDS:
             shown.update(CONTACT_PERSONAL_FIELDS.get(entry, ()))

@@ -13,10 +13,10 @@ class MailThread(models.AbstractModel):
             result, partner=partner, email=email, lang=lang, reason=reason
         )
         Partner = self.env["res.partner"]
-        if not Partner._privacy_is_restricted():
+        if not Partner._privacy_is_restricted(real_user=True):
             return result
         partner_ids = [row["partner_id"] for row in result if row.get("partner_id")]
-        owned = Partner.browse(partner_ids)._privacy_owned_ids()
+        owned = Partner.browse(partner_ids)._privacy_visible_ids()
         for row in result:
             if row.get("partner_id") and row["partner_id"] not in owned and row.get("email"):
                 if "***@" not in row["email"]:

@@ -19,8 +19,15 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from . import privacy_tools
+from .res_partner_access import mask_value
 
 PARTNER_LINK_FIELDS = ("partner_id", "author_id")
+# a customer's bank account number is personal data too (res.partner.bank)
+EXTRA_COPY_FIELDS = ("acc_number", "sanitized_acc_number", "acc_holder_name")
+# named like personal data, technical in fact
+TECHNICAL_FIELDS = {"email_layout_xmlid"}
+# accounts of the database, not customers: masked by the rule, not logged
+NOT_CUSTOMER_MODELS = {"res.users", "res.company"}
 
 
 class Base(models.AbstractModel):
@@ -42,18 +49,23 @@ class Base(models.AbstractModel):
         if self._name not in cache:
             link = self._privacy_partner_link() if self._name != "res.partner" else None
             names = privacy_tools.personal_field_names(self) if link else []
-            cache[self._name] = {fname: link for fname in names if fname != link}
+            names += [f for f in EXTRA_COPY_FIELDS if link and f in self._fields]
+            cache[self._name] = {f: link for f in names if f != link and f not in TECHNICAL_FIELDS}
         return cache[self._name]
 
-    def _privacy_hidden_copy_ids(self):
-        """Ids of ``self`` whose customer the real user may not see (rows
-        without a customer are hidden too: deny by default)."""
+    def _privacy_copy_partners(self):
+        """{record id: customer id} of the records of ``self``."""
         link = self._privacy_partner_link()
         records = self.sudo().browse([rid for rid in self._ids if isinstance(rid, int)])
-        if not records:
+        return {record.id: record[link].id for record in records}
+
+    def _privacy_hidden_copy_ids(self, partner_of=None):
+        """Ids of ``self`` whose customer the real user may not see (rows
+        without a customer are hidden too: deny by default)."""
+        partner_of = self._privacy_copy_partners() if partner_of is None else partner_of
+        if not partner_of:
             return set()
         Partner = self.env["res.partner"]
-        partner_of = {record.id: record[link].id for record in records}
         visible = Partner.browse({pid for pid in partner_of.values() if pid})._privacy_visible_ids()
         return {rid for rid, pid in partner_of.items() if pid not in visible}
 
@@ -68,17 +80,26 @@ class Base(models.AbstractModel):
 
     def _read_format(self, fnames, load="_classic_read"):
         result = super()._read_format(fnames, load=load)
-        if not result or self._name == "res.partner" or not self._privacy_copies_restricted():
+        if not result or self._name == "res.partner":
             return result
         copies = self._privacy_related_personal_fields()
         shown = [fname for fname in copies if fname in result[0]]
         if not shown:
             return result
-        hidden = self._privacy_hidden_copy_ids()
-        for row in result:
-            if row.get("id") in hidden:
-                for fname in shown:
-                    row[fname] = privacy_tools.mask_value(fname, self._fields[fname].type, row[fname])
+        Partner = self.env["res.partner"]
+        partner_of = self._privacy_copy_partners()
+        hidden = set()
+        if Partner._privacy_is_restricted(real_user=True):
+            hidden = self._privacy_hidden_copy_ids(partner_of)
+            for row in result:
+                if row.get("id") in hidden:
+                    for fname in shown:
+                        row[fname] = mask_value(fname, self._fields[fname].type, row[fname])
+        # the audit: which customer's data was shown, masked or clear
+        if self._name not in NOT_CUSTOMER_MODELS:
+            partner_ids = {pid for pid in partner_of.values() if pid}
+            masked_partners = {partner_of[rid] for rid in hidden if partner_of.get(rid)}
+            Partner._privacy_log_shown(list(partner_ids), partner_ids - masked_partners, set(shown))
         return result
 
     def _fetch_query(self, query, fields):
@@ -121,18 +142,21 @@ class Base(models.AbstractModel):
                 partner_id = partner_id.get("id")
             partner = self.env["res.partner"].browse(partner_id if isinstance(partner_id, int) else [])
             if not partner or partner._privacy_hidden():
-                changed[fname] = privacy_tools.mask_value(fname, self._fields[fname].type, changed[fname])
+                changed[fname] = mask_value(fname, self._fields[fname].type, changed[fname])
         return result
 
     @api.model_create_multi
     def create(self, vals_list):
-        if self._privacy_related_personal_fields() and not self.env.su:
+        copies = self._privacy_related_personal_fields()
+        if copies and not self.env.su:
             for vals in vals_list:
+                if not set(vals) & set(copies):
+                    continue
                 self._privacy_drop_masked(vals, vals.get(self._privacy_partner_link()))
         return super().create(vals_list)
 
     def write(self, vals):
-        if self._privacy_related_personal_fields() and not self.env.su:
+        if set(vals) & set(self._privacy_related_personal_fields()) and not self.env.su:
             link = self._privacy_partner_link()
             partner_ids = {vals[link]} if vals.get(link) else set(self.sudo().mapped(f"{link}.id"))
             for partner_id in partner_ids:
@@ -141,17 +165,20 @@ class Base(models.AbstractModel):
 
     @api.model
     def _privacy_drop_masked(self, vals, partner_id):
-        """A masked copy sent back by a form is not stored (the compute or
-        the existing value stays)."""
+        """A masked copy sent back by a form (the masked value of one of the
+        customer's personal fields) is not stored: the compute or the
+        existing value stays."""
         if not partner_id:
             return vals
         partner_sudo = self.env["res.partner"].sudo().browse(partner_id)
-        for fname, _link in self._privacy_related_personal_fields().items():
-            if fname not in vals or not vals[fname] or fname not in partner_sudo._fields:
-                continue
-            clear = partner_sudo[fname]
-            masked = privacy_tools.mask_value(fname, self._fields[fname].type, clear)
-            if vals[fname] == masked and masked != clear:
+        masks = set()
+        for pfname in partner_sudo._privacy_personal_fields():
+            clear = partner_sudo[pfname]
+            masked = mask_value(pfname, partner_sudo._fields[pfname].type, clear)
+            if clear and masked != clear:
+                masks.add(masked)
+        for fname in self._privacy_related_personal_fields():
+            if vals.get(fname) and vals[fname] in masks:
                 vals.pop(fname)
         return vals
 
@@ -205,6 +232,6 @@ class Base(models.AbstractModel):
         if masked:
             for row in result["datas"]:
                 for index, fname, model, _path in columns:
-                    row[index] = privacy_tools.mask_value(fname, model._fields[fname].type, row[index])
+                    row[index] = mask_value(fname, model._fields[fname].type, row[index])
         Partner._privacy_log_rows_ids(partners.ids, {c[1] for c in columns}, "export", masked=masked)
         return result

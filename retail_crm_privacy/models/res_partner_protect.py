@@ -32,14 +32,18 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
             or user.has_group("point_of_sale.group_pos_manager")
         )
 
-    @api.model
     def _privacy_check_managed_fields(self, vals):
-        managed = sorted(f for f in vals if MANAGED_FIELD_PATTERN.match(f) and f in self._fields)
+        """Tier, tier lock and RFM figures are the managers'. A member number
+        may be given to customers who have none (enrolment at the till, the
+        number comes from the loyalty sequence), never changed or removed."""
+        managed = {f for f in vals if MANAGED_FIELD_PATTERN.match(f) and f in self._fields}
+        if "retail_member_number" in managed and not any(self.sudo().mapped("retail_member_number")):
+            managed.discard("retail_member_number")
         if managed and not self._privacy_is_manager():
             raise AccessError(
                 _(
                     "Only managers may change these customer fields: %(fields)s.",
-                    fields=", ".join(self._fields[f].string for f in managed),
+                    fields=", ".join(sorted(self._fields[f].string for f in managed)),
                 )
             )
 
@@ -48,7 +52,7 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
         if not self.env.su:
             for vals in vals_list:
                 self._privacy_check_collection(vals)
-                self._privacy_check_managed_fields(vals)
+                self.browse()._privacy_check_managed_fields(vals)
             if self._privacy_is_restricted() and not self._privacy_is_manager():
                 for vals in vals_list:
                     # the cashier who registers a customer becomes their 导购

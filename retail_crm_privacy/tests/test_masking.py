@@ -81,6 +81,11 @@ class TestMasking(PrivacyCommonMixin, TransactionCase):
         name = other.read(["display_name"])[0]["display_name"]
         self.assertNotIn("Huaihai", name)
         self.assertNotIn("li.na@example.cn", name)
+        # the attribute itself (what error messages are built from), also under sudo()
+        for env_other in (other, other.sudo()):
+            self.assertNotIn("Huaihai", env_other.display_name)
+            self.assertNotIn("li.na@example.cn", env_other.display_name)
+        self.assertIn("Huaihai", self.customer_other.with_context(show_address=True).display_name)
         own = self.customer_own.with_user(self.cashier).with_context(show_email=True)
         self.assertIn("wang.fang@example.cn", own.read(["display_name"])[0]["display_name"])
 

@@ -61,6 +61,10 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
             "200020",
             "310101199001011234",
         ]
+        cls.bank = env["res.partner.bank"].create(
+            {"partner_id": cls.other.id, "acc_number": "6222020202027788"}
+        )
+        cls.secrets.append("6222020202027788")
         cls.other.message_subscribe(partner_ids=cls.other.ids)
         # a tracked change of the other customer's e-mail and address
         Tracking = env["mail.tracking.value"]
@@ -124,6 +128,10 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
             {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
         )
 
+    def _ok(self, response):
+        self.assertIn("result", response, response.get("error", {}).get("data", {}).get("message"))
+        return response["result"]
+
     def _execute_kw(self, model, method, args=(), kwargs=None):
         kwargs = dict(kwargs or {}, context=REVEAL)
         args = [self.env.cr.dbname, self.cashier.id, "pen_cashier", model, method, list(args), kwargs]
@@ -160,6 +168,10 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
         self._call("res.partner", "read_group", [[], ["mobile:array_agg", "email:max"], ["user_id"]])
         self._call("res.partner", "export_data", [ids, ["name", "mobile", "email", "street", "display_name"]])
         self._execute_kw("res.partner", "read", [ids, fields])
+        self._call("res.partner.bank", "search_read", [[("partner_id", "=", self.other.id)], ["acc_number"]])
+        self._call("res.partner", "web_read", [[self.other.id], {"bank_ids": {"fields": {"acc_number": {}}}}])
+        bank_probe = [("id", "=", self.bank.id), ("acc_number", "=like", "6222%")]
+        self.assertEqual(self._call("res.partner.bank", "search_count", [bank_probe])["result"], 0)
         self._execute_kw("res.partner", "name_search", ["王"], {"limit": 100})
         result = self._call("res.partner", "read", [[self.own.id], ["mobile", "email"]])["result"]
         self.assertEqual(result[0]["mobile"], "138 0013 8000", "the cashier's own customer stays readable")
@@ -196,6 +208,10 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
         for leaf in [("mobile", "=like", "+86 139%"), ("mobile", "=like", "+86 137%"), ("email", "<=", "g")]:
             count = self._call("pos.order", "search_count", [[("id", "=", self.order.id), leaf]])["result"]
             self.assertEqual(count, 0, f"pos.order {leaf} is an oracle")
+        logs = self.env["retail.crm.privacy.access.log"].search(
+            [("user_id", "=", self.cashier.id), ("partner_id", "=", self.other.id), ("channel", "=", "rpc")]
+        )
+        self.assertTrue(logs and all(logs.mapped("masked")), "the order's copies shown masked are logged")
         self._call(
             "retail.crm.consent",
             "search_read",
@@ -324,14 +340,16 @@ class TestPrivacyPenetration(TestPointOfSaleHttpCommon):
             self.skipTest("retail_crm_complaints not installed")
         Complaint = self.env["retail.crm.complaint"]
         spec = {"partner_id": {"fields": {"display_name": {}}}, "email_from": {}, "partner_phone": {}}
-        result = self._call(
-            "retail.crm.complaint",
-            "onchange",
-            [{"partner_id": self.other.id, "subject": "Broken tin"}, ["partner_id"], spec],
-        )["result"]
+        result = self._ok(
+            self._call(
+                "retail.crm.complaint",
+                "onchange",
+                [[], {"partner_id": self.other.id, "subject": "Broken tin"}, ["partner_id"], spec],
+            )
+        )
         values = {"subject": "Broken tin", "partner_id": self.other.id}
         values["email_from"] = result["value"].get("email_from")
-        created = self._call("retail.crm.complaint", "create", [values])["result"]
+        created = self._ok(self._call("retail.crm.complaint", "create", [values]))
         complaint = Complaint.browse(created if isinstance(created, int) else created[0])
         self.assertEqual(complaint.email_from, self.other.email, "a masked copy sent back is not stored")
         self._call(

@@ -6,7 +6,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from ..models import retail_crm_tier as tier_module
+from ..models import retail_crm_tier_review as tier_module
 from .common import RetailLoyaltyPosCommon
 
 

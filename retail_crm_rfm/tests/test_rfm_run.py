@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from odoo.addons.retail_crm_rfm.tools import rfm_models as stats
+from odoo.addons.retail_crm_rfm.tools import rfm_pipeline as pipeline
 from odoo.addons.retail_crm_rfm.tools import rfm_simulate as sim
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
@@ -118,7 +119,15 @@ class TestRfmRun(RfmCommon):
             [run.gg_p, run.gg_q, run.gg_v], np.where(one_time, 1, x), np.where(one_time, first, spend)
         )
         value = stats.discounted_value(
-            kind, params, horizon, x, t_x, T, gg, run.discount_rate / 100, steps=min(run.horizon_months, 12)
+            kind,
+            params,
+            horizon,
+            x,
+            t_x,
+            T,
+            gg,
+            run.discount_rate / 100,
+            steps=pipeline.value_steps(run.horizon_months),
         )
         self.assertTrue(np.allclose(partners.mapped("rfm_ltv"), value, atol=0.01 + 1e-3 * value))
         self.assertEqual(run.ltv_basis, "revenue", "no sold line has a known cost")

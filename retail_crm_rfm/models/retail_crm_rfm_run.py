@@ -626,7 +626,11 @@ class RetailCrmRfmRun(models.Model):
         horizon = stats.months_to_weeks(self.horizon_months)
         holdout = (self.run_date - self._calibration_end()).days / 7.0 if self.holdout_months else 0.0
         result = pipeline.predict(
-            summary, horizon, holdout, self.discount_rate / 100.0, steps=min(max(self.horizon_months, 1), 12)
+            summary,
+            horizon,
+            holdout,
+            self.discount_rate / 100.0,
+            steps=pipeline.value_steps(self.horizon_months),
         )
         errors = {check.kind: check.error for check in result.checks}
         chosen = next((check for check in result.checks if check.kind == result.kind), None)

@@ -251,7 +251,7 @@ class TestRfmDefinitions(RfmCommon):
             stats.months_to_weeks(run.horizon_months),
             (END - date(2025, 6, 30)).days / 7,
             run.discount_rate / 100,
-            steps=12,
+            steps=pipeline.value_steps(run.horizon_months),
         )
         self.assertEqual(prediction.kind, run.churn_model)
         partners = self.env["res.partner"].with_company(self.company_a)

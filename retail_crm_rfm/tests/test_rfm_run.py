@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from odoo.addons.retail_crm_rfm.tools import rfm_models as stats
+from odoo.addons.retail_crm_rfm.tools import rfm_pipeline as pipeline
 from odoo.addons.retail_crm_rfm.tools import rfm_simulate as sim
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
@@ -118,7 +119,15 @@ class TestRfmRun(RfmCommon):
             [run.gg_p, run.gg_q, run.gg_v], np.where(one_time, 1, x), np.where(one_time, first, spend)
         )
         value = stats.discounted_value(
-            kind, params, horizon, x, t_x, T, gg, run.discount_rate / 100, steps=min(run.horizon_months, 12)
+            kind,
+            params,
+            horizon,
+            x,
+            t_x,
+            T,
+            gg,
+            run.discount_rate / 100,
+            steps=pipeline.value_steps(run.horizon_months),
         )
         self.assertTrue(np.allclose(partners.mapped("rfm_ltv"), value, atol=0.01 + 1e-3 * value))
         self.assertEqual(run.ltv_basis, "revenue", "no sold line has a known cost")
@@ -407,6 +416,40 @@ class TestRfmRun(RfmCommon):
             self.env["res.config.settings"].create(
                 {"rfm_scoring_method": "threshold", "rfm_recency_thresholds": "1,2"}
             )
+
+    def test_scoring_and_model_settings_validated(self):
+        Settings = self.env["res.config.settings"]
+        defaults = Settings.create({})
+        self.assertEqual(
+            (
+                defaults.rfm_lookback_months,
+                defaults.rfm_high_cut,
+                defaults.rfm_recency_days,
+                defaults.rfm_holdout_months,
+                defaults.rfm_discount_rate,
+            ),
+            (24, 4, 90, 6, 10.0),
+        )
+        for bad in (
+            {"rfm_lookback_months": 6, "rfm_window_months": 12},  # look-back shorter than the window
+            {"rfm_recency_days": 0},
+            {"rfm_holdout_months": 24, "rfm_lookback_months": 24},
+            {"rfm_holdout_months": -1},
+            {"rfm_discount_rate": 150.0},
+            {"rfm_discount_rate": -1.0},
+        ):
+            with self.subTest(bad=bad), self.assertRaises(ValidationError):
+                Settings.create(bad)
+        settings = Settings.create(
+            {"rfm_lookback_months": 36, "rfm_recency_days": 60, "rfm_discount_rate": 8}
+        )
+        settings.execute()
+        ICP = self.env["ir.config_parameter"].sudo()
+        self.assertEqual(ICP.get_param(PARAM + "lookback_months"), "36")
+        # a value set around the settings form is refused when a run freezes it
+        ICP.set_param(PARAM + "lookback_months", 3)
+        with self.assertRaises(ValidationError):
+            self.env["retail.crm.rfm.run"].create({"company_id": self.company_a.id})
 
 
 @tagged("post_install", "-at_install")

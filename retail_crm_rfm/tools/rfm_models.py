@@ -76,10 +76,17 @@ def _wsum(weights, values):
 
 
 def _collapse(*columns):
-    """Unique rows and their counts (weights) of the given columns."""
+    """Unique rows and their counts (weights) of the given columns (sorted like np.unique)."""
     data = np.column_stack([np.asarray(c, dtype=float) for c in columns])
-    uniq, counts = np.unique(data, axis=0, return_counts=True)
-    return [uniq[:, i] for i in range(uniq.shape[1])], counts.astype(float)
+    if not data.shape[0]:
+        return [data[:, i] for i in range(data.shape[1])], np.zeros(0)
+    # lexsort + run boundaries: several times faster than np.unique(axis=0) on a million rows
+    order = np.lexsort(data.T[::-1])
+    ordered = data[order]
+    starts = np.flatnonzero(np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)])
+    counts = np.diff(np.r_[starts, ordered.shape[0]]).astype(float)
+    uniq = ordered[starts]
+    return [uniq[:, i] for i in range(uniq.shape[1])], counts
 
 
 def bgnbd_log_likelihood(params, x, t_x, T):
@@ -157,8 +164,11 @@ def _objective(kind, ux, ut, uT, w):
     return objective, total
 
 
-def fit_bgnbd(x, t_x, T, min_customers=20, min_repeaters=5, kind="bgnbd"):
-    """Maximum-likelihood BG/NBD (or MBG/NBD) fit. Returns FitResult(params r, alpha, a, b)."""
+def fit_bgnbd(x, t_x, T, min_customers=20, min_repeaters=5, kind="bgnbd", start=None):
+    """Maximum-likelihood BG/NBD (or MBG/NBD) fit. Returns FitResult(params r, alpha, a, b).
+
+    ``start``: parameters to start from (e.g. the calibration fit), else a neutral guess.
+    """
     x = np.asarray(x, dtype=float)
     t_x = np.asarray(t_x, dtype=float)
     T = np.asarray(T, dtype=float)
@@ -178,8 +188,10 @@ def fit_bgnbd(x, t_x, T, min_customers=20, min_repeaters=5, kind="bgnbd"):
     (ux, ut, uT), w = _collapse(x, t_x, T)
     objective, total = _objective(kind, ux, ut, uT, w)
     scale = max(float(np.mean(T)), 1e-6)
-    start = np.log([1.0, scale, 1.0, 1.0])
-    best, nit, converged, at_bound = _minimise(objective, start)
+    guess = np.log([1.0, scale, 1.0, 1.0])
+    if start:
+        guess = np.clip(np.log([start[k] for k in ("r", "alpha", "a", "b")]), -LOG_BOUND + 1, LOG_BOUND - 1)
+    best, nit, converged, at_bound = _minimise(objective, guess)
     r, alpha, a, b = np.exp(best.x)
     ll = -best.fun * total
     message = "converged" if converged else f"did not converge: {best.message}"

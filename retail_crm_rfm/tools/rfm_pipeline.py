@@ -31,6 +31,9 @@ import numpy as np
 
 from . import rfm_models as stats
 
+# calibration customers checked on the holdout at most (a fixed-seed random sample beyond)
+HOLDOUT_SAMPLE = 100000
+
 SUMMARY_COLUMNS = (
     "partner_id",
     "recency",
@@ -104,6 +107,11 @@ def summarize_transactions(rows, end, window_start, cal_end):
     }
 
 
+def value_steps(horizon_months):
+    """Discounting steps of the predicted value: quarters of the horizon (at least one)."""
+    return max(1, -(-int(horizon_months) // 3))
+
+
 @dataclass
 class Prediction:
     checks: list = field(default_factory=list)  # stats.HoldoutResult per model
@@ -130,8 +138,11 @@ def predict(summary, horizon_weeks, holdout_weeks, annual_rate=0.0, steps=12):
         churn=np.full(size, np.nan), expected=np.full(size, np.nan), ltv=np.full(size, np.nan)
     )
     weeks = {name: summary[name] / 7.0 for name in ("t_x", "age", "cal_t_x", "cal_T")}
-    cal = summary["cal_x"] >= 0
-    if holdout_weeks > 0 and cal.any():
+    cal = np.flatnonzero(summary["cal_x"] >= 0)
+    if cal.size > HOLDOUT_SAMPLE:
+        # the model choice needs no million customers: a fixed-seed sample
+        cal = np.sort(np.random.default_rng(0).choice(cal, HOLDOUT_SAMPLE, replace=False))
+    if holdout_weeks > 0 and cal.size:
         result.checks = [
             stats.holdout_check(
                 kind,
@@ -147,7 +158,12 @@ def predict(summary, horizon_weeks, holdout_weeks, annual_rate=0.0, steps=12):
     x, t_x, age = summary["x"], weeks["t_x"], weeks["age"]
     fits = {}
     if chosen:
-        fits[chosen.kind] = stats.fit_bgnbd(x, t_x, age, kind=chosen.kind)
+        # the calibration fit is a close start for the fit on all purchases; from
+        # the neutral start again when it does not converge from there
+        fit = stats.fit_bgnbd(x, t_x, age, kind=chosen.kind, start=chosen.fit.params)
+        if not (fit.ok and fit.converged):
+            fit = stats.fit_bgnbd(x, t_x, age, kind=chosen.kind)
+        fits[chosen.kind] = fit
         result.message = "chosen by the holdout error"
     else:
         # no holdout check possible: the better likelihood on all data

@@ -73,12 +73,12 @@ class ResPartner(models.Model):
     def _privacy_export_data(self, lang=None):
         """Everything held about the person, labelled, JSON-serialisable.
         The export is in the access log, in clear, under the exporting user."""
-        data = PrivacyExport(self.env)._export(self, lang=lang)
         subjects = self._privacy_subject_partners()
+        # logged first: the export lists its own access record too
         self._privacy_log_shown(
             subjects.ids, set(subjects.ids), self._privacy_personal_fields(), channel="export"
         )
-        return data
+        return PrivacyExport(self.env)._export(self, lang=lang)
 
     @api.model
     def _privacy_retention_candidates(self):

@@ -110,3 +110,9 @@ class TestSettingsValidation(RetailLoyaltyPosCommon):
             )
         with self.assertRaises(ValidationError):
             self.member.with_user(self.pos_user).write({"retail_birthday": "1990-13-01"})
+
+    def test_impossible_override_expiry(self):
+        with self.assertRaises(ValidationError):
+            self.env["retail.crm.tier.override"].with_user(self.pos_manager).with_context(
+                active_model="res.partner", active_ids=self.member.ids
+            ).create({"tier_id": self.tier_gold.id, "reason": "VIP", "expiry_date": "2026-02-30"})

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.retail_crm_holiday import check_date_values
+
 
 class RetailCrmTierOverride(models.TransientModel):
     _name = "retail.crm.tier.override"
@@ -18,6 +20,11 @@ class RetailCrmTierOverride(models.TransientModel):
         string="Expires On",
         help="After this date the member gets the tier they qualify for. Empty: no expiry.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_date_values(self.env, self, vals_list)
+        return super().create(vals_list)
 
     @api.model
     def default_get(self, fields_list):

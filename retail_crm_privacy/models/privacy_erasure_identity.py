@@ -40,8 +40,8 @@ class PrivacyIdentity(PrivacyService):
                     users=", ".join(internal.mapped("login")),
                 )
             )
-        companies = self.env["res.company"].sudo().with_context(active_test=False).search([])
-        if subjects & companies.partner_id:
+        self.env.cr.execute(SQL("SELECT 1 FROM res_company WHERE partner_id = ANY(%s) LIMIT 1", subjects.ids))
+        if self.env.cr.fetchone():
             raise UserError(
                 self.env._(
                     "%(name)s is the contact of a company of this database.", name=partner.display_name

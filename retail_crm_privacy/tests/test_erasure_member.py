@@ -345,3 +345,29 @@ class TestErasureMember(PrivacyCommonMixin, ErasureTestMixin, TestPointOfSaleCom
         )
         self.assertIn(sections["pos.order"]["label"], html)
         self.assertIn("无人接听", html)
+
+    def test_preview_in_the_officer_language(self):
+        """The preview names data and fields as the officer reads them."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["base", "point_of_sale", "retail_crm_privacy"], ["zh_CN"]
+        )
+        self.officer.lang = "zh_CN"
+        member, *_rest = self._member()
+        request = (
+            self.env["retail.crm.privacy.request"]
+            .with_user(self.officer)
+            .create({"partner_id": member.id, "request_type": "erasure"})
+        )
+        action = request.action_open_erasure_preview()
+        preview = self.env["retail.crm.erasure.preview"].with_user(self.officer).browse(action["res_id"])
+        zh = self.env(context=dict(self.env.context, lang="zh_CN"))
+        lines = {(line.model, line.field, line.action): line for line in preview.line_ids}
+        orders = lines[("pos.order", "", "keep")]
+        self.assertEqual(orders.model_label, zh["ir.model"]._get("pos.order").name)
+        self.assertNotEqual(orders.model_label, "Point of Sale Orders")
+        mobile = lines[("res.partner", "mobile", "clear")]
+        self.assertEqual(
+            mobile.field_label, zh["ir.model.fields"]._get("res.partner", "mobile").field_description
+        )
+        self.assertNotEqual(mobile.field_label, "Mobile")

@@ -27,8 +27,9 @@ class RetailCrmErasurePreview(models.TransientModel):
     @api.model
     def _line_vals(self, lines):
         """Preview lines with model and field labels in the user's language."""
-        IrModel = self.env["ir.model"].sudo()
-        IrFields = self.env["ir.model.fields"].sudo()
+        lang = self.env.lang or self.env.user.lang
+        IrModel = self.env["ir.model"].sudo().with_context(lang=lang)
+        IrFields = self.env["ir.model.fields"].sudo().with_context(lang=lang)
         vals_list = []
         for model_name, field, action, count in lines:
             model_label = IrModel._get(model_name).name or model_name

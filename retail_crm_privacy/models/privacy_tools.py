@@ -42,10 +42,17 @@ OPTIONAL_CATEGORIES = {
 }
 
 
+# flags computed from personal data (the birthday tells a child under 14)
+DERIVED_PERSONAL_FIELDS = {"privacy_is_minor"}
+
+
 def personal_field_names(model):
     """Names of the fields of ``model`` that hold personal data."""
     names = []
     for name, field in model._fields.items():
+        if name in DERIVED_PERSONAL_FIELDS and field.type == "boolean":
+            names.append(name)
+            continue
         if name in NON_PERSONAL_FIELDS or name.startswith("privacy_"):
             continue
         if field.type in ("char", "text") and PERSONAL_CHAR_PATTERN.search(name):
@@ -95,7 +102,7 @@ def mask_value(field_name, field_type, value):
     """Masked representation of ``value`` (falsy values stay as they are)."""
     if not value:
         return value
-    if field_type in ("date", "datetime"):
+    if field_type in ("date", "datetime", "boolean"):
         return False
     if PHONE_FIELD_PATTERN.search(field_name):
         return mask_phone(value)

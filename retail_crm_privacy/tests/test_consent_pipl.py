@@ -213,3 +213,25 @@ class TestConsentPipl(PrivacyCommonMixin, TransactionCase):
             "retail_crm_loyalty.mail_template_tier_downgrade_notice", self.env.company
         )
         self.assertEqual(reached, both)
+
+    def test_child_flag_follows_the_access_rule(self):
+        """The flag tells the age bracket: a cashier sees it for their own
+        customers only, like the birthday it is computed from."""
+        Partner = self.env["res.partner"]
+        fname = Partner._privacy_birthday_field()
+        if not fname:
+            self.skipTest("no birthday field: the member profile addon is not installed")
+        child_birthday = fields.Date.context_today(Partner) - relativedelta(years=9)
+        (self.customer_own | self.customer_other).write({fname: child_birthday})
+        rows = {
+            row["id"]: row["privacy_is_minor"]
+            for row in Partner.with_user(self.cashier)
+            .browse((self.customer_own | self.customer_other).ids)
+            .read(["privacy_is_minor"])
+        }
+        self.assertEqual(rows, {self.customer_own.id: True, self.customer_other.id: False})
+        # server-side rules (marketing, profiling) still see the real value
+        self.assertEqual(
+            Partner._privacy_profiling_refused_ids((self.customer_own | self.customer_other).ids),
+            {self.customer_own.id, self.customer_other.id},
+        )

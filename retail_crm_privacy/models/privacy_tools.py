@@ -3,6 +3,7 @@ identifier variants and keyed hashing. No ORM access except reading field
 definitions, so they are tested directly."""
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -170,18 +171,20 @@ def erasure_regex(terms):
 ENCRYPTED_PREFIX = "enc1:"
 
 
+@functools.lru_cache(maxsize=4)
 def _keys(secret):
+    """(AES-GCM cipher, MAC key) of ``secret``, derived once per key."""
     digest = hashlib.sha512(secret.encode()).digest()
-    return digest[:32], digest[32:]
+    return AESGCM(digest[:32]), digest[32:]
 
 
 def encrypt_value(secret, value):
     """'+8613800138000' -> 'enc1:<base64>' (already encrypted values unchanged)."""
     if not value or not isinstance(value, str) or value.startswith(ENCRYPTED_PREFIX):
         return value
-    enc_key, mac_key = _keys(secret)
+    aead, mac_key = _keys(secret)
     nonce = hmac.new(mac_key, value.encode(), hashlib.sha256).digest()[:12]
-    cipher = AESGCM(enc_key).encrypt(nonce, value.encode(), None)
+    cipher = aead.encrypt(nonce, value.encode(), None)
     return ENCRYPTED_PREFIX + base64.urlsafe_b64encode(nonce + cipher).decode()
 
 
@@ -189,6 +192,6 @@ def decrypt_value(secret, value):
     """Inverse of :func:`encrypt_value`; plain values are returned as they are."""
     if not value or not isinstance(value, str) or not value.startswith(ENCRYPTED_PREFIX):
         return value
-    enc_key, _mac_key = _keys(secret)
+    aead, _mac_key = _keys(secret)
     raw = base64.urlsafe_b64decode(value[len(ENCRYPTED_PREFIX) :].encode())
-    return AESGCM(enc_key).decrypt(raw[:12], raw[12:], None).decode()
+    return aead.decrypt(raw[:12], raw[12:], None).decode()

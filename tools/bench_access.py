@@ -22,6 +22,10 @@ import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench_odoo
+
 import odoo
 from odoo.tools import SQL
 
@@ -37,23 +41,11 @@ LIST_SPEC = {
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-d", "--database", required=True)
+    parser = bench_odoo.add_connection_args(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--customers", type=int, default=100000)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
-    parser.add_argument("--addons-path", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     args = parser.parse_args()
-
-    options = ["--addons-path", args.addons_path, "--db_user", args.db_user]
-    if args.db_host:
-        options += ["--db_host", args.db_host]
-    if args.db_port:
-        options += ["--db_port", str(args.db_port)]
-    odoo.tools.config.parse_config(options)
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = bench_odoo.open_registry(args)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if "retail.crm.privacy.partner.access" not in env:
@@ -75,36 +67,20 @@ def run(env, args):
         {"name": "Bench Salesperson", "login": "bench_access_sales", "groups_id": [(6, 0, groups)]}
     )
     template = env["res.partner"].create({"name": "Bench Template", "user_id": salesperson.id})
-    env.flush_all()
-    # copies of a template row (whatever columns the installed modules add)
-    cr.execute(
-        SQL(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' AND column_name != 'id'"
-        )
+    bench_odoo.insert_customers(
+        env,
+        args.customers,
+        template,
+        {
+            "name": SQL("'Bench Customer ' || n"),
+            "complete_name": SQL("'Bench Customer ' || n"),
+            "mobile": SQL("'+86139' || lpad(n::text, 8, '0')"),
+            "email": SQL("'bench' || n || '@example.cn'"),
+            "street": SQL("n || ' Bench Road'"),
+            "city": SQL("'Shanghai'"),
+            "user_id": SQL("CASE WHEN mod(n, 10) = 0 THEN %s ELSE %s END", cashier.id, salesperson.id),
+        },
     )
-    columns = [row[0] for row in cr.fetchall()]
-    overrides = {
-        "name": SQL("'Bench Customer ' || n"),
-        "complete_name": SQL("'Bench Customer ' || n"),
-        "mobile": SQL("'+86139' || lpad(n::text, 8, '0')"),
-        "email": SQL("'bench' || n || '@example.cn'"),
-        "street": SQL("n || ' Bench Road'"),
-        "city": SQL("'Shanghai'"),
-        "user_id": SQL("CASE WHEN mod(n, 10) = 0 THEN %s ELSE %s END", cashier.id, salesperson.id),
-        "commercial_partner_id": SQL("NULL"),
-    }
-    cr.execute(
-        SQL(
-            "INSERT INTO res_partner (%s) SELECT %s FROM res_partner t, generate_series(1, %s) AS n WHERE t.id = %s",
-            SQL(", ").join(SQL.identifier(c) for c in columns),
-            SQL(", ").join(overrides.get(c, SQL.identifier("t", c)) for c in columns),
-            args.customers,
-            template.id,
-        )
-    )
-    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL")
-    cr.execute("ANALYZE res_partner")
-    env.invalidate_all()
     Partner = env["res.partner"].with_user(cashier)
     domain = [("name", "=like", "Bench Customer %")]
     config = env["pos.config"].search([], limit=1)

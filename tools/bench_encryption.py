@@ -24,6 +24,10 @@ import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench_odoo
+
 import odoo
 from odoo.tools import SQL
 
@@ -31,23 +35,11 @@ FIELDS = "street,zip,city"
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-d", "--database", required=True)
+    parser = bench_odoo.add_connection_args(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--customers", type=int, default=100000)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
-    parser.add_argument("--addons-path", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     args = parser.parse_args()
-
-    options = ["--addons-path", args.addons_path, "--db_user", args.db_user]
-    if args.db_host:
-        options += ["--db_host", args.db_host]
-    if args.db_port:
-        options += ["--db_port", str(args.db_port)]
-    odoo.tools.config.parse_config(options)
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = bench_odoo.open_registry(args)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if not hasattr(env["res.partner"], "_privacy_rotate_encryption_key"):
@@ -60,36 +52,20 @@ def main():
 
 
 def insert_customers(env, count):
-    cr = env.cr
     template = env["res.partner"].create({"name": "Bench Template"})
-    env.flush_all()
-    cr.execute(
-        SQL(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' AND column_name != 'id'"
-        )
+    bench_odoo.insert_customers(
+        env,
+        count,
+        template,
+        {
+            "name": SQL("'Bench Customer ' || n"),
+            "complete_name": SQL("'Bench Customer ' || n"),
+            "mobile": SQL("'+86139' || lpad(n::text, 8, '0')"),
+            "street": SQL("n || ' 徐汇区漕溪北路'"),
+            "zip": SQL("lpad(n::text, 6, '0')"),
+            "city": SQL("'上海'"),
+        },
     )
-    columns = [row[0] for row in cr.fetchall()]
-    overrides = {
-        "name": SQL("'Bench Customer ' || n"),
-        "complete_name": SQL("'Bench Customer ' || n"),
-        "mobile": SQL("'+86139' || lpad(n::text, 8, '0')"),
-        "street": SQL("n || ' 徐汇区漕溪北路'"),
-        "zip": SQL("lpad(n::text, 6, '0')"),
-        "city": SQL("'上海'"),
-        "commercial_partner_id": SQL("NULL"),
-    }
-    cr.execute(
-        SQL(
-            "INSERT INTO res_partner (%s) SELECT %s FROM res_partner t, generate_series(1, %s) AS n WHERE t.id = %s",
-            SQL(", ").join(SQL.identifier(c) for c in columns),
-            SQL(", ").join(overrides.get(c, SQL.identifier("t", c)) for c in columns),
-            count,
-            template.id,
-        )
-    )
-    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL")
-    cr.execute("ANALYZE res_partner")
-    env.invalidate_all()
 
 
 def run(env, args):

@@ -23,33 +23,22 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench_odoo
+
 import odoo
 from odoo.tools import SQL
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-d", "--database", required=True)
+    parser = bench_odoo.add_connection_args(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--orders", type=int, default=10000)
     parser.add_argument("--retention", type=int, default=1000, help="dormant customers of one retention run")
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
     parser.add_argument("--previous-erasure", type=float, help="seconds measured with the previous design")
     parser.add_argument("--previous-retention", type=float, help="seconds measured with the previous design")
-    parser.add_argument(
-        "--addons-path",
-        default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-    )
     args = parser.parse_args()
-
-    options = ["--addons-path", args.addons_path, "--db_user", args.db_user]
-    if args.db_host:
-        options += ["--db_host", args.db_host]
-    if args.db_port:
-        options += ["--db_port", str(args.db_port)]
-    odoo.tools.config.parse_config(options)
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = bench_odoo.open_registry(args)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if "retail.crm.consent" not in env:

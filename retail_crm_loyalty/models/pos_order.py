@@ -110,27 +110,44 @@ class PosOrder(models.Model):
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()
-        # the points are multiplied by the tier the member had before this
-        # order (what the till showed), also when this order upgrades them
-        for order in self.filtered(lambda o: not o.retail_points_multiplier):
-            order.retail_points_multiplier = order._retail_current_multiplier()
         self._retail_evaluate_member_tier()
         return res
 
     def _retail_evaluate_member_tier(self):
-        """Upgrade the member at once when this paid order crosses a
-        threshold (L3). Idempotent: the qualifying spend is read from the
-        database, so an order processed twice is counted once and a second
-        evaluation finds nothing to change."""
+        """The tier hook of a paid order (L3, L5), one query when the member's
+        tier does not change (three with an upgrade), whatever the member's
+        order history:
+
+        - the points multiplier of the order is the tier the member had
+          before this order (what the till showed), also when this order
+          upgrades them;
+        - the member is upgraded at once when this order crosses a threshold.
+
+        The member's tier row is locked and the qualifying spend read from
+        the database in the same query (res.partner._retail_lock_and_decide):
+        an order processed twice is counted once, and a concurrent evaluation
+        of the same member (second till, review batch) is serialised."""
         for order in self:
             partner = order.partner_id
-            if order.state not in PAID_STATES or not partner.retail_is_member:
+            decision = {}
+            if partner and order.state in PAID_STATES:
+                decision = partner._retail_lock_and_decide(order.company_id).get(partner.id)
+            if not order.retail_points_multiplier:
+                if decision:
+                    multiplier = partner._retail_tier_multiplier(order.company_id, decision[1])
+                else:
+                    multiplier = order._retail_current_multiplier() if partner else 1.0
+                order.retail_points_multiplier = multiplier
+            if not decision:
                 continue
             history = partner._retail_upgrade_tiers(
-                order.company_id, order=order, reason=_("Order %(order)s", order=order.name)
+                order.company_id,
+                order=order,
+                reason=_("Order %(order)s", order=order.name),
+                decisions={partner.id: decision},
             )
             if history:
-                order.retail_tier_upgrade_id = history[-1].new_tier_id
+                order.retail_tier_upgrade_id = decision[2]  # the tier reached (not read back)
 
     def read_pos_data(self, data, config_id):
         """Send the members' new tier and progress back with the synced

@@ -72,7 +72,7 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
             return
         self.env.execute_query(
             SQL(
-                "UPDATE res_partner SET retail_tier_evaluated_at = now() at time zone 'UTC' WHERE id = ANY(%s)",
+                "UPDATE res_partner SET retail_tier_evaluated_at = clock_timestamp() at time zone 'UTC' WHERE id = ANY(%s)",
                 self.ids,
             )
         )
@@ -82,92 +82,179 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
         """Give new members the tier they qualify for in the current company."""
         self._retail_upgrade_tiers(self.env.company, reason=_("Enrolment"))
 
-    def _retail_upgrade_tiers(self, company, order=None, reason=None):
-        """Raise the tier of these members in ``company`` to the highest tier
-        they qualify for now. Never lowers a tier (that is the review's job).
-        A constant number of queries, whatever the members' order history."""
-        members = self.filtered("retail_is_member")
-        if not members:
-            return self.env["retail.crm.tier.history"]
-        tiers = self.env["retail.crm.tier"]._get_company_tiers(company)
-        if not tiers:
-            return self.env["retail.crm.tier.history"]
-        members._retail_lock_tier_rows()
-        stats = self._retail_tier_stats(company, members.ids)
-        members_c = members.with_company(company)
-        changes = []
-        for partner in members_c:
-            spend, count = stats.get(partner.id, (0.0, 0))
-            target = tiers._qualifying_tier(spend, count)
-            current = partner.retail_tier_id
-            if target and tiers._rank(target) > tiers._rank(current):
-                kind = "upgrade" if current else "enrol"
-                changes.append((partner, target, kind, reason, order))
-        cleared = members_c.filtered(
-            lambda p: (
-                p.retail_tier_downgrade_date and tiers._retains(p.retail_tier_id, *stats.get(p.id, (0.0, 0)))
-            )
+    def _retail_lock_and_decide(self, company):
+        """Lock these partners' tier rows and read, in the same single query,
+        the members' current tier and the tier their qualifying spend reaches
+        now (see retail.crm.tier._qualification_sql). Non-members are left
+        out. One query whatever the members' order history.
+
+        :return: {partner_id: row} (the columns of _qualification_sql)
+        """
+        rows = self.env["retail.crm.tier"]._company_tier_rows(company.id)
+        if not rows or not self.ids:
+            return {}
+        self.env["pos.order"].flush_model(
+            ["partner_id", "company_id", "state", "amount_total", "currency_rate", "date_order"]
         )
+        self.flush_model(
+            [
+                "retail_is_member",
+                "retail_tier_id",
+                "retail_tier_locked",
+                "retail_tier_locked_until",
+                "retail_tier_downgrade_date",
+                "specific_property_product_pricelist",
+            ]
+        )
+        sql = self.env["retail.crm.tier"]._qualification_sql(
+            company, rows, fields.Date.context_today(self), self.ids, lock=True
+        )
+        decisions = {row[0]: row for row in self.env.execute_query(sql)}
+        self.invalidate_recordset(["retail_tier_evaluated_at"])
+        return decisions
+
+    @api.model
+    def _retail_tier_multiplier(self, company, tier_id):
+        """Points multiplier of a tier (cached tiers of ``company`` first)."""
+        if not tier_id:
+            return 1.0
+        for row in self.env["retail.crm.tier"]._company_tier_rows(company.id):
+            if row[0] == tier_id:
+                return row[7]
+        return self.env["retail.crm.tier"].sudo().browse(tier_id).points_multiplier
+
+    def _retail_upgrade_tiers(self, company, order=None, reason=None, decisions=None):
+        """Raise the tier of these members in ``company`` to the highest tier
+        they qualify for now. Never lowers a tier (that is the review's job);
+        a pending downgrade of a member who keeps the tier again is cancelled.
+        A constant number of queries (one when nothing changes), whatever the
+        members' order history.
+
+        :param decisions: the result of :meth:`_retail_lock_and_decide` when
+            the caller already took it (the POS hook)
+        """
+        if decisions is None:
+            decisions = self._retail_lock_and_decide(company)
+        changes, cleared = [], []
+        for (
+            pid,
+            cur,
+            qual,
+            _locked,
+            _until,
+            dg_date,
+            keep,
+            cur_rank,
+            qual_rank,
+            pricelist,
+            _at,
+        ) in decisions.values():
+            current_rank = -1 if cur_rank is None else cur_rank
+            if qual and qual_rank > current_rank:
+                kind = "upgrade" if cur else "enrol"
+                changes.append((pid, cur, pricelist, qual, kind, reason, order.id if order else None))
+            elif dg_date and (keep or cur_rank is None):
+                cleared.append(pid)  # requalified: the pending downgrade is cancelled
         if cleared:
-            # requalified: the pending downgrade is cancelled
-            cleared.sudo()._retail_write_company_values(company, {"retail_tier_downgrade_date": False})
-        return self._retail_apply_tier_changes(company, changes)
+            # sudo: technical per-company value, cleared for members the caller evaluated
+            self.browse(cleared).sudo()._retail_write_company_values(
+                company, {"retail_tier_downgrade_date": False}
+            )
+        return self._retail_apply_tier_rows(company, changes)
 
     @api.model
     def _retail_apply_tier_changes(self, company, changes):
-        """Apply tier changes set-based and log them.
+        """Apply tier changes given as records and log them.
 
         :param changes: list of (partner, new_tier, kind, reason, order)
         :return: the created retail.crm.tier.history records
         """
         if not changes:
             return self.env["retail.crm.tier.history"]
-        Partner = self.env["res.partner"]
-        by_tier = {}
-        for partner, tier, _kind, _reason, _order in changes:
-            by_tier.setdefault(tier, Partner)
-            by_tier[tier] |= partner
+        partners = self.env["res.partner"].concat(*(change[0] for change in changes)).with_company(company)
         # old tiers/pricelists must be read before writing
-        old_tiers = {partner.id: partner.with_company(company).retail_tier_id for partner, *_rest in changes}
-        old_pricelists = {
-            partner.id: partner.with_company(company).specific_property_product_pricelist
-            for partner, *_rest in changes
-        }
-        for tier, partners in by_tier.items():
-            # sudo: a tier change is triggered by a paid order or a cron; the
-            # cashier/cron user may not write partners of other salespeople.
-            partners_sudo = partners.sudo()
-            vals = {"retail_tier_id": tier.id, "retail_tier_downgrade_date": False}
-            partners_sudo._retail_write_company_values(company, vals)
-            # per-tier pricelist (L5): set the new one, or drop the old tier's one
-            to_set = partners_sudo if tier.pricelist_id else Partner
-            to_clear = Partner.sudo()
-            if not tier.pricelist_id:
-                for partner in partners_sudo:
-                    old_pl = old_pricelists.get(partner.id)
-                    if old_pl and old_pl == old_tiers[partner.id].pricelist_id:
-                        to_clear |= partner
-            if to_set:
-                to_set._retail_write_company_values(
-                    company, {"specific_property_product_pricelist": tier.pricelist_id.id}
-                )
-            if to_clear:
-                to_clear._retail_write_company_values(company, {"specific_property_product_pricelist": False})
-        history_vals = [
-            {
-                "partner_id": partner.id,
-                "company_id": company.id,
-                "old_tier_id": old_tiers[partner.id].id,
-                "new_tier_id": tier.id,
-                "change_type": kind,
-                "reason": reason,
-                "order_id": order.id if order else False,
-                "user_id": self.env.uid,
-            }
+        old = {p.id: (p.retail_tier_id.id, p.specific_property_product_pricelist.id) for p in partners.sudo()}
+        rows = [
+            (partner.id, *old[partner.id], tier.id, kind, reason, order.id if order else None)
             for partner, tier, kind, reason, order in changes
         ]
-        # sudo: history is written by the system on behalf of the cashier/cron
-        return self.env["retail.crm.tier.history"].sudo().create(history_vals)
+        return self._retail_apply_tier_rows(company, rows)
+
+    @api.model
+    def _retail_apply_tier_rows(self, company, changes):
+        """Apply tier changes set-based: one UPDATE per distinct set of new
+        values and one INSERT of the history lines, whatever their number.
+
+        :param changes: list of (partner_id, old_tier_id, old_pricelist_id,
+            new_tier_id, kind, reason, order_id)
+        :return: the created retail.crm.tier.history records
+        """
+        History = self.env["retail.crm.tier.history"]
+        if not changes:
+            return History
+        pricelists = {row[0]: row[8] for row in self.env["retail.crm.tier"]._company_tier_rows(company.id)}
+
+        def tier_pricelist(tier_id):
+            if not tier_id:
+                return False
+            if tier_id not in pricelists:
+                pricelists[tier_id] = self.env["retail.crm.tier"].sudo().browse(tier_id).pricelist_id.id
+            return pricelists[tier_id]
+
+        groups = {}
+        for pid, old_tier, old_pricelist, new_tier, *_rest in changes:
+            vals = {"retail_tier_id": new_tier, "retail_tier_downgrade_date": False}
+            # per-tier pricelist (L5): set the new one, or drop the old tier's one
+            if tier_pricelist(new_tier):
+                vals["specific_property_product_pricelist"] = tier_pricelist(new_tier)
+            elif old_pricelist and old_pricelist == tier_pricelist(old_tier):
+                vals["specific_property_product_pricelist"] = False
+            groups.setdefault(tuple(sorted(vals.items())), []).append(pid)
+        for vals, pids in groups.items():
+            # sudo: a tier change is triggered by a paid order, a cron or a
+            # manager's action; the cashier/cron user may not write partners
+            # of other salespeople.
+            self.browse(pids).sudo()._retail_write_company_values(company, dict(vals))
+        # sudo: history is written by the system on behalf of the cashier/cron/manager
+        return History.sudo().browse(self._retail_insert_history(company, changes))
+
+    @api.model
+    def _retail_insert_history(self, company, changes):
+        """Tier history lines of ``changes`` in one INSERT (the review writes
+        up to a batch of them at once; no ORM create per line).
+
+        :return: the ids of the new lines
+        """
+        columns = list(zip(*changes, strict=True))
+        ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO retail_crm_tier_history
+                           (partner_id, old_tier_id, new_tier_id, change_type, reason, order_id,
+                            company_id, user_id, date, create_uid, write_uid, create_date, write_date)
+                    SELECT c.partner_id, c.old_tier_id, c.new_tier_id, c.change_type, c.reason, c.order_id,
+                           %(company)s, %(uid)s, %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+                      FROM unnest(%(partners)s::int[], %(old)s::int[], %(new)s::int[], %(kinds)s::varchar[],
+                                  %(reasons)s::varchar[], %(orders)s::int[])
+                           AS c(partner_id, old_tier_id, new_tier_id, change_type, reason, order_id)
+                 RETURNING id
+                    """,
+                    company=company.id,
+                    uid=self.env.uid,
+                    now=fields.Datetime.now(),
+                    partners=list(columns[0]),
+                    old=[tier or None for tier in columns[1]],
+                    new=list(columns[3]),
+                    kinds=list(columns[4]),
+                    reasons=[reason or None for reason in columns[5]],
+                    orders=[order or None for order in columns[6]],
+                )
+            )
+        ]
+        self.browse(columns[0]).invalidate_recordset(["retail_tier_history_ids"])
+        return ids
 
     def _retail_write_company_values(self, company, vals):
         """Write company-dependent values for ``company`` without the
@@ -191,6 +278,9 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
                 )
             else:
                 assignments.append(SQL("%s = %s - %s::text", column, column, str(company.id)))
+        # a change of these values also marks the member as evaluated: a
+        # review batch holding an older decision re-decides (see the review)
+        assignments.append(SQL("retail_tier_evaluated_at = clock_timestamp() at time zone 'UTC'"))
         self.env.execute_query(
             SQL(
                 "UPDATE res_partner SET %s WHERE id = ANY(%s)",
@@ -198,7 +288,7 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
                 self.ids,
             )
         )
-        self.invalidate_recordset(list(vals))
+        self.invalidate_recordset([*vals, "retail_tier_evaluated_at"])
         if "specific_property_product_pricelist" in vals:
             self.invalidate_recordset(["property_product_pricelist"])
         self.modified(list(vals))

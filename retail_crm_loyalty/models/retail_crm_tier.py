@@ -2,6 +2,7 @@ import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import ormcache
 
 _logger = logging.getLogger(__name__)
 
@@ -183,6 +184,36 @@ class RetailCrmTier(models.Model):
     # ------------------------------------------------------------------
     # Business methods: a recordset of tiers ordered from lowest to highest
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        tiers = super().create(vals_list)
+        self.env.registry.clear_cache()  # _company_tier_rows
+        return tiers
+
+    def write(self, vals):
+        res = super().write(vals)
+        self.env.registry.clear_cache()  # _company_tier_rows
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()  # _company_tier_rows
+        return res
+
+    @api.model
+    @ormcache("company_id")
+    def _company_tier_rows(self, company_id):
+        """The tiers of a company as plain values, lowest first, cached (the
+        POS hook decides a member's tier without reading the tiers):
+        ``(id, min_spend, min_orders, is_and, invitation_only, retention_spend,
+        retention_orders, points_multiplier, pricelist_id)``; the first seven
+        are the rows of :meth:`_qualification_sql`."""
+        tiers = self._get_company_tiers(self.env["res.company"].browse(company_id)).sudo()
+        return tuple(
+            row + (t.points_multiplier, t.pricelist_id.id)
+            for t, row in zip(tiers, tiers._qualification_rows(), strict=True)
+        )
+
     @api.model
     def _get_company_tiers(self, company):
         """Active tiers usable in ``company``, lowest first."""

@@ -1,13 +1,15 @@
 """Periodic tier review (L3, L4, L9): set-based, batched, race-free with the POS hook."""
 
+import contextlib
 import logging
 import threading
+import uuid
 
 import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -38,17 +40,37 @@ class RetailCrmTier(models.Model):
             self.with_company(company)._review_company_tiers(company, on_batch=on_batch, retry=not testing)
 
     @api.model
-    def _qualification_sql(self, company, tier_rows, today, partner_ids=None):
+    def _qualification_sql(self, company, tier_rows, today, partner_ids=None, lock=False):
         """SQL giving, for every member of ``company`` (or of ``partner_ids``):
-        id, current tier, qualifying tier, override flag/expiry and scheduled
-        downgrade date.
+        id, current tier, qualifying tier, override flag/expiry, scheduled
+        downgrade date, 保级 flag, ranks, current pricelist and last evaluation.
 
-        :param tier_rows: [(tier_id, min_spend, min_orders, is_and)] lowest first
+        :param tier_rows: [(tier_id, min_spend, min_orders, is_and, invite,
+            keep_spend, keep_orders, ...)] lowest first
+        :param lock: take the members' tier lock in the same statement (the
+            POS hook: ``partner_ids`` are locked whatever their company, and
+            only the members among them are returned)
         """
-        order_filter = member_filter = SQL("")
+        order_filter = member_filter = lock_cte = SQL("")
         if partner_ids is not None:
             order_filter = SQL("AND o.partner_id = ANY(%s)", list(partner_ids))
             member_filter = SQL("AND p.id = ANY(%s)", list(partner_ids))
+        scope = SQL("AND p.active AND (p.company_id IS NULL OR p.company_id = %s)", company.id)
+        if lock:
+            # see res.partner._retail_lock_tier_rows: the row update serialises
+            # the evaluations of a member (till, second till, review batch)
+            lock_cte = SQL(
+                """
+                locked AS (
+                    UPDATE res_partner SET retail_tier_evaluated_at = clock_timestamp() at time zone 'UTC'
+                     WHERE id = ANY(%s) AND retail_is_member
+                 RETURNING id
+                ),
+                """,
+                list(partner_ids),
+            )
+            member_filter = SQL("AND p.id IN (SELECT id FROM locked)")
+            scope = SQL("")
         tier_values = SQL(", ").join(
             SQL(
                 "(%s, %s, %s::numeric, %s, %s, %s, %s::numeric, %s)",
@@ -66,7 +88,8 @@ class RetailCrmTier(models.Model):
         date_from = self.env["res.partner"]._retail_window_start(company, today)
         return SQL(
             """
-            WITH t(id, rank, min_spend, min_orders, is_and, invite, keep_spend, keep_orders)
+            WITH %(lock_cte)s
+            t(id, rank, min_spend, min_orders, is_and, invite, keep_spend, keep_orders)
                  AS (VALUES %(tiers)s),
             s AS (
                 SELECT o.partner_id,
@@ -86,17 +109,19 @@ class RetailCrmTier(models.Model):
                        COALESCE((p.retail_tier_locked ->> %(cid)s)::boolean, FALSE) AS locked,
                        (p.retail_tier_locked_until ->> %(cid)s)::date AS locked_until,
                        (p.retail_tier_downgrade_date ->> %(cid)s)::date AS dg_date,
+                       (p.specific_property_product_pricelist ->> %(cid)s)::int AS pricelist,
+                       p.retail_tier_evaluated_at AS evaluated_at,
                        COALESCE(s.spend, 0) AS spend,
                        COALESCE(s.cnt, 0) AS cnt
                   FROM res_partner p
              LEFT JOIN s ON s.partner_id = p.id
                  WHERE p.retail_is_member
-                   AND p.active
-                   AND (p.company_id IS NULL OR p.company_id = %(company)s)
+                   %(scope)s
                    %(member_filter)s
             )
             SELECT m.id, m.cur, q.id AS qual, m.locked, m.locked_until, m.dg_date,
-                   COALESCE(k.keep, FALSE) AS keep, k.rank AS cur_rank, q.rank AS qual_rank
+                   COALESCE(k.keep, FALSE) AS keep, k.rank AS cur_rank, q.rank AS qual_rank,
+                   m.pricelist, m.evaluated_at
               FROM m
          LEFT JOIN LATERAL (
                 -- 保级: the current tier is kept with its retention thresholds
@@ -133,6 +158,8 @@ class RetailCrmTier(models.Model):
             date_from=date_from,
             order_filter=order_filter,
             member_filter=member_filter,
+            lock_cte=lock_cte,
+            scope=scope,
         )
 
     def _qualification_rows(self):
@@ -154,7 +181,8 @@ class RetailCrmTier(models.Model):
         """The members of ``company`` whose tier state may change."""
         return SQL(
             """
-            SELECT id, cur, qual, locked, locked_until, dg_date, keep
+            SELECT id, cur, qual, locked, locked_until, dg_date, keep, cur_rank, qual_rank,
+                   pricelist, evaluated_at
               FROM (%s) x
              WHERE (cur IS DISTINCT FROM qual AND NOT (keep AND COALESCE(qual_rank, -1) < COALESCE(cur_rank, -1)))
                 OR dg_date IS NOT NULL OR locked
@@ -167,9 +195,14 @@ class RetailCrmTier(models.Model):
     def _review_company_tiers(self, company, today=None, on_batch=None, batch_size=None, retry=False):
         """Review the tiers of every member of ``company``.
 
-        Set-based: one aggregate query finds the members whose state can
-        change; changes are applied in batches. Idempotent and resumable:
-        running it again only finds what is left to do.
+        Set-based: one aggregate query (qualifying spend of every member over
+        the window, tier decision in SQL) gives the members whose state can
+        change; it is read through a server-side cursor held across the
+        batch commits (memory stays at one batch whatever the number of
+        members). Each batch locks its members with the till's lock, applies
+        the changes with a few set-based statements and is committed by the
+        caller. Idempotent and resumable: running it again only finds what is
+        left to do.
 
         :param on_batch: called after each batch (the cron commits there)
         :param retry: start a batch again after a serialization failure
@@ -188,71 +221,107 @@ class RetailCrmTier(models.Model):
         Partner = self.env["res.partner"].with_company(company)
         Partner.flush_model()
         self.env["pos.order"].flush_model()
-        candidates = [
-            row[0] for row in self.env.execute_query(self._review_select_sql(company, tiers, today))
-        ]
-        done = 0
-        for batch_ids in split_every(batch_size or REVIEW_BATCH_SIZE, candidates):
-            for attempt in range(MAX_BATCH_TRIES if retry else 1):
-                try:
-                    batch_counters = self._review_batch(company, tiers, batch_ids, today)
-                    break
-                except psycopg2.errors.SerializationFailure:
-                    # a till paid an order of one of these members meanwhile:
-                    # start the batch again on a new snapshot (cron only; a
-                    # request is retried whole by Odoo)
-                    if attempt + 1 == MAX_BATCH_TRIES or not retry:
-                        raise
-                    self.env.cr.rollback()
-                    self.env.invalidate_all()
-            for key, value in batch_counters.items():
-                counters[key] += value
-            done += len(batch_ids)
-            if on_batch:
-                on_batch(done, len(candidates) - done)
+        cr = self.env.cr
+        cursor = SQL.identifier(f"retail_tier_review_{company.id}_{uuid.uuid4().hex}")
+        cr.execute(
+            SQL(
+                "DECLARE %s SCROLL CURSOR WITH HOLD FOR %s",
+                cursor,
+                self._review_select_sql(company, tiers, today),
+            )
+        )
+        try:
+            cr.execute(SQL("MOVE FORWARD ALL IN %s", cursor))
+            total = cr.rowcount
+            cr.execute(SQL("MOVE ABSOLUTE 0 IN %s", cursor))
+            done = 0
+            while rows := self.env.execute_query(
+                SQL("FETCH %s FROM %s", batch_size or REVIEW_BATCH_SIZE, cursor)
+            ):
+                for attempt in range(MAX_BATCH_TRIES if retry else 1):
+                    try:
+                        batch_counters = self._review_batch(company, tiers, rows, today)
+                        break
+                    except psycopg2.errors.SerializationFailure:
+                        # a till paid an order of one of these members meanwhile:
+                        # start the batch again on a new snapshot (cron only; a
+                        # request is retried whole by Odoo)
+                        if attempt + 1 == MAX_BATCH_TRIES or not retry:
+                            raise
+                        cr.rollback()
+                        self.env.invalidate_all()
+                for key, value in batch_counters.items():
+                    counters[key] += value
+                done += len(rows)
+                if on_batch:
+                    on_batch(done, total - done)
+            cr.execute(SQL("CLOSE %s", cursor))
+        except Exception:
+            # a held cursor outlives the transaction: do not leave it open on
+            # the pooled connection
+            with contextlib.suppress(psycopg2.Error):
+                cr.rollback()
+                cr.execute(SQL("CLOSE %s", cursor))
+            raise
         _logger.info("Tier review of %s: %s", company.name, counters)
         return counters
 
     @api.model
-    def _review_batch(self, company, tiers, partner_ids, today):
-        """Decide and apply the tier changes of one batch of members.
+    def _review_lock_batch(self, company, tiers, rows, today):
+        """Lock the members of a batch with the lock of the POS hook and
+        return their rows, decided again for the members whose tier state was
+        changed since the review's first query (a till's order, a manager's
+        override): a decision is never older than the batch."""
+        seen = {row[0]: row[10] for row in rows}
+        locked = self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p SET retail_tier_evaluated_at = clock_timestamp() at time zone 'UTC'
+                  FROM res_partner o
+                 WHERE o.id = p.id AND p.id = ANY(%s) AND p.retail_is_member AND p.active
+             RETURNING p.id, o.retail_tier_evaluated_at
+                """,
+                list(seen),
+            )
+        )
+        changed = [pid for pid, evaluated_at in locked if evaluated_at != seen[pid]]
+        kept = {pid for pid, _evaluated_at in locked} - set(changed)
+        rows = [row for row in rows if row[0] in kept]
+        if changed:
+            self.env["res.partner"].flush_model()
+            self.env["pos.order"].flush_model()
+            rows += self.env.execute_query(self._review_select_sql(company, tiers, today, changed))
+        return rows
 
-        The members are locked first with the lock of the POS hook
-        (res.partner._retail_lock_tier_rows), then their current tier and
-        latest orders are read again: a decision is never older than the
-        batch (an order paid during a long review is seen, or the till waits
-        for the batch and re-evaluates after it)."""
-        Partner = self.env["res.partner"].with_company(company)
-        # sudo: the review runs as the cron user (or an administrator) on every member
-        Partner.browse(partner_ids).sudo()._retail_lock_tier_rows()
-        Partner.flush_model()
-        self.env["pos.order"].flush_model()
-        rows = self.env.execute_query(self._review_select_sql(company, tiers, today, partner_ids))
-        tier_by_id = {tier.id: tier for tier in tiers}
+    @api.model
+    def _review_batch(self, company, tiers, rows, today):
+        """Decide and apply the tier changes of one batch of members (rows of
+        :meth:`_review_select_sql`), without reading them through the ORM.
+
+        The members are locked first with the lock of the POS hook (see
+        :meth:`_review_lock_batch`): an order paid during a long review is
+        seen, or the till waits for the batch and re-evaluates after it."""
+        rows = self._review_lock_batch(company, tiers, rows, today)
         grace = company.retail_tier_grace_days
         counters = dict.fromkeys(("upgraded", "downgraded", "notified", "expired", "cleared"), 0)
         changes, unlock, schedule, clear = [], [], [], []
-        # iterate one recordset so that reads are prefetched for the batch
-        batch_partners = Partner.browse([row[0] for row in rows])
         policy = company.retail_tier_downgrade_policy
-        for partner, (pid, cur_id, q_id, locked, locked_until, dg_date, keep) in zip(
-            batch_partners, rows, strict=True
-        ):
-            cur = tier_by_id.get(cur_id, self.browse(cur_id) if cur_id else self.browse())
-            qual = tier_by_id.get(q_id, self.browse())
-            cur_rank, q_rank = tiers._rank(cur), tiers._rank(qual)
+        downgrade_review = company.retail_tier_downgrade_review
+        review, expired = _("Periodic review"), _("Manual tier expired")
+        for pid, cur, qual, locked, locked_until, dg_date, keep, cur_rank, q_rank, pricelist, _at in rows:
+            cur_rank = -1 if cur_rank is None else cur_rank
+            q_rank = -1 if q_rank is None else q_rank
             if locked and locked_until and locked_until < today:
                 unlock.append(pid)
                 counters["expired"] += 1
                 if qual != cur:
-                    changes.append((partner, qual, "override_expired", _("Manual tier expired"), None))
+                    changes.append((pid, cur, pricelist, qual, "override_expired", expired, None))
                 continue
             if q_rank > cur_rank:
-                kind = "upgrade" if cur else "enrol"
-                changes.append((partner, qual, kind, _("Periodic review"), None))
+                changes.append((pid, cur, pricelist, qual, "upgrade" if cur else "enrol", review, None))
                 counters["upgraded"] += 1
                 continue
-            if locked or keep or q_rank == cur_rank or not company.retail_tier_downgrade_review:
+            if locked or keep or q_rank == cur_rank or not downgrade_review:
                 if dg_date:
                     clear.append(pid)
                     counters["cleared"] += 1
@@ -262,8 +331,8 @@ class RetailCrmTier(models.Model):
                 dg_date = today + relativedelta(days=grace)
                 schedule.append((pid, dg_date))
             if dg_date <= today:
-                target = tiers._downgrade_target(cur, qual, policy)
-                changes.append((partner, target, "downgrade", _("Periodic review"), None))
+                target = tiers._downgrade_target(self.browse(cur), self.browse(qual), policy)
+                changes.append((pid, cur, pricelist, target.id, "downgrade", review, None))
                 counters["downgraded"] += 1
         self._review_apply(company, changes, unlock, schedule, clear)
         counters["notified"] = len(schedule)
@@ -290,4 +359,4 @@ class RetailCrmTier(models.Model):
             )
         if schedule:
             Partner.browse([pid for pid, _date in schedule])._retail_send_downgrade_notice(company)
-        Partner._retail_apply_tier_changes(company, changes)
+        Partner._retail_apply_tier_rows(company, changes)

@@ -89,10 +89,11 @@ class TestTierPos(RetailLoyaltyPosCommon):
         counts = []
         for partner in (self.member, self.member2):
             order, _data, _result = self._sync(partner, qty=0.01)
-            self.env.flush_all()
-            self.env.invalidate_all()
-            before = self.cr.sql_log_count
-            order._retail_evaluate_member_tier()
+            for _attempt in range(2):  # the second call: process caches (access rules) warm
+                self.env.flush_all()
+                self.env.invalidate_all()
+                before = self.cr.sql_log_count
+                order._retail_evaluate_member_tier()
             counts.append(self.cr.sql_log_count - before)
         self.assertEqual(counts[0], counts[1])
         self.assertLess(counts[0], 15)

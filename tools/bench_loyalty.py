@@ -56,6 +56,20 @@ def parse_args(argv=None):
     parser.add_argument("--years", type=float, default=2.0, help="history length")
     parser.add_argument("--sync-orders", type=int, default=200, help="orders synced per variant")
     parser.add_argument("--cleanup", action="store_true", help="delete the generated data at the end")
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="use the members and orders already in the database (e.g. from tools/datagen.py) "
+        "instead of adding generated ones on top of them",
+    )
+    parser.add_argument(
+        "--without-indexes",
+        action="store_true",
+        help="sync with the suite's pos_order.uuid and pos_order_line.combo_parent_id indexes "
+        "dropped (inside the benchmark's transaction, restored by its rollback)",
+    )
+    parser.add_argument("--skip-sync", action="store_true", help="only the tier review")
+    parser.add_argument("--skip-review", action="store_true", help="only the POS sync")
     return parser.parse_args(argv)
 
 
@@ -233,125 +247,156 @@ def main(argv=None):
         config, session = open_session(env, company)
         cr.commit()
         t0 = time.perf_counter()
-        generated = generate(env, args, company, session)
-        print(
-            "data: %d members, %d POS orders (%s in %.1f s)"
-            % (args.members, args.orders, "generated" if generated else "reused", time.perf_counter() - t0)
-        )
-
-        # 1. POS order sync throughput, with and without the tier hook
-        product = env["product.product"].search(
-            [("available_in_pos", "=", True), ("list_price", ">", 0), ("taxes_id", "=", False)], limit=1
-        ) or env["product.product"].create(
-            {
-                "name": "Loyalty bench item",
-                "available_in_pos": True,
-                "lst_price": 88.0,
-                "taxes_id": [(5, 0, 0)],
-            }
-        )
-        cash_pm = config.payment_method_ids.filtered("is_cash_count")[:1]
-        cr.execute(SQL("SELECT id FROM res_partner WHERE ref = %s ORDER BY id", BENCH_REF))
-        member_ids = [row[0] for row in cr.fetchall()]
-        PosOrder = env["pos.order"]
-        order_cls = type(PosOrder)
-        hook = order_cls._retail_evaluate_member_tier
-
-        def no_hook(self):
-            return None
-
-        rng = random.Random(42)
-        timings = {"with hook": [], "without hook": []}
-        # warm-up (caches, prepared plans)
-        for _i in range(10):
-            PosOrder.sync_from_ui(
-                [order_payload(env, config, session, product, rng.choice(member_ids), cash_pm)]
+        if args.existing:
+            cr.execute(SQL("SELECT count(*) FROM res_partner WHERE retail_is_member AND active"))
+            n_members = cr.fetchone()[0]
+            cr.execute(SQL("SELECT reltuples::bigint FROM pg_class WHERE relname = 'pos_order'"))
+            print("data: the database's own %d members, about %d POS orders" % (n_members, cr.fetchone()[0]))
+        else:
+            generated = generate(env, args, company, session)
+            print(
+                "data: %d members, %d POS orders (%s in %.1f s)"
+                % (
+                    args.members,
+                    args.orders,
+                    "generated" if generated else "reused",
+                    time.perf_counter() - t0,
+                )
             )
-        for i in range(args.sync_orders * 2):
-            variant = "with hook" if i % 2 == 0 else "without hook"
-            order_cls._retail_evaluate_member_tier = hook if variant == "with hook" else no_hook
-            payload = order_payload(env, config, session, product, rng.choice(member_ids), cash_pm)
-            start = time.perf_counter()
-            PosOrder.sync_from_ui([payload])
-            env.flush_all()
-            timings[variant].append(time.perf_counter() - start)
-        order_cls._retail_evaluate_member_tier = hook
-        rates = {k: 1.0 / statistics.mean(v) for k, v in timings.items()}
-        print(
-            "POS sync: %.1f orders/s with the tier hook, %.1f orders/s without (median %.1f ms vs %.1f ms)"
-            % (
-                rates["with hook"],
-                rates["without hook"],
-                1000 * statistics.median(timings["with hook"]),
-                1000 * statistics.median(timings["without hook"]),
-            )
-        )
-        print(
-            "POS sync overhead of the tier hook: %.1f %% (throughput ratio %.3f)"
-            % (
-                100.0 * (rates["without hook"] / rates["with hook"] - 1.0),
-                rates["with hook"] / rates["without hook"],
-            )
-        )
-
-        # 2. queries of the hook: shortest vs longest history
-        cr.execute(
-            SQL(
-                """
-                SELECT partner_id, count(*) FROM pos_order
-                 WHERE name LIKE %s GROUP BY partner_id ORDER BY count(*) DESC
-                """,
-                ORDER_PREFIX + "%",
-            )
-        )
-        counts = cr.fetchall()
-        heavy, light = counts[0], counts[-1]
-        queries = {}
-        for partner_id, history in (light, heavy):
-            order_ids = PosOrder.sync_from_ui(
-                [order_payload(env, config, session, product, partner_id, cash_pm)]
-            )
-            order = PosOrder.browse(order_ids["pos.order"][0]["id"])
-            env.flush_all()
-            env.invalidate_all()
-            before = cr.sql_log_count
-            start = time.perf_counter()
-            order._retail_evaluate_member_tier()
-            env.flush_all()
-            queries[history] = (cr.sql_log_count - before, time.perf_counter() - start)
-        print(
-            "tier hook queries per order: %d for a member with %d orders, %d for a member with %d orders (%.1f ms / %.1f ms)"
-            % (
-                queries[light[1]][0],
-                light[1],
-                queries[heavy[1]][0],
-                heavy[1],
-                1000 * queries[light[1]][1],
-                1000 * queries[heavy[1]][1],
-            )
-        )
-        cr.rollback()
-        env.invalidate_all()
-
-        # 3. the tier review over every member
-        Tier = env["retail.crm.tier"]
-        cr.execute(SQL("SELECT count(*) FROM res_partner WHERE retail_is_member AND active"))
-        n_members = cr.fetchone()[0]
-        start = time.perf_counter()
-        first = Tier._review_company_tiers(company)
-        cr.commit()
-        first_s = time.perf_counter() - start
-        print("tier review, first run over %d members: %.1f s (%s)" % (n_members, first_s, first))
-        env.invalidate_all()
-        start = time.perf_counter()
-        daily = Tier._review_company_tiers(company)
-        cr.commit()
-        daily_s = time.perf_counter() - start
-        print("tier review, daily run over %d members: %.1f s (%s)" % (n_members, daily_s, daily))
-        print("review throughput: %.0f members/s" % (n_members / daily_s if daily_s else 0))
-        if args.cleanup:
+        if not args.skip_sync:
+            bench_sync(env, args, config, session)
+        if not args.skip_review:
+            bench_review(env, company)
+        if args.cleanup and not args.existing:
             cleanup(env)
             print("generated data deleted")
+
+
+def bench_sync(env, args, config, session):
+    """POS order sync with and without the tier hook, and the hook's queries
+    for the members with the shortest and the longest history (rolled back)."""
+    cr = env.cr
+    if args.without_indexes:
+        for index in ("retail_crm_pos_order_uuid_uniq", "retail_crm_pos_order_line_combo_parent_id_idx"):
+            cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
+        print("indexes on pos_order.uuid and pos_order_line.combo_parent_id dropped for this run")
+
+    # 1. POS order sync throughput, with and without the tier hook
+    product = env["product.product"].search(
+        [("available_in_pos", "=", True), ("list_price", ">", 0), ("taxes_id", "=", False)], limit=1
+    ) or env["product.product"].create(
+        {
+            "name": "Loyalty bench item",
+            "available_in_pos": True,
+            "lst_price": 88.0,
+            "taxes_id": [(5, 0, 0)],
+        }
+    )
+    cash_pm = config.payment_method_ids.filtered("is_cash_count")[:1]
+    if args.existing:
+        cr.execute(SQL("SELECT id FROM res_partner WHERE retail_is_member AND active ORDER BY id"))
+    else:
+        cr.execute(SQL("SELECT id FROM res_partner WHERE ref = %s ORDER BY id", BENCH_REF))
+    member_ids = [row[0] for row in cr.fetchall()]
+    PosOrder = env["pos.order"]
+    order_cls = type(PosOrder)
+    hook = order_cls._retail_evaluate_member_tier
+
+    def no_hook(self):
+        return None
+
+    rng = random.Random(42)
+    timings = {"with hook": [], "without hook": []}
+    # warm-up (caches, prepared plans)
+    for _i in range(10):
+        PosOrder.sync_from_ui([order_payload(env, config, session, product, rng.choice(member_ids), cash_pm)])
+    for i in range(args.sync_orders * 2):
+        variant = "with hook" if i % 2 == 0 else "without hook"
+        order_cls._retail_evaluate_member_tier = hook if variant == "with hook" else no_hook
+        payload = order_payload(env, config, session, product, rng.choice(member_ids), cash_pm)
+        start = time.perf_counter()
+        PosOrder.sync_from_ui([payload])
+        env.flush_all()
+        timings[variant].append(time.perf_counter() - start)
+    order_cls._retail_evaluate_member_tier = hook
+    rates = {k: 1.0 / statistics.mean(v) for k, v in timings.items()}
+    print(
+        "POS sync: %.1f orders/s with the tier hook, %.1f orders/s without (median %.1f ms vs %.1f ms)"
+        % (
+            rates["with hook"],
+            rates["without hook"],
+            1000 * statistics.median(timings["with hook"]),
+            1000 * statistics.median(timings["without hook"]),
+        )
+    )
+    print(
+        "POS sync overhead of the tier hook: %.1f %% (throughput ratio %.3f)"
+        % (
+            100.0 * (rates["without hook"] / rates["with hook"] - 1.0),
+            rates["with hook"] / rates["without hook"],
+        )
+    )
+
+    # 2. queries of the hook: shortest vs longest history
+    name_filter = SQL("") if args.existing else SQL("AND o.name LIKE %s", ORDER_PREFIX + "%")
+    cr.execute(
+        SQL(
+            """
+            SELECT o.partner_id, count(*) FROM pos_order o JOIN res_partner p ON p.id = o.partner_id
+             WHERE p.retail_is_member %s GROUP BY o.partner_id ORDER BY count(*) DESC
+            """,
+            name_filter,
+        )
+    )
+    counts = cr.fetchall()
+    heavy, light = counts[0], counts[-1]
+    queries = {}
+    for partner_id, history in (light, heavy):
+        order_ids = PosOrder.sync_from_ui([order_payload(env, config, session, product, partner_id, cash_pm)])
+        order = PosOrder.browse(order_ids["pos.order"][0]["id"])
+        env.flush_all()
+        env.invalidate_all()
+        before = cr.sql_log_count
+        start = time.perf_counter()
+        order._retail_evaluate_member_tier()
+        env.flush_all()
+        queries[history] = (cr.sql_log_count - before, time.perf_counter() - start)
+    print(
+        "tier hook queries per order: %d for a member with %d orders, %d for a member with %d orders (%.1f ms / %.1f ms)"
+        % (
+            queries[light[1]][0],
+            light[1],
+            queries[heavy[1]][0],
+            heavy[1],
+            1000 * queries[light[1]][1],
+            1000 * queries[heavy[1]][1],
+        )
+    )
+    cr.rollback()
+    env.invalidate_all()
+
+
+def bench_review(env, company):
+    """The tier review over every member, committed per batch as the cron
+    does: the first run (every member without a tier gets one) and the
+    daily run on unchanged data."""
+    cr = env.cr
+    Tier = env["retail.crm.tier"]
+    cr.execute(SQL("SELECT count(*) FROM res_partner WHERE retail_is_member AND active"))
+    n_members = cr.fetchone()[0]
+
+    def commit(done, remaining):
+        cr.commit()
+
+    for run in ("first", "daily"):
+        env.invalidate_all()
+        start = time.perf_counter()
+        counters = Tier._review_company_tiers(company, on_batch=commit, retry=True)
+        cr.commit()
+        print(
+            "tier review, %s run over %d members: %.1f s (%s)"
+            % (run, n_members, time.perf_counter() - start, counters)
+        )
 
 
 if __name__ == "__main__":

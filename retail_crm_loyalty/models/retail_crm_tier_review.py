@@ -192,7 +192,9 @@ class RetailCrmTier(models.Model):
         )
 
     @api.model
-    def _review_company_tiers(self, company, today=None, on_batch=None, batch_size=None, retry=False):
+    def _review_company_tiers(
+        self, company, today=None, on_batch=None, batch_size=None, retry=False, partner_ids=None
+    ):
         """Review the tiers of every member of ``company``.
 
         Set-based: one aggregate query (qualifying spend of every member over
@@ -207,6 +209,7 @@ class RetailCrmTier(models.Model):
         :param on_batch: called after each batch (the cron commits there)
         :param retry: start a batch again after a serialization failure
             (only when each batch is committed, i.e. from the cron)
+        :param partner_ids: review only these members (default: all)
         :return: dict of counters (upgraded, downgraded, notified, expired)
         """
         today = today or fields.Date.context_today(self)
@@ -227,7 +230,7 @@ class RetailCrmTier(models.Model):
             SQL(
                 "DECLARE %s SCROLL CURSOR WITH HOLD FOR %s",
                 cursor,
-                self._review_select_sql(company, tiers, today),
+                self._review_select_sql(company, tiers, today, partner_ids),
             )
         )
         try:
@@ -235,6 +238,10 @@ class RetailCrmTier(models.Model):
             total = cr.rowcount
             cr.execute(SQL("MOVE ABSOLUTE 0 IN %s", cursor))
             done = 0
+            if on_batch:
+                # the cron commits here: the held cursor then outlives a batch
+                # rolled back for a retry
+                on_batch(done, total)
             while rows := self.env.execute_query(
                 SQL("FETCH %s FROM %s", batch_size or REVIEW_BATCH_SIZE, cursor)
             ):
@@ -273,13 +280,17 @@ class RetailCrmTier(models.Model):
         changed since the review's first query (a till's order, a manager's
         override): a decision is never older than the batch."""
         seen = {row[0]: row[10] for row in rows}
+        # a row lock, not an update: it conflicts with the till's update of
+        # retail_tier_evaluated_at (the till waits, or this batch fails with a
+        # serialization error and is retried), does not block the till's
+        # order inserts (their foreign key takes KEY SHARE) and writes no new
+        # row version for members the review leaves unchanged
         locked = self.env.execute_query(
             SQL(
                 """
-                UPDATE res_partner p SET retail_tier_evaluated_at = clock_timestamp() at time zone 'UTC'
-                  FROM res_partner o
-                 WHERE o.id = p.id AND p.id = ANY(%s) AND p.retail_is_member AND p.active
-             RETURNING p.id, o.retail_tier_evaluated_at
+                SELECT id, retail_tier_evaluated_at FROM res_partner
+                 WHERE id = ANY(%s) AND retail_is_member AND active
+                   FOR NO KEY UPDATE
                 """,
                 list(seen),
             )

@@ -10,3 +10,4 @@ from . import test_exactly_once
 from . import test_mobile
 from . import test_retention
 from . import test_tier_hook_queries
+from . import test_review_concurrency

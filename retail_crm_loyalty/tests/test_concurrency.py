@@ -47,11 +47,9 @@ class TestConcurrentEvaluation(TransactionCase):
             cr_b.rollback()
 
 
-@tagged("post_install", "-at_install")
-class TestConcurrentSync(TransactionCase):
-    """The same walk-in order synced at the same time from two connections
-    (a till retrying while its first request is still running): one
-    pos.order, never two. Threads with their own cursors on committed data."""
+class ConcurrentPosCase(TransactionCase):
+    """An open POS session and a 300.00 product on committed data (removed
+    afterwards), for tests with threads that have their own cursors."""
 
     def setUp(self):
         super().setUp()
@@ -77,17 +75,21 @@ class TestConcurrentSync(TransactionCase):
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
+            cr.execute(
+                "DELETE FROM retail_crm_pos_uuid_claim WHERE uuid IN (SELECT uuid FROM pos_order WHERE session_id = %s)",
+                [self.session_id],
+            )
             cr.execute("DELETE FROM pos_order WHERE session_id = %s", [self.session_id])
             cr.execute("DELETE FROM pos_session WHERE id = %s", [self.session_id])
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             env["product.product"].browse(self.product_id).product_tmpl_id.unlink()
 
-    def _order_data(self, uuid):
+    def _order_data(self, uuid, partner_id=False, qty=1):
         return {
-            "amount_paid": 300.0,
+            "amount_paid": 300.0 * qty,
             "amount_return": 0,
             "amount_tax": 0.0,
-            "amount_total": 300.0,
+            "amount_total": 300.0 * qty,
             "date_order": fields.Datetime.to_string(fields.Datetime.now()),
             "fiscal_position_id": False,
             "pricelist_id": self.pricelist_id,
@@ -99,25 +101,40 @@ class TestConcurrentSync(TransactionCase):
                     0,
                     {
                         "product_id": self.product_id,
-                        "qty": 1,
+                        "qty": qty,
                         "price_unit": 300.0,
-                        "price_subtotal": 300.0,
-                        "price_subtotal_incl": 300.0,
+                        "price_subtotal": 300.0 * qty,
+                        "price_subtotal_incl": 300.0 * qty,
                         "tax_ids": [(6, 0, [])],
                         "pack_lot_ids": [],
                     },
                 )
             ],
-            "partner_id": False,
+            "partner_id": partner_id,
             "session_id": self.session_id,
             "sequence_number": 2,
             "payment_ids": [
-                (0, 0, {"amount": 300.0, "name": fields.Datetime.now(), "payment_method_id": self.cash_pm_id})
+                (
+                    0,
+                    0,
+                    {
+                        "amount": 300.0 * qty,
+                        "name": fields.Datetime.now(),
+                        "payment_method_id": self.cash_pm_id,
+                    },
+                )
             ],
             "uuid": uuid,
             "user_id": api.SUPERUSER_ID,
             "to_invoice": False,
         }
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentSync(ConcurrentPosCase):
+    """The same walk-in order synced at the same time from two connections
+    (a till retrying while its first request is still running): one
+    pos.order, never two. Threads with their own cursors on committed data."""
 
     @mute_logger("odoo.sql_db", "odoo.addons.point_of_sale.models.pos_order")
     def test_same_order_from_two_connections(self):

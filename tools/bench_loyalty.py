@@ -15,8 +15,16 @@ with a cash payment method exists, e.g. Odoo's demo shop or one made by
 3. counts the queries of the tier hook for the member with the shortest and
    the longest order history (they must be equal);
 4. times the tier review (``retail.crm.tier._review_company_tiers``) over
-   every member: the first run (every member gets a tier) and the daily run
-   on unchanged data.
+   every member, committed per batch as the cron does: the first run (every
+   member gets a tier) and the daily run on unchanged data;
+5. times the per-company writer of the tier values against Odoo's
+   ``with_company().write()`` on the same members (rolled back).
+
+With ``--existing`` the members and orders already in the database (from
+``tools/datagen.py``) are used and nothing is added, so the figures are for
+the database's own size. ``--without-indexes`` drops the suite's indexes on
+``pos_order.uuid`` and ``pos_order_line.combo_parent_id`` for the sync
+(inside the benchmark's transaction: the rollback restores them).
 
 The synced orders are rolled back; the generated members and orders stay
 for the next run unless ``--cleanup``.
@@ -24,7 +32,8 @@ for the next run unless ``--cleanup``.
 Usage::
 
     python3 tools/bench_loyalty.py -d DB [--db-host /tmp/retail_crm_pg_0 --db-port 54320 \\
-        --db-user odoo] [--members 1000000 --orders 10000000] [--sync-orders 200] [--cleanup]
+        --db-user odoo] [--members 1000000 --orders 10000000 | --existing] [--sync-orders 200] \\
+        [--without-indexes] [--skip-sync] [--skip-review] [--skip-writer] [--cleanup]
 """
 
 import argparse
@@ -69,7 +78,8 @@ def parse_args(argv=None):
         "dropped (inside the benchmark's transaction, restored by its rollback)",
     )
     parser.add_argument("--skip-sync", action="store_true", help="only the tier review")
-    parser.add_argument("--skip-review", action="store_true", help="only the POS sync")
+    parser.add_argument("--skip-review", action="store_true", help="no tier review")
+    parser.add_argument("--skip-writer", action="store_true", help="no writer comparison")
     return parser.parse_args(argv)
 
 
@@ -267,6 +277,8 @@ def main(argv=None):
             bench_sync(env, args, config, session)
         if not args.skip_review:
             bench_review(env, company)
+        if not args.skip_writer:
+            bench_writer(env, company)
         if args.cleanup and not args.existing:
             cleanup(env)
             print("generated data deleted")
@@ -397,6 +409,37 @@ def bench_review(env, company):
             "tier review, %s run over %d members: %.1f s (%s)"
             % (run, n_members, time.perf_counter() - start, counters)
         )
+
+
+def bench_writer(env, company, size=5000):
+    """The per-company writer of the tier values (one UPDATE per distinct set
+    of values) against Odoo's ``with_company().write()`` on the same members
+    (the res.partner write() chain: tracking, address and commercial fields
+    sync, the suite's own checks), both rolled back."""
+    cr = env.cr
+    cr.execute(SQL("SELECT id FROM res_partner WHERE retail_is_member AND active ORDER BY id LIMIT %s", size))
+    partners = env["res.partner"].browse([row[0] for row in cr.fetchall()]).with_company(company).sudo()
+    tier = env["retail.crm.tier"]._get_company_tiers(company)[-1:]
+    timings = {}
+    for name, write in (
+        ("writer", lambda: partners._retail_write_company_values(company, {"retail_tier_id": tier.id})),
+        ("ORM write()", lambda: partners.write({"retail_tier_id": tier.id})),
+    ):
+        env.invalidate_all()
+        start = time.perf_counter()
+        write()
+        env.flush_all()
+        timings[name] = time.perf_counter() - start
+        cr.rollback()
+    print(
+        "tier values of %d members: writer %.2f s, ORM with_company().write() %.2f s (%.1fx)"
+        % (
+            len(partners),
+            timings["writer"],
+            timings["ORM write()"],
+            timings["ORM write()"] / timings["writer"],
+        )
+    )
 
 
 if __name__ == "__main__":

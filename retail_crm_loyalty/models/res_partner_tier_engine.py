@@ -246,7 +246,7 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
                     now=fields.Datetime.now(),
                     partners=list(columns[0]),
                     old=[tier or None for tier in columns[1]],
-                    new=list(columns[3]),
+                    new=[tier or None for tier in columns[3]],
                     kinds=list(columns[4]),
                     reasons=[reason or None for reason in columns[5]],
                     orders=[order or None for order in columns[6]],

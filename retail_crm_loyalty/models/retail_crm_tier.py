@@ -208,7 +208,8 @@ class RetailCrmTier(models.Model):
         ``(id, min_spend, min_orders, is_and, invitation_only, retention_spend,
         retention_orders, points_multiplier, pricelist_id)``; the first seven
         are the rows of :meth:`_qualification_sql`."""
-        tiers = self._get_company_tiers(self.env["res.company"].browse(company_id)).sudo()
+        Tier = self.with_context(active_test=True)
+        tiers = Tier._get_company_tiers(self.env["res.company"].browse(company_id)).sudo()
         return tuple(
             row + (t.points_multiplier, t.pricelist_id.id)
             for t, row in zip(tiers, tiers._qualification_rows(), strict=True)

@@ -151,14 +151,18 @@ class RetailCrmVoice(models.AbstractModel):
 
     def _retail_nps_asked(self, company, period):
         # sudo: a count for the scheduled job, whatever the caller may read
-        groups = self.env["survey.user_input"].sudo()._read_group(
-            [
-                ("survey_id", "=", company.retail_nps_survey_id.id),
-                ("retail_period", "=", period),
-                ("retail_company_id", "=", company.id),
-            ],
-            ["retail_config_id"],
-            ["__count"],
+        groups = (
+            self.env["survey.user_input"]
+            .sudo()
+            ._read_group(
+                [
+                    ("survey_id", "=", company.retail_nps_survey_id.id),
+                    ("retail_period", "=", period),
+                    ("retail_company_id", "=", company.id),
+                ],
+                ["retail_config_id"],
+                ["__count"],
+            )
         )
         return {config.id: count for config, count in groups}
 

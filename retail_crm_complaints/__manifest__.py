@@ -42,6 +42,7 @@
         "report/retail_crm_complaint_report_views.xml",
         "views/retail_crm_complaints_menus.xml",
         "views/retail_crm_voice_views.xml",
+        "views/retail_crm_followup_views.xml",
     ],
     "demo": [
         "demo/retail_crm_complaint_demo.xml",

@@ -13,3 +13,5 @@ from . import pos_config
 from . import survey_survey
 from . import survey_user_input
 from . import retail_crm_voice
+from . import retail_crm_followup_rule
+from . import retail_crm_followup

@@ -5,3 +5,4 @@ from . import test_intake
 from . import test_access
 from . import test_pos_tour
 from . import test_voice
+from . import test_followup

@@ -106,11 +106,19 @@ def main():
             lambda: voice._retail_send_csat(company, today),
             figures,
         )
+        sent = timed(
+            "one batch of invitations e-mailed (500)",
+            lambda: voice._cron_send_invitations(batch_size=500),
+            figures,
+        )
         cr.rollback()
     print(
         f"members {members:,}, active in 12 months {active:,}, ranked {len(ranked):,}, e-mail consents {granted:,}"
     )
-    print(f"NPS answers created {len(answers):,} ({args.sample} per store), CSAT answers {len(csat):,}")
+    print(
+        f"NPS answers created {len(answers):,} ({args.sample} per store), CSAT answers {len(csat):,}, "
+        f"invitations e-mailed in one batch {len(sent):,}"
+    )
     base = figures["bare aggregate (distinct active members)"]
     for label, seconds in figures.items():
         print(f"  {label:<48} {seconds:8.2f} s  {seconds / base:6.2f}x bare")

@@ -8,6 +8,8 @@ from odoo.tools import SQL
 PAID_STATES = ("paid", "done", "invoiced")
 # members whose consent is checked at once when the NPS sample is drawn
 CONSENT_CHUNK = 20000
+# invitations e-mailed per run of the sending job
+INVITATION_BATCH = 500
 
 
 class RetailCrmVoice(models.AbstractModel):
@@ -227,6 +229,22 @@ class RetailCrmVoice(models.AbstractModel):
         # sudo: a scheduled action of the company; the answers belong to the
         # survey app, whose officers review them.
         answers = self.env["survey.user_input"].sudo().create(vals_list)
-        template = self.env.ref("retail_crm_complaints.mail_template_voice_invitation")
-        template.send_mail_batch(answers.ids, email_layout_xmlid="mail.mail_notification_light")
+        # the invitations go out in batches from their own job
+        self.env.ref("retail_crm_complaints.ir_cron_voice_invitations")._trigger()
         return answers
+
+    @api.model
+    def _cron_send_invitations(self, batch_size=INVITATION_BATCH):
+        """E-mail one batch of pending invitations; the scheduler runs the
+        job again at once while some remain (``_notify_progress``), each
+        batch in its own transaction.  An invitation is sent once."""
+        Answer = self.env["survey.user_input"].sudo()
+        domain = [("retail_kind", "!=", False), ("retail_invited", "=", False), ("state", "=", "new")]
+        pending = Answer.search(domain, limit=batch_size, order="id")
+        if pending:
+            template = self.env.ref("retail_crm_complaints.mail_template_voice_invitation")
+            template.send_mail_batch(pending.ids)
+            pending.retail_invited = True
+        remaining = Answer.search_count(domain) if len(pending) == batch_size else 0
+        self.env["ir.cron"]._notify_progress(done=len(pending), remaining=remaining)
+        return pending

@@ -24,6 +24,7 @@ class SurveyUserInput(models.Model):
         string="Survey Period", readonly=True, help="Quarter of an NPS survey, e.g. 2026-Q4."
     )
     retail_sent_date = fields.Date(string="Asked On", readonly=True, index="btree_not_null")
+    retail_invited = fields.Boolean(string="Invitation Sent", readonly=True, copy=False)
     retail_score = fields.Integer(string="Score", readonly=True)
     retail_nps_class = fields.Selection(
         NPS_CLASSES, string="NPS Group", compute="_compute_retail_nps_class", store=True

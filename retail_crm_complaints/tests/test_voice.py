@@ -82,9 +82,13 @@ class TestCustomerVoice(RetailLoyaltyPosCommon):
         mine = answers.filtered(lambda a: a.partner_id == self.member)
         self.assertEqual(mine.retail_config_id, self.config)
         self.assertEqual(mine.retail_kind, "csat")
+        self.assertFalse(self.env["mail.mail"].search([("recipient_ids", "in", self.member.ids)]))
+        self.Voice._cron_send_invitations()
+        self.Voice._cron_send_invitations()  # sent once
         mail = self.env["mail.mail"].search([("recipient_ids", "in", self.member.ids)])
         self.assertEqual(len(mail), 1)
         self.assertIn(mine.access_token, mail.body_html)
+        self.assertTrue(mine.retail_invited)
 
         # the job runs twice, then again the next day: nobody asked twice
         self.Voice._cron_send_csat(today=date(2026, 11, 11))
@@ -122,6 +126,33 @@ class TestCustomerVoice(RetailLoyaltyPosCommon):
         self._sell(self.member, when=datetime(2026, 11, 25, 4, 0))
         self.Voice._cron_send_csat(today=date(2026, 11, 26))
         self.assertEqual(len(self._answers()), 1)
+
+    def test_invitations_in_batches(self):
+        members = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"批次 {i}",
+                    "email": f"b{i}@example.com",
+                    "mobile": f"+86 135 0000 30{i:02d}",
+                    "retail_is_member": True,
+                }
+                for i in range(5)
+            ]
+        )
+        self._consent(members)
+        answers = self.Voice._retail_ask(
+            self.company,
+            self.csat_survey,
+            "csat",
+            date(2026, 11, 20),
+            [{"partner": m.id, "config": self.config.id, "order": False} for m in members],
+        )
+        sent = self.Voice._cron_send_invitations(batch_size=2)
+        self.assertEqual(len(sent), 2)
+        while sent:
+            sent = self.Voice._cron_send_invitations(batch_size=2)
+        self.assertTrue(all(answers.mapped("retail_invited")))
+        self.assertEqual(self.env["mail.mail"].search_count([("recipient_ids", "in", members.ids)]), 5)
 
     def test_nps_sample_per_store_is_topped_up_not_repeated(self):
         members = self.env["res.partner"].create(

@@ -2,7 +2,7 @@
     "name": "Retail CRM Complaints",
     "summary": "Complaint and feedback tickets with SLA, routing, escalation, "
     "compensation coupons, ratings and a closed feedback loop",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Point of Sale",
     "license": "LGPL-3",
     "author": "Retail CRM for Odoo",
@@ -15,6 +15,7 @@
         "resource",
         "point_of_sale",
         "loyalty",
+        "survey",
         "retail_crm_loyalty",
     ],
     "external_dependencies": {"python": []},
@@ -28,6 +29,7 @@
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/survey_data.xml",
         "views/retail_crm_complaint_views.xml",
         "views/retail_crm_complaint_stage_views.xml",
         "views/retail_crm_complaint_category_views.xml",
@@ -39,6 +41,8 @@
         "views/res_config_settings_views.xml",
         "report/retail_crm_complaint_report_views.xml",
         "views/retail_crm_complaints_menus.xml",
+        "views/retail_crm_voice_views.xml",
+        "views/retail_crm_followup_views.xml",
     ],
     "demo": [
         "demo/retail_crm_complaint_demo.xml",

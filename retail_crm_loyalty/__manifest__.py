@@ -20,6 +20,7 @@
         "data/sms_template_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/retail_crm_referral_data.xml",
         "wizards/retail_crm_tier_override_views.xml",
         "wizards/retail_crm_tier_preview_views.xml",
         "views/retail_crm_tier_views.xml",
@@ -28,6 +29,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/retail_crm_loyalty_menus.xml",
+        "views/retail_crm_referral_views.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

@@ -8,3 +8,10 @@ from . import retail_crm_complaint
 from . import res_users
 from . import res_partner
 from . import res_config_settings
+from . import res_company
+from . import pos_config
+from . import survey_survey
+from . import survey_user_input
+from . import retail_crm_voice
+from . import retail_crm_followup_rule
+from . import retail_crm_followup

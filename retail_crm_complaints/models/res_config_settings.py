@@ -38,3 +38,13 @@ class ResConfigSettings(models.TransientModel):
                         value=settings.complaint_sla_batch_size,
                     )
                 )
+
+    retail_csat_survey_id = fields.Many2one(related="company_id.retail_csat_survey_id", readonly=False)
+    retail_csat_delay_days = fields.Integer(related="company_id.retail_csat_delay_days", readonly=False)
+    retail_csat_sample_rate = fields.Integer(related="company_id.retail_csat_sample_rate", readonly=False)
+    retail_csat_cooldown_days = fields.Integer(related="company_id.retail_csat_cooldown_days", readonly=False)
+    retail_nps_survey_id = fields.Many2one(related="company_id.retail_nps_survey_id", readonly=False)
+    retail_nps_sample_size = fields.Integer(related="company_id.retail_nps_sample_size", readonly=False)
+    retail_voice_coupon_program_id = fields.Many2one(
+        related="company_id.retail_voice_coupon_program_id", readonly=False
+    )

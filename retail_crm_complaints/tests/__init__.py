@@ -4,3 +4,5 @@ from . import test_resolution
 from . import test_intake
 from . import test_access
 from . import test_pos_tour
+from . import test_voice
+from . import test_followup

@@ -12,3 +12,8 @@ from . import pos_order
 from . import retail_crm_pos_uuid_claim
 from . import pos_session
 from . import loyalty_card
+from . import res_partner_referral
+from . import res_company_referral
+from . import res_config_settings_referral
+from . import retail_crm_referral
+from . import retail_crm_referral_report

@@ -11,3 +11,4 @@ from . import test_mobile
 from . import test_retention
 from . import test_tier_hook_queries
 from . import test_review_concurrency
+from . import test_referral

@@ -1633,7 +1633,11 @@ def _generic_vals(Model, partner_id, rng, gen):
         elif f.type == "many2one" and f.comodel_name == "pos.config":
             vals[fname] = gen.configs[int(rng.integers(0, len(gen.configs)))]["id"]
         elif f.type == "many2one":
-            recs = Model.env[f.comodel_name].search([], limit=20, order="id")
+            comodel = Model.env[f.comodel_name]
+            # consents: marketing purposes (a guardian's or a sensitive-data
+            # consent needs more than a generic value)
+            domain = [("marketing_channel", "!=", False)] if "marketing_channel" in comodel._fields else []
+            recs = comodel.search(domain, limit=20, order="id")
             if recs:
                 vals[fname] = recs[int(rng.integers(0, len(recs)))].id
     return vals

@@ -8,3 +8,4 @@ from . import retail_crm_complaint
 from . import res_users
 from . import res_partner
 from . import res_config_settings
+from . import pos_order

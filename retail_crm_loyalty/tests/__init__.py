@@ -9,3 +9,4 @@ from . import test_settings
 from . import test_exactly_once
 from . import test_mobile
 from . import test_retention
+from . import test_pos_enrol

@@ -167,14 +167,17 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
         """The till's privacy authorisation dialog for one customer: the
         current policy version and, per purpose, the live state (ticked when
         granted, profiling ticked while undecided: it is opt-out) and whether
-        it must be renewed. Refused for customers the user may not change."""
-        partner = self.browse(partner_id).exists()
-        if not partner:
-            raise UserError(_("This customer no longer exists."))
-        partner._privacy_check_consent_access()
+        it must be renewed. Refused for customers the user may not change.
+        Without ``partner_id``: the purposes asked when a member is enrolled."""
+        live = {}
+        if partner_id:
+            partner = self.browse(partner_id).exists()
+            if not partner:
+                raise UserError(_("This customer no longer exists."))
+            partner._privacy_check_consent_access()
+            live = {code: row for (_pid, code), row in partner._privacy_live_consents().items()}
         version = self.env["retail.crm.consent"]._default_policy_version()
         current_version = consent_tools.version_key(version)
-        live = {code: row for (_pid, code), row in partner._privacy_live_consents().items()}
         # sudo: purposes are configuration, listed for a checked user
         purposes = (
             self.env["retail.crm.consent.purpose"].sudo().search([("code", "not in", TILL_EXCLUDED_PURPOSES)])

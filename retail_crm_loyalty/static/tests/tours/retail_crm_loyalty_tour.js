@@ -62,3 +62,100 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyMultiplierTour", {
             },
         ].flat(),
 });
+
+registry.category("web_tour.tours").add("RetailCrmLoyaltyEnrolTour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            {
+                content: "quick enrolment from the order screen",
+                trigger: ".product-screen .retail-enrol-button",
+                run: "click",
+            },
+            {
+                content: "type the mobile with spaces and dashes",
+                trigger: ".retail-enrol-dialog .retail-enrol-mobile",
+                run: "edit 138 0013-8999",
+            },
+            {
+                content: "type the name",
+                trigger: ".retail-enrol-dialog .retail-enrol-name",
+                run: "edit 王小明",
+            },
+            {
+                content: "birthday",
+                trigger: ".retail-enrol-dialog .retail-enrol-birthday",
+                run() {
+                    // a date input takes its value as a whole, not typed
+                    this.anchor.value = "1990-05-01";
+                    this.anchor.dispatchEvent(new Event("input", { bubbles: true }));
+                },
+            },
+            {
+                content: "the customer authorises marketing SMS (with the privacy addon)",
+                trigger: ".retail-enrol-dialog .retail-enrol-birthday",
+                run() {
+                    // the purposes are loaded before the dialog is shown
+                    document
+                        .querySelector(
+                            ".retail-enrol-dialog .consent-purpose[data-purpose='marketing_sms'] input"
+                        )
+                        ?.click();
+                },
+            },
+            {
+                content: "enrol",
+                trigger: ".modal .retail-enrol-confirm:not([disabled])",
+                run: "click",
+            },
+            {
+                content: "the new member is on the order with tier, number, points and progress",
+                trigger:
+                    ".product-screen .retail-member-card:contains('王小明') .retail-member-card-tier:contains('普通会员')",
+            },
+            {
+                content: "member number shown",
+                trigger: ".retail-member-card .retail-member-card-number:contains('M')",
+            },
+            {
+                content: "progress to the next tier",
+                trigger: ".retail-member-card .retail-member-card-progress:contains('银卡') progress",
+            },
+            ProductScreen.addOrderline("Tier Tour Product", "1"),
+            {
+                content: "the order screen shows the upgrade this order brings",
+                trigger: ".retail-member-card .retail-member-card-upgrade:contains('银卡')",
+            },
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            {
+                content: "the receipt shows the upgrade",
+                trigger: ".pos-receipt .retail-upgrade:contains('银卡')",
+            },
+            {
+                content: "the receipt shows the new tier",
+                trigger: ".pos-receipt .retail-receipt-tier:contains('银卡')",
+            },
+            {
+                content: "the receipt shows the points balance after the order",
+                trigger: ".pos-receipt .retail-receipt-points:contains('300'):not(:contains('600'))",
+            },
+            {
+                content: "the receipt carries the member code",
+                trigger: ".pos-receipt .retail-member-code[src*='/report/barcode/Code128/M']",
+            },
+            ReceiptScreen.clickNextOrder(),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.clickCustomer("王小明"),
+            {
+                content: "selected again, the member shows the new tier on the order screen",
+                trigger: ".retail-member-card .retail-member-card-tier:contains('银卡')",
+            },
+            {
+                content: "and the points balance",
+                trigger: ".retail-member-card .retail-member-card-points:contains('300'):not(:contains('600'))",
+            },
+        ].flat(),
+});

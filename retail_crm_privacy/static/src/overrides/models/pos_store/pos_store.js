@@ -21,6 +21,11 @@ patch(PosStore.prototype, {
         this.privacyPromptedIds.add(partner.id);
         this.dialog.add(ConsentDialog, { partner, prompt: true });
     },
+    /** Purposes asked when a member is enrolled at the till (loyalty's dialog). */
+    async privacyEnrolmentPurposes() {
+        const result = await this.data.call("res.partner", "privacy_pos_get_consents", [false]);
+        return result.purposes;
+    },
     /** The customer answered: the till does not ask again. */
     privacyConsentAnswered(partner) {
         partner.privacy_consent_prompt = false;

@@ -4,6 +4,18 @@ import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_scre
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
 import { registry } from "@web/core/registry";
 
+// Loading the POS is slow on a busy machine: wait for its state (the login
+// screen's button) with a bound that holds under load, never a delay.
+function startPoSLoaded() {
+    return Chrome.startPoS().map((step) => ({ ...step, timeout: 60000 }));
+}
+
+// Syncing the paid order is the slow step under load: wait for its state (the
+// receipt screen) with a bound that holds on a busy machine, never a delay.
+function receiptShown() {
+    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 60000 }));
+}
+
 function fileComplaint(category, severity, text) {
     return [
         {
@@ -40,7 +52,7 @@ function fileComplaint(category, severity, text) {
 registry.category("web_tour.tours").add("RetailCrmComplaintTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("投诉顾客"),
             ProductScreen.addOrderline("Desk Organizer", "1"),
@@ -63,7 +75,7 @@ registry.category("web_tour.tours").add("RetailCrmComplaintTour", {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptShown(),
             // after payment, from the receipt
             {
                 content: "complaint about the paid order",

@@ -5,10 +5,22 @@ import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_scre
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
 import { registry } from "@web/core/registry";
 
+// Loading the POS is slow on a busy machine: wait for its state (the login
+// screen's button) with a bound that holds under load, never a delay.
+function startPoSLoaded() {
+    return Chrome.startPoS().map((step) => ({ ...step, timeout: 60000 }));
+}
+
+// Syncing the paid order is the slow step under load: wait for its state (the
+// receipt screen) with a bound that holds on a busy machine, never a delay.
+function receiptShown() {
+    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 60000 }));
+}
+
 registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             {
@@ -24,7 +36,7 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptShown(),
             {
                 content: "the receipt shows the upgrade",
                 trigger: ".pos-receipt .retail-upgrade:contains('Silver')",
@@ -43,7 +55,7 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
 registry.category("web_tour.tours").add("RetailCrmLoyaltyMultiplierTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("Multiplier Member"),
@@ -55,7 +67,7 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyMultiplierTour", {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptShown(),
             {
                 content: "the receipt shows the member's balance after the order",
                 trigger: ".pos-receipt .retail-receipt-points:contains('20')",
@@ -66,7 +78,7 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyMultiplierTour", {
 registry.category("web_tour.tours").add("RetailCrmLoyaltyEnrolTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             {
                 content: "quick enrolment from the order screen",
                 trigger: ".product-screen .retail-enrol-button",
@@ -129,7 +141,7 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyEnrolTour", {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptShown(),
             {
                 content: "the receipt shows the upgrade",
                 trigger: ".pos-receipt .retail-upgrade:contains('银卡')",

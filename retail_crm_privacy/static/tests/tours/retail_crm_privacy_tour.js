@@ -6,6 +6,18 @@ import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_scre
 import * as PartnerList from "@point_of_sale/../tests/tours/utils/partner_list_util";
 import { registry } from "@web/core/registry";
 
+// Loading the POS is slow on a busy machine: wait for its state (the login
+// screen's button) with a bound that holds under load, never a delay.
+function startPoSLoaded() {
+    return Chrome.startPoS().map((step) => ({ ...step, timeout: 60000 }));
+}
+
+// Syncing the paid order is the slow step under load: wait for its state (the
+// receipt screen) with a bound that holds on a busy machine, never a delay.
+function receiptShown() {
+    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 60000 }));
+}
+
 function lookUp(query) {
     // a full number or member code is looked up on the server as it is typed
     return [
@@ -20,7 +32,7 @@ function lookUp(query) {
 registry.category("web_tour.tours").add("RetailCrmPrivacyLookupTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             lookUp("+86 139-0013-9000"),
@@ -50,14 +62,14 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyLookupTour", {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptShown(),
         ].flat(),
 });
 
 registry.category("web_tour.tours").add("RetailCrmPrivacyConsentTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             {
@@ -116,7 +128,7 @@ function consentDialogClosed() {
 registry.category("web_tour.tours").add("RetailCrmPrivacyPromptTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("续签会员"),
             {
@@ -156,7 +168,7 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyPromptTour", {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptShown(),
             {
                 content: "the member answered: the till did not ask again",
                 trigger: ".receipt-screen:not(:has(.retail-consent-dialog))",

@@ -122,6 +122,9 @@ def prepare(registry, customers):
                 "groups_id": [(6, 0, groups)],
                 "email": f"{login}@{DEMO_EMAIL_DOMAIN}",
             }
+            if "point_of_sale.group_pos_user" in group_xmlids:
+                # cashiers land in the Point of Sale after login (Odoo's home action)
+                values["action_id"] = env.ref("point_of_sale.action_pos_config_kanban").id
             if not user:
                 user = env["res.users"].create(
                     {"login": login, "name": name, "password": login + DEMO_PASSWORD_SUFFIX, **values}

@@ -15,3 +15,4 @@ from . import survey_user_input
 from . import retail_crm_voice
 from . import retail_crm_followup_rule
 from . import retail_crm_followup
+from . import pos_order

@@ -3,7 +3,7 @@ import logging
 from markupsafe import Markup
 
 from odoo import _, api, fields, models, modules
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize
 
 from .retail_crm_complaint_sla import SEVERITY_SELECTION
@@ -116,6 +116,12 @@ class RetailCrmComplaint(models.Model):
         index=True,
         domain="[('share', '=', False)]",
     )
+    user_routed = fields.Boolean(
+        string="Assigned by Routing",
+        copy=False,
+        help="Technical: the assignee was chosen by the team's routing, so routing may change "
+        "it; an assignee set by hand is never replaced by routing.",
+    )
     color = fields.Integer()
     # SLA
     sla_line_ids = fields.One2many("retail.crm.complaint.sla.line", "complaint_id", string="SLA")
@@ -225,7 +231,10 @@ class RetailCrmComplaint(models.Model):
                 )
             if not vals.get("team_id") and team_by_category.get(vals.get("category_id")):
                 vals["team_id"] = team_by_category[vals["category_id"]]
+        hand_assigned = [bool(vals.get("user_id")) for vals in vals_list]
         self.env["retail.crm.complaint.team"]._assign_vals_list(vals_list)
+        for vals, by_hand in zip(vals_list, hand_assigned, strict=True):
+            vals["user_routed"] = not by_hand and bool(vals.get("user_id"))
         complaints = super().create(vals_list)
         complaints._sla_apply()
         # tickets recorded directly in a later stage (e.g. "contacted" at the
@@ -248,13 +257,20 @@ class RetailCrmComplaint(models.Model):
             if "category_id" in vals and "team_id" not in vals
             else self.browse()
         )
-        if vals.get("team_id") and "user_id" not in vals:
+        if "user_id" in vals:
+            # an assignee set by hand: routing never replaces it
+            vals = dict(vals, user_routed=False)
+            hand_set = self
+        else:
+            hand_set = self.filtered(lambda c: c.user_id and not c.user_routed)
+        if vals.get("team_id") and "user_id" not in vals and not hand_set:
             vals = dict(vals)
             team_vals = [{"team_id": vals["team_id"]}]
             if len(self) == 1 and self.team_id.id != vals["team_id"]:
                 self.env["retail.crm.complaint.team"]._assign_vals_list(team_vals)
                 if team_vals[0].get("user_id"):
                     vals["user_id"] = team_vals[0]["user_id"]
+                    vals["user_routed"] = True
         res = super().write(vals)
         if routed_by_category:
             new_team = self.env["retail.crm.complaint.category"].browse(vals["category_id"]).team_id
@@ -588,3 +604,37 @@ class RetailCrmComplaint(models.Model):
             }
         )
         return {"id": complaint.id, "name": complaint.name}
+
+    @api.model
+    def pos_complaint_options(self, config_id):
+        """Categories (of the till's company) and severities, in the
+        cashier's language, for the till's complaint dialog."""
+        if not self.env.user.has_group("point_of_sale.group_pos_user"):
+            raise AccessError(_("Only point of sale users record complaints at the till."))
+        config = self.env["pos.config"].browse(config_id).exists()
+        company = config.company_id or self.env.company
+        categories = self.env["retail.crm.complaint.category"].search(
+            [("company_id", "in", [company.id, False])], order="sequence, name, id"
+        )
+        return {
+            "categories": [{"id": c.id, "name": c.name} for c in categories],
+            "severities": self._fields["severity"]._description_selection(self.env),
+        }
+
+    @api.model
+    def _link_pos_orders(self, orders):
+        """Complaints recorded at the till before their order was synced
+        (by receipt number) get the order and its products."""
+        by_reference = {o.pos_reference: o for o in orders if o.pos_reference}
+        if not by_reference:
+            return
+        waiting = self.search([("pos_order_id", "=", False), ("pos_reference", "in", list(by_reference))])
+        for complaint in waiting:
+            order = by_reference[complaint.pos_reference]
+            complaint.write(
+                {
+                    "pos_order_id": order.id,
+                    "partner_id": complaint.partner_id.id or order.partner_id.id,
+                    "product_ids": [(4, pid) for pid in order.lines.product_id.ids],
+                }
+            )

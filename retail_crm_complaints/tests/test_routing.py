@@ -85,3 +85,37 @@ class TestComplaintRouting(ComplaintCommon):
         )
         closed.category_id = service
         self.assertEqual(closed.team_id, self.team)
+
+    def test_routing_never_overrides_an_assignee_set_by_hand(self):
+        """A manager assigns a ticket by hand; a new category or team later
+        routes the ticket (team) but keeps that assignee (#15)."""
+        Team = self.env["retail.crm.complaint.team"]
+        Category = self.env["retail.crm.complaint.category"]
+        service_team = Team.create(
+            {
+                "name": "Service quality",
+                "member_ids": [(6, 0, self.agent_2.ids)],
+                "resource_calendar_id": self.calendar.id,
+            }
+        )
+        service = Category.create({"name": "Staff attitude", "team_id": service_team.id})
+        complaint = self._complaint()
+        self.assertEqual(complaint.team_id, self.team)
+        complaint.with_user(self.manager_user).user_id = self.manager_user
+        # the manager's form is saved with another category: routed, not reassigned
+        complaint.with_user(self.manager_user).write({"category_id": service.id, "severity": "high"})
+        self.assertEqual(complaint.team_id, service_team)
+        self.assertEqual(complaint.user_id, self.manager_user, "the assignee set by hand stays")
+        complaint.team_id = self.team
+        self.assertEqual(complaint.user_id, self.manager_user)
+        # created with an assignee by hand: never routed to someone else
+        by_hand = self._complaint(user_id=self.agent_2.id)
+        by_hand.category_id = service
+        by_hand.team_id = self.team
+        self.assertEqual(by_hand.user_id, self.agent_2)
+        # a routed assignee is still routed again when the category changes
+        routed = self._complaint()
+        routed.category_id = service
+        self.assertEqual(routed.user_id, self.agent_2)
+        self.assertTrue(routed.user_routed)
+        self.assertFalse(complaint.user_routed)

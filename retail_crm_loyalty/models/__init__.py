@@ -8,6 +8,7 @@ from . import res_partner_member
 from . import res_partner_tier_engine
 from . import res_partner_care
 from . import res_partner
+from . import res_partner_pos_enrol
 from . import pos_order
 from . import retail_crm_pos_uuid_claim
 from . import pos_session

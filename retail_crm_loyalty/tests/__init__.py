@@ -12,3 +12,4 @@ from . import test_retention
 from . import test_tier_hook_queries
 from . import test_review_concurrency
 from . import test_referral
+from . import test_pos_enrol

@@ -14,6 +14,7 @@ from . import res_partner_till
 from . import res_partner
 from . import consent_tools
 from . import res_partner_consent
+from . import res_partner_till_consent
 from . import res_partner_encryption
 from . import res_users
 from . import privacy_copies

@@ -7,7 +7,8 @@ import re
 from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from . import privacy_tools
+from . import consent_tools, privacy_tools
+from .res_partner_till_consent import OPT_OUT_PURPOSES, TILL_EXCLUDED_PURPOSES
 
 # fields other addons compute or set through their own wizards: tier and its
 # lock, member number, RFM figures (managers use the override wizards)
@@ -163,31 +164,61 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
 
     @api.model
     def privacy_pos_get_consents(self, partner_id):
-        """Purposes and the live state of each for one partner (POS dialog)."""
-        purposes = self.env["retail.crm.consent.purpose"].search([])
-        current = self.env["retail.crm.consent.current"].search([("partner_id", "=", partner_id)])
-        state_by_purpose = {c.purpose_id.id: c.state for c in current}
-        return [
-            {
-                "id": p.id,
-                "name": p.name,
-                "granted": state_by_purpose.get(p.id) == "granted",
-                "known": p.id in state_by_purpose,
-            }
-            for p in purposes
-        ]
+        """The till's privacy authorisation dialog for one customer: the
+        current policy version and, per purpose, the live state (ticked when
+        granted, profiling ticked while undecided: it is opt-out) and whether
+        it must be renewed. Refused for customers the user may not change.
+        Without ``partner_id``: the purposes asked when a member is enrolled."""
+        live = {}
+        if partner_id:
+            partner = self.browse(partner_id).exists()
+            if not partner:
+                raise UserError(_("This customer no longer exists."))
+            partner._privacy_check_consent_access()
+            live = {code: row for (_pid, code), row in partner._privacy_live_consents().items()}
+        version = self.env["retail.crm.consent"]._default_policy_version()
+        current_version = consent_tools.version_key(version)
+        # sudo: purposes are configuration, listed for a checked user
+        purposes = (
+            self.env["retail.crm.consent.purpose"].sudo().search([("code", "not in", TILL_EXCLUDED_PURPOSES)])
+        )
+        result = []
+        for purpose in purposes:
+            row = live.get(purpose.code)
+            result.append(
+                {
+                    "id": purpose.id,
+                    "name": purpose.name,
+                    "code": purpose.code,
+                    "marketing": bool(purpose.marketing_channel),
+                    "known": bool(row),
+                    "granted": row.state == "granted" if row else purpose.code in OPT_OUT_PURPOSES,
+                    "renew": bool(
+                        row
+                        and row.state == "granted"
+                        and consent_tools.version_key(row.consent_id.policy_version) < current_version
+                    ),
+                }
+            )
+        return {"policy_version": version, "purposes": result}
 
     @api.model
-    def privacy_pos_set_consents(self, partner_id, values, config_id=False):
+    def privacy_pos_set_consents(self, partner_id, values, config_id=False, answered=False):
         """Record the consents ticked at the till: ``values`` maps purpose id
-        to granted (bool). Only changes are recorded (append-only history)."""
+        to granted (bool). Only changes are recorded (append-only history).
+
+        ``answered``: the customer answered the authorisation dialog for every
+        purpose in ``values``: an unticked purpose never decided before is
+        recorded as refused, and a grant given under an older policy version
+        is given again under the current one, so the till stops asking."""
         partner = self.browse(partner_id).exists()
         if not partner:
             raise UserError(_("This customer no longer exists."))
         partner._privacy_check_consent_access()
         config = self.env["pos.config"].browse(config_id).exists() if config_id else None
+        current_version = consent_tools.version_key(self.env["retail.crm.consent"]._default_policy_version())
         current = {
-            c.purpose_id.id: c.state
+            c.purpose_id.id: c
             for c in self.env["retail.crm.consent.current"].search([("partner_id", "=", partner.id)])
         }
         Consent = self.env["retail.crm.consent"]
@@ -195,9 +226,16 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
         created = Consent
         for purpose_id, granted in values.items():
             state = "granted" if granted else "withdrawn"
-            if current.get(int(purpose_id)) == state:
-                continue
-            if not granted and int(purpose_id) not in current:
+            row = current.get(int(purpose_id))
+            if row and row.state == state:
+                renew = (
+                    answered
+                    and granted
+                    and consent_tools.version_key(row.consent_id.policy_version) < current_version
+                )
+                if not renew:
+                    continue
+            if not granted and not row and not answered:
                 continue  # never asked before and not given: nothing to record
             created |= Consent._record(
                 partner, Purpose.browse(int(purpose_id)), state, source="pos", pos_config=config

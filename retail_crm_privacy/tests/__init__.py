@@ -6,6 +6,7 @@ from . import test_erasure
 from . import test_role_matrix
 from . import test_retention_audit
 from . import test_pos_tour
+from . import test_pos_till_consent
 from . import test_rpc
 from . import test_encryption
 from . import test_qweb_masking

@@ -132,7 +132,7 @@ class TestConsent(PrivacyCommonMixin, TransactionCase):
         created = Partner.privacy_pos_set_consents(partner.id, values)
         # a never-given consent left unticked is not recorded
         self.assertEqual(len(created), 1)
-        state = {p["id"]: p["granted"] for p in Partner.privacy_pos_get_consents(partner.id)}
+        state = {p["id"]: p["granted"] for p in Partner.privacy_pos_get_consents(partner.id)["purposes"]}
         self.assertTrue(state[self.purpose_sms.id])
         self.assertFalse(state[self.purpose_email.id])
         self.assertFalse(Partner.privacy_pos_set_consents(partner.id, values))

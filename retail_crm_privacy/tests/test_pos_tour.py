@@ -58,8 +58,13 @@ class TestPrivacyPosTour(TestPointOfSaleHttpCommon):
         self.main_pos_config.with_user(self.cashier).open_ui()
         self.start_pos_tour("RetailCrmPrivacyConsentTour", login="prv_till_cashier")
         consents = self.env["retail.crm.consent"].search([("partner_id", "=", self.own.id)])
-        self.assertEqual(set(consents.purpose_id.mapped("code")), {"marketing_sms", "profiling"})
-        self.assertEqual(set(consents.mapped("state")), {"granted"})
+        granted = consents.filtered(lambda c: c.state == "granted")
+        self.assertEqual(set(granted.purpose_id.mapped("code")), {"marketing_sms", "profiling"})
+        # the dialog is the customer's answer: what they left unticked is refused
+        refused = consents - granted
+        self.assertIn("marketing_email", refused.purpose_id.mapped("code"))
+        self.assertEqual(set(refused.mapped("state")), {"withdrawn"})
+        self.assertNotIn("guardian", consents.purpose_id.mapped("code"))
         self.assertEqual(set(consents.mapped("source")), {"pos"})
         self.assertEqual(consents.user_id, self.cashier)
         self.assertEqual(consents.pos_config_id, self.main_pos_config)

@@ -5,10 +5,22 @@ import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_scre
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
 import { registry } from "@web/core/registry";
 
+// Loading the POS is slow on a busy machine: wait for its state (the login
+// screen's button) with a bound that holds under load, never a delay.
+function startPoSLoaded() {
+    return Chrome.startPoS().map((step) => ({ ...step, timeout: 60000 }));
+}
+
+// Syncing the paid order is the slow step under load: wait for its state (the
+// receipt screen) with a bound that holds on a busy machine, never a delay.
+function receiptShown() {
+    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 60000 }));
+}
+
 registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             {
@@ -24,7 +36,7 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptShown(),
             {
                 content: "the receipt shows the upgrade",
                 trigger: ".pos-receipt .retail-upgrade:contains('Silver')",
@@ -43,7 +55,7 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
 registry.category("web_tour.tours").add("RetailCrmLoyaltyMultiplierTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("Multiplier Member"),
@@ -55,10 +67,107 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyMultiplierTour", {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptShown(),
             {
                 content: "the receipt shows the member's balance after the order",
                 trigger: ".pos-receipt .retail-receipt-points:contains('20')",
+            },
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("RetailCrmLoyaltyEnrolTour", {
+    steps: () =>
+        [
+            startPoSLoaded(),
+            {
+                content: "quick enrolment from the order screen",
+                trigger: ".product-screen .retail-enrol-button",
+                run: "click",
+            },
+            {
+                content: "type the mobile with spaces and dashes",
+                trigger: ".retail-enrol-dialog .retail-enrol-mobile",
+                run: "edit 138 0013-8999",
+            },
+            {
+                content: "type the name",
+                trigger: ".retail-enrol-dialog .retail-enrol-name",
+                run: "edit 王小明",
+            },
+            {
+                content: "birthday",
+                trigger: ".retail-enrol-dialog .retail-enrol-birthday",
+                run() {
+                    // a date input takes its value as a whole, not typed
+                    this.anchor.value = "1990-05-01";
+                    this.anchor.dispatchEvent(new Event("input", { bubbles: true }));
+                },
+            },
+            {
+                content: "the customer authorises marketing SMS (with the privacy addon)",
+                trigger: ".retail-enrol-dialog .retail-enrol-birthday",
+                run() {
+                    // the purposes are loaded before the dialog is shown
+                    document
+                        .querySelector(
+                            ".retail-enrol-dialog .consent-purpose[data-purpose='marketing_sms'] input"
+                        )
+                        ?.click();
+                },
+            },
+            {
+                content: "enrol",
+                trigger: ".modal .retail-enrol-confirm:not([disabled])",
+                run: "click",
+            },
+            {
+                content: "the new member is on the order with tier, number, points and progress",
+                trigger:
+                    ".product-screen .retail-member-card:contains('王小明') .retail-member-card-tier:contains('普通会员')",
+            },
+            {
+                content: "member number shown",
+                trigger: ".retail-member-card .retail-member-card-number:contains('M')",
+            },
+            {
+                content: "progress to the next tier",
+                trigger: ".retail-member-card .retail-member-card-progress:contains('银卡') progress",
+            },
+            ProductScreen.addOrderline("Tier Tour Product", "1"),
+            {
+                content: "the order screen shows the upgrade this order brings",
+                trigger: ".retail-member-card .retail-member-card-upgrade:contains('银卡')",
+            },
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            receiptShown(),
+            {
+                content: "the receipt shows the upgrade",
+                trigger: ".pos-receipt .retail-upgrade:contains('银卡')",
+            },
+            {
+                content: "the receipt shows the new tier",
+                trigger: ".pos-receipt .retail-receipt-tier:contains('银卡')",
+            },
+            {
+                content: "the receipt shows the points balance after the order",
+                trigger: ".pos-receipt .retail-receipt-points:contains('300'):not(:contains('600'))",
+            },
+            {
+                content: "the receipt carries the member code",
+                trigger: ".pos-receipt .retail-member-code[src*='/report/barcode/Code128/M']",
+            },
+            ReceiptScreen.clickNextOrder(),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.clickCustomer("王小明"),
+            {
+                content: "selected again, the member shows the new tier on the order screen",
+                trigger: ".retail-member-card .retail-member-card-tier:contains('银卡')",
+            },
+            {
+                content: "and the points balance",
+                trigger: ".retail-member-card .retail-member-card-points:contains('300'):not(:contains('600'))",
             },
         ].flat(),
 });

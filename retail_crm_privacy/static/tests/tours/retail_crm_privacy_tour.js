@@ -6,6 +6,18 @@ import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_scre
 import * as PartnerList from "@point_of_sale/../tests/tours/utils/partner_list_util";
 import { registry } from "@web/core/registry";
 
+// Loading the POS is slow on a busy machine: wait for its state (the login
+// screen's button) with a bound that holds under load, never a delay.
+function startPoSLoaded() {
+    return Chrome.startPoS().map((step) => ({ ...step, timeout: 60000 }));
+}
+
+// Syncing the paid order is the slow step under load: wait for its state (the
+// receipt screen) with a bound that holds on a busy machine, never a delay.
+function receiptShown() {
+    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 60000 }));
+}
+
 function lookUp(query) {
     // a full number or member code is looked up on the server as it is typed
     return [
@@ -20,7 +32,7 @@ function lookUp(query) {
 registry.category("web_tour.tours").add("RetailCrmPrivacyLookupTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             lookUp("+86 139-0013-9000"),
@@ -50,14 +62,14 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyLookupTour", {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptShown(),
         ].flat(),
 });
 
 registry.category("web_tour.tours").add("RetailCrmPrivacyConsentTour", {
     steps: () =>
         [
-            Chrome.startPoS(),
+            startPoSLoaded(),
             Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             {
@@ -72,20 +84,18 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyConsentTour", {
             },
             PartnerList.clickPartnerOptions("Tour Consent Customer"),
             {
-                content: "open the consent step",
-                trigger: ".o-dropdown-item:contains('Consent')",
+                content: "open the privacy authorisation",
+                trigger: ".o-dropdown-item.retail-consent-item",
                 run: "click",
             },
             {
                 content: "grant marketing SMS",
-                trigger: ".retail-consent-dialog .consent-purpose[data-purpose='Marketing SMS'] input",
+                trigger: ".retail-consent-dialog .consent-purpose[data-purpose='marketing_sms'] input",
                 run: "click",
             },
             {
-                content: "grant profiling",
-                trigger:
-                    ".retail-consent-dialog .consent-purpose[data-purpose='Profiling and personalised offers'] input",
-                run: "click",
+                content: "profiling is opt-out: ticked while undecided",
+                trigger: ".retail-consent-dialog .consent-purpose[data-purpose='profiling'] input:checked",
             },
             {
                 content: "save the consent",
@@ -96,5 +106,92 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyConsentTour", {
                 content: "the consent dialog is closed",
                 trigger: "body:not(:has(.retail-consent-dialog))",
             },
+        ].flat(),
+});
+
+function openAuthorisation(name) {
+    return [
+        PartnerList.clickPartnerOptions(name),
+        {
+            content: "open the privacy authorisation",
+            trigger: ".o-dropdown-item.retail-consent-item",
+            run: "click",
+        },
+        { content: "the purposes are loaded", trigger: ".retail-consent-dialog .consent-purpose" },
+    ];
+}
+
+function consentDialogClosed() {
+    return { content: "the authorisation dialog is closed", trigger: "body:not(:has(.retail-consent-dialog))" };
+}
+
+registry.category("web_tour.tours").add("RetailCrmPrivacyPromptTour", {
+    steps: () =>
+        [
+            startPoSLoaded(),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.clickCustomer("续签会员"),
+            {
+                content: "the till asks for the renewal, with the policy version, in the store's words",
+                trigger:
+                    ".modal:has(.retail-consent-dialog) .modal-title:contains('隐私授权')",
+            },
+            {
+                content: "the current policy version is shown",
+                trigger: ".retail-consent-dialog .retail-consent-version-number:contains('2.0')",
+            },
+            {
+                content: "the SMS grant given under the old version is to renew",
+                trigger:
+                    ".retail-consent-dialog .consent-purpose[data-purpose='marketing_sms']:has(.consent-renew-badge) input:checked",
+            },
+            {
+                content: "the customer also authorises e-mail",
+                trigger: ".retail-consent-dialog .consent-purpose[data-purpose='marketing_email'] input",
+                run: "click",
+            },
+            {
+                content: "save the authorisation",
+                trigger: ".modal .consent-confirm:contains('保存授权')",
+                run: "click",
+            },
+            consentDialogClosed(),
+            ProductScreen.customerIsSelected("续签会员"),
+            // select someone else and the member again: no second prompt
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.clickCustomer("另一位顾客"),
+            ProductScreen.customerIsSelected("另一位顾客"),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.clickCustomer("续签会员"),
+            ProductScreen.customerIsSelected("续签会员"),
+            ProductScreen.addOrderline("Desk Organizer", "1"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            receiptShown(),
+            {
+                content: "the member answered: the till did not ask again",
+                trigger: ".receipt-screen:not(:has(.retail-consent-dialog))",
+            },
+            ReceiptScreen.clickNextOrder(),
+            // withdrawal at the till
+            ProductScreen.clickPartnerButton(),
+            openAuthorisation("续签会员"),
+            {
+                content: "the SMS authorisation is live",
+                trigger:
+                    ".retail-consent-dialog .consent-purpose[data-purpose='marketing_sms']:not(:has(.consent-renew-badge)) input:checked",
+            },
+            {
+                content: "the customer withdraws marketing SMS",
+                trigger: ".retail-consent-dialog .consent-purpose[data-purpose='marketing_sms'] input",
+                run: "click",
+            },
+            {
+                content: "save the withdrawal",
+                trigger: ".modal .consent-confirm",
+                run: "click",
+            },
+            consentDialogClosed(),
         ].flat(),
 });

@@ -48,7 +48,11 @@ patch(PosOrder.prototype, {
                 card.program_id?.program_type === "loyalty"
         );
         if (synced && cards.length) {
-            return parseFloat(cards.reduce((sum, card) => sum + card.points, 0).toFixed(2));
+            // a card created at the till for a new member is known twice once
+            // the server gave it its id: count each server card once
+            const byId = new Map(cards.map((card) => [card.id, card]));
+            const points = [...byId.values()].reduce((sum, card) => sum + card.points, 0);
+            return parseFloat(points.toFixed(2));
         }
         const stats = this.getLoyaltyPoints();
         if (stats.length) {
@@ -72,6 +76,14 @@ patch(PosOrder.prototype, {
                 points: this.retailPointsAfterOrder(partner),
                 progress: partner.retail_next_tier_message || "",
                 upgradedTo: this.retail_tier_upgrade_id?.name || "",
+                // the member code to scan at the next visit: the member number
+                // as a Code 128 barcode (Odoo's /report/barcode route, like the
+                // POS's own ticket QR code)
+                memberCodeSrc: partner.retail_member_number
+                    ? `/report/barcode/Code128/${encodeURIComponent(
+                          partner.retail_member_number
+                      )}?width=360&height=70&humanreadable=1&quiet=0`
+                    : "",
             };
         }
         return result;

@@ -45,13 +45,18 @@ class Base(models.AbstractModel):
     @api.model
     def _privacy_related_personal_fields(self):
         """{copy field: partner many2one} of this model (cached per registry)."""
-        cache = self.env.registry.__dict__.setdefault("_retail_crm_privacy_copies", {})
-        if self._name not in cache:
-            link = self._privacy_partner_link() if self._name != "res.partner" else None
-            names = privacy_tools.personal_field_names(self) if link else []
-            names += [f for f in EXTRA_COPY_FIELDS if link and f in self._fields]
-            cache[self._name] = {f: link for f in names if f != link and f not in TECHNICAL_FIELDS}
-        return cache[self._name]
+        registry = self.env.registry
+        cache = registry.__dict__.setdefault("_retail_crm_privacy_copies", {})
+        if self._name in cache:
+            return cache[self._name]
+        link = self._privacy_partner_link() if self._name != "res.partner" else None
+        names = privacy_tools.personal_field_names(self) if link else []
+        names += [f for f in EXTRA_COPY_FIELDS if link and f in self._fields]
+        copies = {f: link for f in names if f != link and f not in TECHNICAL_FIELDS}
+        # while modules load, fields of the next ones are not there yet
+        if registry.ready:
+            cache[self._name] = copies
+        return copies
 
     def _privacy_copy_partners(self):
         """{record id: customer id} of the records of ``self``."""

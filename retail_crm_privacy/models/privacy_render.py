@@ -29,7 +29,7 @@ from markupsafe import escape
 
 from odoo.tools.misc import format_date
 
-from . import privacy_tools
+from . import privacy_email_copies, privacy_tools
 
 # ASCII values shorter than this are not searched for in the output (they
 # would match unrelated digits and words); non-ASCII (Chinese) values are
@@ -40,6 +40,8 @@ PHONE_MIN_DIGITS = 7
 PHONE_SEP = r"[\s\-().]*"
 TAG_SPLIT = re.compile(r"(<[^>]*>)")
 CN_PREFIX = re.compile(r"^\s*(\+|00)\s*86")
+# e-mail copies (privacy_email_copies.py): linked to customers by address
+EMAIL_LINK = "@email_normalized"
 
 
 def candidate_fields(env):
@@ -57,6 +59,7 @@ def candidate_fields(env):
             cache.extend(
                 (model_name, fname, link) for fname, link in model._privacy_related_personal_fields().items()
             )
+            cache.extend((model_name, fname, EMAIL_LINK) for fname in privacy_email_copies.copy_fields(model))
         # modules still loading: their fields are not all there yet
         if registry.ready:
             registry.__dict__["_retail_crm_privacy_render_fields"] = cache
@@ -81,6 +84,12 @@ def cached_values(env):
             continue
         if link is None:
             partner_of = {rid: rid for rid in values}
+        elif link == EMAIL_LINK:
+            # a hidden customer's address: nobody's to show (0); others are no
+            # customer's data, or a visible one's
+            hidden = privacy_email_copies.hidden_ids(model.browse(list(values)))
+            values = {rid: value for rid, value in values.items() if rid in hidden}
+            partner_of = dict.fromkeys(values, 0)
         else:
             # sudo: whose data it is, not whether the reader may open the record
             holders = model.sudo().browse(list(values))

@@ -119,8 +119,14 @@ class RetailCrmPrivacyPartnerAccess(models.AbstractModel):
             SQL("%s = %s", col("id"), user.partner_id.id),
             SQL("%s IS NOT TRUE", col("partner_share")),
             SQL("%s IN (SELECT partner_id FROM res_company)", col("id")),
+            # a contact of a company customer: the company's salesperson. Most
+            # customers are their own commercial entity: the test on the
+            # column first spares them the lookup (and the planner a seq scan
+            # of res_partner for a hashed subplan)
             SQL(
-                "EXISTS (SELECT 1 FROM res_partner c WHERE c.id = %s AND c.user_id = %s)",
+                "(%s <> %s AND (SELECT c.user_id FROM res_partner c WHERE c.id = %s) = %s)",
+                col("commercial_partner_id"),
+                col("id"),
                 col("commercial_partner_id"),
                 uid,
             ),

@@ -179,3 +179,34 @@ class TestPrivacyPenetrationRoutes(PenetrationCommon):
             fields=[{"name": "name", "label": "name"}],
         )
         self.assertNoSecret(self._xlsx_text(data), "/web/export/xlsx grouped by email")
+
+    def test_complaint_and_image_routes(self):
+        if "retail.crm.complaint" not in self.env:
+            self.skipTest("retail_crm_complaints not installed")
+        complaint = self.env["retail.crm.complaint"].create(
+            {"subject": "Leaking tin", "partner_id": self.other.id}
+        )
+        self.assertEqual(complaint.email_from, self.other.email)
+        self._post(
+            "/mail/thread/data",
+            {
+                "thread_model": "retail.crm.complaint",
+                "thread_id": complaint.id,
+                "request_list": ["followers", "suggestedRecipients"],
+            },
+        )
+        self._call("retail.crm.complaint", "name_search", ["Leaking"], {"limit": 10})
+        self._call(
+            "retail.crm.complaint",
+            "web_read",
+            [complaint.ids, {"partner_id": {"fields": {"display_name": {}, "email": {}, "mobile": {}}}}],
+        )
+        self._call(
+            "retail.crm.complaint",
+            "read_group",
+            [[("id", "=", complaint.id)], ["partner_phone:array_agg", "email_from:max"], ["partner_id"]],
+        )
+        response = self.url_open(f"/web/image/res.partner/{self.other.id}/avatar_128")
+        self.assertEqual(response.status_code, 200)
+        self.assertNoSecret(response.content.decode("utf-8", "replace"), "/web/image")
+        self.assertNoLeak()

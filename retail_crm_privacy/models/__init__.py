@@ -24,4 +24,5 @@ from . import base_partner_merge
 from . import pos_config
 from . import res_config_settings
 from . import ir_qweb
+from . import mail_render_mixin
 from . import ir_attachment

@@ -2,8 +2,9 @@ from markupsafe import Markup, escape
 
 from odoo import api, models
 
-from . import privacy_tools
+from . import privacy_render, privacy_tools
 
+RENDER_DEPTH_KEY = "retail_crm_privacy.render_depth"
 CONTACT_DEFAULT_FIELDS = ["name", "address", "phone", "mobile", "email"]
 # contact widget entries -> the partner fields they show
 CONTACT_PERSONAL_FIELDS = {
@@ -18,6 +19,23 @@ CONTACT_PERSONAL_FIELDS = {
 
 class IrQweb(models.AbstractModel):
     _inherit = "ir.qweb"
+
+    def _render(self, template, values=None, **options):
+        """The one enforcement point of QWeb output (privacy_render.py): the
+        outermost render of a restricted user masks the personal values of
+        the customers they may not see, whatever directive printed them.
+        The depth lives on the cursor, not in the context (which a caller
+        controls)."""
+        state = self.env.cr.cache
+        depth = state.get(RENDER_DEPTH_KEY, 0)
+        state[RENDER_DEPTH_KEY] = depth + 1
+        try:
+            result = super()._render(template, values, **options)
+        finally:
+            state[RENDER_DEPTH_KEY] = depth
+        if depth or not self.env["res.partner"]._privacy_is_restricted(real_user=True):
+            return result
+        return Markup(privacy_render.guard(self.env, str(result)))
 
     def _privacy_field_partner(self, record, field_name):
         """The customer whose personal data ``record.field_name`` shows, or None."""

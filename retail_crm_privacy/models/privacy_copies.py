@@ -18,7 +18,7 @@ installed later are covered. Every route of those models goes through:
 from odoo import api, models
 from odoo.tools import SQL
 
-from . import privacy_tools
+from . import privacy_email_copies, privacy_tools
 from .res_partner_access import mask_value
 
 PARTNER_LINK_FIELDS = ("partner_id", "author_id")
@@ -45,13 +45,18 @@ class Base(models.AbstractModel):
     @api.model
     def _privacy_related_personal_fields(self):
         """{copy field: partner many2one} of this model (cached per registry)."""
-        cache = self.env.registry.__dict__.setdefault("_retail_crm_privacy_copies", {})
-        if self._name not in cache:
-            link = self._privacy_partner_link() if self._name != "res.partner" else None
-            names = privacy_tools.personal_field_names(self) if link else []
-            names += [f for f in EXTRA_COPY_FIELDS if link and f in self._fields]
-            cache[self._name] = {f: link for f in names if f != link and f not in TECHNICAL_FIELDS}
-        return cache[self._name]
+        registry = self.env.registry
+        cache = registry.__dict__.setdefault("_retail_crm_privacy_copies", {})
+        if self._name in cache:
+            return cache[self._name]
+        link = self._privacy_partner_link() if self._name != "res.partner" else None
+        names = privacy_tools.personal_field_names(self) if link else []
+        names += [f for f in EXTRA_COPY_FIELDS if link and f in self._fields]
+        copies = {f: link for f in names if f != link and f not in TECHNICAL_FIELDS}
+        # while modules load, fields of the next ones are not there yet
+        if registry.ready:
+            cache[self._name] = copies
+        return copies
 
     def _privacy_copy_partners(self):
         """{record id: customer id} of the records of ``self``."""
@@ -82,6 +87,7 @@ class Base(models.AbstractModel):
         result = super()._read_format(fnames, load=load)
         if not result or self._name == "res.partner":
             return result
+        result = privacy_email_copies.mask_rows(self, result)
         copies = self._privacy_related_personal_fields()
         shown = [fname for fname in copies if fname in result[0]]
         if not shown:
@@ -110,7 +116,9 @@ class Base(models.AbstractModel):
         return fetched.with_env(self.env)
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
-        sql = super()._field_to_sql(alias, fname, query, flush)
+        sql = privacy_email_copies.field_sql(
+            self, alias, fname, super()._field_to_sql(alias, fname, query, flush)
+        )
         link = self._privacy_related_personal_fields().get(fname)
         if (
             link
@@ -212,7 +220,9 @@ class Base(models.AbstractModel):
     def export_data(self, fields_to_export):
         """Exports of personal data: masked unless every customer exported is
         one the user may see; logged."""
-        result = super().export_data(fields_to_export)
+        result = privacy_email_copies.mask_export(
+            self, fields_to_export, super().export_data(fields_to_export)
+        )
         columns = self._privacy_export_columns(fields_to_export)
         if not columns:
             return result

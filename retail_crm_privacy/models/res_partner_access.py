@@ -66,10 +66,15 @@ class RetailCrmPrivacyPartnerAccess(models.AbstractModel):
     @api.model
     def _privacy_personal_fields(self):
         """Personal fields of the model (cached per registry)."""
-        cache = self.env.registry.__dict__.setdefault("_retail_crm_privacy_personal", {})
-        if self._name not in cache:
-            cache[self._name] = tuple(privacy_tools.personal_field_names(self))
-        return list(cache[self._name])
+        registry = self.env.registry
+        cache = registry.__dict__.setdefault("_retail_crm_privacy_personal", {})
+        if self._name in cache:
+            return list(cache[self._name])
+        names = tuple(privacy_tools.personal_field_names(self))
+        # while modules load, fields of the next ones are not there yet
+        if registry.ready:
+            cache[self._name] = names
+        return list(names)
 
     @api.model
     def _privacy_is_restricted(self, real_user=False):
@@ -114,8 +119,14 @@ class RetailCrmPrivacyPartnerAccess(models.AbstractModel):
             SQL("%s = %s", col("id"), user.partner_id.id),
             SQL("%s IS NOT TRUE", col("partner_share")),
             SQL("%s IN (SELECT partner_id FROM res_company)", col("id")),
+            # a contact of a company customer: the company's salesperson. Most
+            # customers are their own commercial entity: the test on the
+            # column first spares them the lookup (and the planner a seq scan
+            # of res_partner for a hashed subplan)
             SQL(
-                "EXISTS (SELECT 1 FROM res_partner c WHERE c.id = %s AND c.user_id = %s)",
+                "(%s <> %s AND (SELECT c.user_id FROM res_partner c WHERE c.id = %s) = %s)",
+                col("commercial_partner_id"),
+                col("id"),
                 col("commercial_partner_id"),
                 uid,
             ),
@@ -227,3 +238,23 @@ class RetailCrmPrivacyPartnerAccess(models.AbstractModel):
         if self._privacy_hidden():
             return privacy_tools.mask_value(fname, self._fields[fname].type, value)
         return value
+
+    def onchange(self, values, field_names, fields_spec):
+        """Onchange copies a parent's address onto its new contact (and
+        returns the values of the record edited): masked when the parent, or
+        the record, is a customer the real user may not see."""
+        result = super().onchange(values, field_names, fields_spec)
+        changed = result.get("value") or {}
+        personal = [fname for fname in self._privacy_personal_fields() if fname in changed]
+        if not personal or not self._privacy_is_restricted(real_user=True):
+            return result
+        parent = changed.get("parent_id", values.get("parent_id"))
+        if isinstance(parent, dict):
+            parent = parent.get("id")
+        ids = {pid for pid in self._ids if isinstance(pid, int)}
+        if isinstance(parent, int):
+            ids.add(parent)
+        if self.browse(ids)._privacy_hidden():
+            for fname in personal:
+                changed[fname] = mask_value(fname, self._fields[fname].type, changed[fname])
+        return result

@@ -73,6 +73,54 @@ class TestAccessRule(PrivacyCommonMixin, TransactionCase):
         self.env["res.partner"].with_user(self.cashier).create({"name": "Home", "parent_id": own.id})
         own.action_archive()
 
+    def test_manager_merges_customers_of_the_store(self):
+        """Odoo's merge wizard, as a POS manager with exactly the manager's
+        groups: customers of the store are merged; a customer of another
+        store is refused."""
+        Partner = self.env["res.partner"]
+        duplicate = Partner.create(
+            {
+                "name": "Li Na",
+                "email": "li.na@example.cn",
+                "phone": "021 6543 2109",
+                "user_id": self.cashier_2.id,
+            }
+        )
+        # a duplicate invited to the portal once (auth_signup's fields)
+        duplicate.sudo().write({"signup_type": "signup"})
+        if "retail_member_number" in Partner._fields:
+            duplicate.retail_member_number = "M-DUP-0001"
+        Wizard = self.env["base.partner.merge.automatic.wizard"].with_user(self.pos_manager)
+        # as the contacts list opens it: selected customers in the context
+        wizard = Wizard.with_context(
+            active_model="res.partner", active_ids=[self.customer_other.id, duplicate.id]
+        ).create({})
+        wizard.dst_partner_id = self.customer_other
+        wizard.action_merge()
+        self.assertFalse(duplicate.exists())
+        self.assertEqual(self.customer_other.phone, "021 6543 2109")
+        self.assertEqual(self.customer_other.mobile, "+8613900139000")
+        # another store's customer stays out of the manager's reach
+        store_b = self.env["res.company"].create({"name": "Store B"})
+        cashier_b = new_test_user(
+            self.env,
+            login="prv_merge_cashier_b",
+            company_id=store_b.id,
+            company_ids=[store_b.id],
+            groups="base.group_user,point_of_sale.group_pos_user",
+        )
+        customer_b = Partner.create({"name": "Li Na", "email": "li.na@example.cn", "user_id": cashier_b.id})
+        wizard = Wizard.create(
+            {
+                "state": "selection",
+                "partner_ids": [(6, 0, [self.customer_other.id, customer_b.id])],
+                "dst_partner_id": self.customer_other.id,
+            }
+        )
+        with self.assertRaises(AccessError):
+            wizard.action_merge()
+        self.assertTrue(customer_b.exists())
+
     def test_managed_fields_only_by_managers(self):
         Partner = self.env["res.partner"]
         managed = [

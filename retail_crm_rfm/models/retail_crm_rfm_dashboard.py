@@ -1,9 +1,10 @@
-from odoo import api, models
+from odoo import models
 
 
 class RetailCrmRfmSegmentDashboard(models.Model):
     """The RFM dashboard's graphs, opened from the buttons above its cards.
 
+    Called from kanban header buttons (with the selected ids, none here).
     Odoo's graph views on the snapshot (segment sizes over the runs, churn
     risk of the last run's customers) and on the migration report (customers
     moving between the segments of the last two monthly runs).
@@ -28,7 +29,6 @@ class RetailCrmRfmSegmentDashboard(models.Model):
         # graph; the user's own access rights apply to the rows shown
         return self.env["retail.crm.rfm.run"].sudo()._get_last_done_run(self.env.company)
 
-    @api.model
     def action_dashboard_segment_sizes(self):
         """Customers per segment at each run of the current company."""
         return self._dashboard_graph_action(
@@ -38,7 +38,6 @@ class RetailCrmRfmSegmentDashboard(models.Model):
             [("run_id.company_id", "=", self.env.company.id)],
         )
 
-    @api.model
     def action_dashboard_churn(self):
         """Customers of the last run by band of churn risk."""
         run = self._dashboard_last_run()
@@ -49,7 +48,6 @@ class RetailCrmRfmSegmentDashboard(models.Model):
             [("run_id", "=", run._snapshot_run_id() if run else False)],
         )
 
-    @api.model
     def action_dashboard_migration(self):
         """Customers by (previous segment, current segment) for the last run."""
         Report = self.env["retail.crm.rfm.migration.report"]

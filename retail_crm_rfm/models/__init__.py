@@ -8,3 +8,4 @@ from . import res_config_settings
 from . import retail_crm_rfm_ab_test
 from . import retail_crm_rfm_ab_test_member
 from . import retail_crm_rfm_run_margin
+from . import retail_crm_rfm_dashboard

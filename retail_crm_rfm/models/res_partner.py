@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 SEGMENT_SELECTION = [
     ("HHH", "Champions"),
@@ -37,7 +37,18 @@ _RFM = {
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    rfm_recency = fields.Integer(string="Recency (days)", aggregator="avg", **_RFM)
+    # the last purchase day is stored, not the days since: it does not change
+    # from one day to the next, so a next-day run rewrites only the customers
+    # whose figures changed (the days since are computed from it)
+    rfm_last_purchase_date = fields.Date(string="Last Purchase Day", **_RFM)
+    rfm_recency = fields.Integer(
+        string="Recency (days)",
+        compute="_compute_rfm_recency",
+        search="_search_rfm_recency",
+        groups=_RFM["groups"],
+        help="Days from the last purchase day to the date of the company's last RFM run "
+        "(the recency the R score was computed from).",
+    )
     rfm_frequency = fields.Integer(string="Frequency (purchase days)", aggregator="avg", **_RFM)
     rfm_monetary = fields.Float(string="Monetary", digits=(16, 2), aggregator="avg", **_RFM)
     rfm_r_score = fields.Integer(string="R Score", aggregator="avg", **_RFM)
@@ -69,6 +80,34 @@ class ResPartner(models.Model):
         **_RFM,
     )
     rfm_date = fields.Date(string="RFM Date", **_RFM)
+
+    def _rfm_last_run_date(self):
+        """Date of the current company's last finished run (recency is counted to it)."""
+        run = self.env["retail.crm.rfm.run"].sudo()._get_last_done_run(self.env.company)
+        # sudo: only the date of the run is read, for figures the user may already read
+        return run.run_date
+
+    @api.depends_context("company")
+    @api.depends("rfm_last_purchase_date")
+    def _compute_rfm_recency(self):
+        run_date = self._rfm_last_run_date() if self else False
+        for partner in self:
+            last = partner.rfm_last_purchase_date
+            partner.rfm_recency = (run_date - last).days if run_date and last else 0
+
+    def _search_rfm_recency(self, operator, value):
+        """Recency compared in days is the last purchase day compared the other way round."""
+        run_date = self._rfm_last_run_date()
+        flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+        if operator not in flipped or not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"Unsupported search on recency: {operator} {value!r}")
+        if not run_date:
+            return [("id", "=", False)] if operator != "!=" else []
+        day = fields.Date.subtract(run_date, days=value)
+        domain = [("rfm_last_purchase_date", flipped[operator], day)]
+        if operator == "!=":
+            domain = ["|", ("rfm_last_purchase_date", "=", False)] + domain
+        return domain
 
     def unlink(self):
         # the snapshot table has no foreign keys (see retail.crm.rfm.snapshot)

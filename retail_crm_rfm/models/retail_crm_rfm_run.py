@@ -1,7 +1,7 @@
 import hashlib
+import io
 import json
 import logging
-import threading
 import time
 from datetime import datetime, timedelta
 
@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
 from ..tools import rfm_engine as engine
 from ..tools import rfm_models as stats
@@ -38,12 +38,14 @@ DEFAULTS = {
     "batch_size": 20000,
     "write_workers": 2,
     "snapshot_retention_months": 13,
+    # 1: the read-only aggregate runs on Odoo's read replica (db_replica_host) when one is configured
+    "aggregate_on_replica": 1,
 }
 # states of pos.order that count as paid
 PAID_STATES = ("paid", "done", "invoiced")
 # res.partner columns written by the run, with the snapshot column they come from
 PARTNER_COLUMNS = (
-    ("rfm_recency", "recency"),
+    ("rfm_last_purchase_date", "last_purchase_date"),
     ("rfm_frequency", "frequency"),
     ("rfm_monetary", "monetary"),
     ("rfm_r_score", "r_score"),
@@ -56,10 +58,14 @@ PARTNER_COLUMNS = (
     ("rfm_ltv", "ltv"),
     ("rfm_date", "run_date"),
 )
+# written with the others, but a change of it alone writes nothing: it is the
+# date of the run that last changed the customer's figures
+PARTNER_STAMP_COLUMN = "rfm_date"
 # snapshot columns filled by the run (besides run_id)
 SNAPSHOT_COLUMNS = (
     "run_date",
     "partner_id",
+    "last_purchase_date",
     "recency",
     "frequency",
     "monetary",
@@ -71,6 +77,7 @@ SNAPSHOT_COLUMNS = (
     "churn_probability",
     "expected_purchases",
     "ltv",
+    "churn_band",
 )
 # run fields copied from the run whose results a run with the same input takes
 RESULT_FIELDS = (
@@ -102,6 +109,14 @@ RESULT_FIELDS = (
     "ltv_basis",
     "margin_share",
 )
+# model outputs rewritten on a customer only when they moved by more than
+# max(absolute, relative x new value): half a point of churn risk, 1 % of
+# the expected purchases and of the predicted value
+MODEL_TOLERANCES = {
+    "churn_probability": (0.005, 0.0),
+    "expected_purchases": (0.005, 0.01),
+    "ltv": (0.01, 0.01),
+}
 # part of the input digest: change it when the computation changes
 DIGEST_VERSION = 2
 # settings frozen on a run: those its results depend on, then those of the process
@@ -121,7 +136,14 @@ RESULT_PARAMETERS = (
 )
 PROCESS_PARAMETERS = ("batch_size", "write_workers")
 FETCH_SIZE = 100000
-INSERT_CHUNK = 50000
+
+
+def _as_text(values, fmt):
+    """COPY text of a numeric column: ``fmt`` per value, ``\\N`` (NULL) for NaN."""
+    values = np.asarray(values, dtype=float)
+    text = np.char.mod(fmt, np.nan_to_num(values)).astype(object)
+    text[np.isnan(values)] = "\\N"
+    return text
 
 
 def _finite(value):
@@ -387,12 +409,14 @@ class RetailCrmRfmRun(models.Model):
     # Steps
     # ------------------------------------------------------------------
     def _step(self, parallel=False):
-        """Do the next unit of work. Returns True when the run is finished.
+        """Do the next unit of work. Returns True when the caller stops here:
+        the run is finished, or its write-back was handed to the workers.
 
         With ``parallel`` (the scheduled action, which commits between
-        steps), the write-back lanes are written at the same time on their
-        own connections, each committing after every batch; otherwise one
-        batch of one lane is written per step.
+        steps), the write-back lanes are written by the write-back cron jobs
+        (``retail.crm.rfm.run.lane._cron_write_lanes``), which any cron
+        worker of the deployment picks up, each committing after every batch;
+        otherwise one batch of one lane is written per step.
         """
         self.ensure_one()
         if self.state == "new":
@@ -405,8 +429,11 @@ class RetailCrmRfmRun(models.Model):
             if not lanes or self._partners_hold_source():
                 self._finish()
                 self.state = "done"
-            elif parallel and len(lanes) > 1:
-                self._write_lanes_in_parallel(lanes)
+            elif parallel and self._hand_lanes_to_workers():
+                # the write-back cron jobs write the lanes, on any cron
+                # worker of the deployment; the last one triggers the
+                # scheduled action again, which then finishes the run
+                return True
             else:
                 started = time.perf_counter()
                 lanes[0]._write_batch()
@@ -557,34 +584,47 @@ class RetailCrmRfmRun(models.Model):
     def _calibration_end(self):
         return self.run_date - relativedelta(months=self.holdout_months)
 
+    @api.model
+    def _use_replica(self):
+        """True when the aggregate goes to Odoo's read replica.
+
+        That is when ``db_replica_host`` (or ``db_replica_port``) is set in
+        the server configuration and the ``retail_crm_rfm.aggregate_on_replica``
+        system parameter is not 0. Without a replica the aggregate runs on
+        the run's own cursor (the primary), so it also sees what this
+        transaction wrote.
+        """
+        replica = config.get("db_replica_host") is not False or config.get("db_replica_port") is not False
+        return bool(replica and get_param(self.env, "aggregate_on_replica"))
+
     def _fetch_summary(self):
-        cr = self.env.cr
         self.env["pos.order"].flush_model(
             ["partner_id", "state", "date_order", "amount_total", "currency_rate", "company_id"]
         )
         self.env["pos.order.line"].flush_model(["order_id", "refunded_orderline_id"])
-        cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
-        # the summary stays in the database for the snapshot insert: only the
-        # computed columns travel back
-        cr.execute(SQL("DROP TABLE IF EXISTS retail_crm_rfm_summary"))
-        cr.execute(
-            SQL("CREATE TEMP TABLE retail_crm_rfm_summary ON COMMIT DROP AS %s", self._aggregate_query())
-        )
-        cr.execute(
-            SQL(
-                "SELECT partner_id, recency, frequency, monetary, repeat_days, t_x, age, repeat_net,"
-                " first_net, cal_x, cal_t_x, cal_age, hold_x"
-                " FROM retail_crm_rfm_summary ORDER BY partner_id"
-            )
-        )
-        chunks = []
-        while rows := cr.fetchmany(FETCH_SIZE):
-            chunks.append(np.array(rows, dtype=float))
-        cr.execute(SQL("RESET work_mem"))
+        query = self._aggregate_query()
+        if self._use_replica():
+            # a read-only cursor: Odoo opens it on the replica, or on the
+            # primary when the replica cannot be reached
+            with self.env.registry.cursor(readonly=True) as cr:
+                chunks = self._fetch_rows(cr, query)
+        else:
+            chunks = self._fetch_rows(self.env.cr, query)
         names = pipeline.SUMMARY_COLUMNS
         data = np.concatenate(chunks) if chunks else np.zeros((0, len(names)))
         self.input_digest = self._input_digest(data)
         return {name: data[:, i] for i, name in enumerate(names)}
+
+    @staticmethod
+    def _fetch_rows(cr, query):
+        """The summary rows in partner id order, as float arrays of FETCH_SIZE rows."""
+        cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
+        cr.execute(SQL("%s ORDER BY partner_id", query))
+        chunks = []
+        while rows := cr.fetchmany(FETCH_SIZE):
+            chunks.append(np.array(rows, dtype=float))
+        cr.execute(SQL("RESET work_mem"))
+        return chunks
 
     def _scored_mask(self, summary):
         """Customers with a purchase day within the look-back are scored."""
@@ -710,18 +750,7 @@ class RetailCrmRfmRun(models.Model):
 
         started = time.perf_counter()
         self._insert_snapshots(
-            summary["partner_id"].astype(np.int64),
-            # scores 1-5, segment 0-7 and cluster 0-8 packed in one integer
-            (
-                r_score.astype(np.int64) * 10000
-                + f_score * 1000
-                + m_score * 100
-                + segment_index * 10
-                + clusters
-            ),
-            churn,
-            expected,
-            ltv,
+            summary, r_score, f_score, m_score, segment_index, clusters, churn, expected, ltv
         )
         # fresh statistics for the write-back plans
         self.env.cr.execute(SQL("ANALYZE retail_crm_rfm_snapshot"))
@@ -741,60 +770,49 @@ class RetailCrmRfmRun(models.Model):
             self.timings,
         )
 
-    @staticmethod
-    def _scaled(values, factor):
-        """Fixed-point integers for the transfer (-1 for "no value")."""
-        return np.where(np.isnan(values), -1, np.round(np.nan_to_num(values) * factor)).astype(np.int64)
+    def _insert_snapshots(
+        self, summary, r_score, f_score, m_score, segment_index, clusters, churn, expected, ltv
+    ):
+        """Snapshot rows of the scored customers, in one COPY.
 
-    def _insert_snapshots(self, partner_ids, packed, churn, expected, ltv):
-        """Snapshot rows from the summary table and the computed columns.
-
-        Integers only cross the wire (scores packed, probabilities and values
-        in fixed point), joined with the summary table still in the database,
-        in chunks of partner ids.
+        The rows are formatted column by column (numpy) and streamed to
+        ``COPY ... FROM STDIN``: no statement parameters are built per row.
         """
-        cr = self.env.cr
-        churn_i = self._scaled(churn, 10000)
-        expected_i = self._scaled(expected, 10000)
-        ltv_i = self._scaled(ltv, 100)
-        columns = SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS)
-        # each chunk joins its own partner id range of the summary, not all of it
-        cr.execute(SQL("CREATE INDEX ON retail_crm_rfm_summary (partner_id)"))
-        cr.execute(SQL("ANALYZE retail_crm_rfm_summary"))
-        for start in range(0, partner_ids.size, INSERT_CHUNK):
-            chunk = slice(start, start + INSERT_CHUNK)
-            chunk_ids = partner_ids[chunk]
-            cr.execute(
-                SQL(
-                    """
-                INSERT INTO retail_crm_rfm_snapshot (run_id, %(columns)s)
-                SELECT %(run)s, %(run_date)s, a.partner_id, a.recency, a.frequency, a.monetary,
-                       u.packed / 10000, mod(u.packed / 1000, 10), mod(u.packed / 100, 10),
-                       (%(segments)s::varchar[])[mod(u.packed / 10, 10) + 1],
-                       (%(clusters)s::varchar[])[NULLIF(mod(u.packed, 10), 0)],
-                       NULLIF(u.churn, -1) / 10000.0,
-                       NULLIF(u.expected, -1) / 10000.0,
-                       NULLIF(u.ltv, -1) / 100.0
-                  FROM unnest(%(partner)s::int[], %(packed)s::int[], %(churn)s::int[],
-                              %(expected)s::bigint[], %(ltv)s::bigint[])
-                       AS u(partner_id, packed, churn, expected, ltv)
-                  JOIN retail_crm_rfm_summary a ON a.partner_id = u.partner_id
-                 WHERE a.partner_id BETWEEN %(low)s AND %(high)s
-                """,
-                    columns=columns,
-                    run=self.id,
-                    low=int(chunk_ids.min()),
-                    high=int(chunk_ids.max()),
-                    run_date=self.run_date,
-                    segments=list(engine.SEGMENT_CODES),
-                    clusters=list(engine.CLUSTER_CODES),
-                    partner=chunk_ids.tolist(),
-                    packed=packed[chunk].tolist(),
-                    churn=churn_i[chunk].tolist(),
-                    expected=expected_i[chunk].tolist(),
-                    ltv=ltv_i[chunk].tolist(),
-                )
-            )
+        segment_codes = np.array(engine.SEGMENT_CODES, dtype=object)
+        cluster_codes = np.array(("\\N",) + engine.CLUSTER_CODES, dtype=object)
+        # the last purchase day, from the days since it (few distinct values)
+        days, day_index = np.unique(summary["recency"], return_inverse=True)
+        last_day = np.array(
+            [(self.run_date - timedelta(days=int(day))).isoformat() for day in days.tolist()], dtype=object
+        )
+        columns = (
+            np.full(summary["partner_id"].size, str(self.id), dtype=object),
+            np.full(summary["partner_id"].size, self.run_date.isoformat(), dtype=object),
+            _as_text(summary["partner_id"], "%d"),
+            last_day[day_index.reshape(-1)] if day_index.size else np.zeros(0, dtype=object),
+            _as_text(summary["recency"], "%d"),
+            _as_text(summary["frequency"], "%d"),
+            _as_text(summary["monetary"], "%.2f"),
+            _as_text(r_score, "%d"),
+            _as_text(f_score, "%d"),
+            _as_text(m_score, "%d"),
+            segment_codes[np.asarray(segment_index, dtype=np.int64)],
+            cluster_codes[np.asarray(clusters, dtype=np.int64)],
+            _as_text(churn, "%.4f"),
+            _as_text(expected, "%.4f"),
+            _as_text(ltv, "%.2f"),
+            # band 1-5 of 20 points of churn risk (1 for 0-20 %, 5 for 80-100 %)
+            _as_text(np.minimum(np.floor(np.asarray(churn, dtype=float) * 5), 4) + 1, "%d"),
+        )
+        lines = ["\t".join(row) for row in zip(*columns, strict=True)]
+        buffer = io.StringIO("\n".join(lines) + "\n" if lines else "")
+        self.env.cr.copy_expert(
+            SQL(
+                "COPY retail_crm_rfm_snapshot (run_id, %s) FROM STDIN",
+                SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS),
+            ).code,
+            buffer,
+        )
 
     def _input_digest(self, data):
         """Fingerprint of everything the results are computed from.
@@ -858,15 +876,38 @@ class RetailCrmRfmRun(models.Model):
         return SQL("s.%s", SQL.identifier(snap_col))
 
     def _partner_differs_sql(self, key):
-        return SQL(" OR ").join(
-            SQL(
-                "(p.%s -> %s) IS DISTINCT FROM to_jsonb(%s)",
-                SQL.identifier(partner_col),
-                key,
-                self._snapshot_value_sql(snap_col),
-            )
-            for partner_col, snap_col in PARTNER_COLUMNS
-        )
+        """A partner row is written when a figure differs.
+
+        The date stamp alone does not count. The model outputs (churn risk,
+        expected purchases, value) move a little every day for everyone, as
+        the customer's age grows: they count when they moved by more than
+        their tolerance (``MODEL_TOLERANCES``). A row is written whole, so
+        its figures are always those of the run of its ``rfm_date``; the
+        snapshot of every run keeps the exact values.
+        """
+        conditions = []
+        for partner_col, snap_col in PARTNER_COLUMNS:
+            if partner_col == PARTNER_STAMP_COLUMN:
+                continue
+            column = SQL.identifier(partner_col)
+            value = self._snapshot_value_sql(snap_col)
+            if snap_col in MODEL_TOLERANCES:
+                absolute, relative = MODEL_TOLERANCES[snap_col]
+                old = SQL("(p.%s ->> %s)::numeric", column, key)
+                conditions.append(
+                    SQL(
+                        "(%(old)s IS DISTINCT FROM %(new)s"
+                        " AND NOT COALESCE(abs(%(old)s - %(new)s) < GREATEST(%(absolute)s, %(relative)s * abs(%(new)s)),"
+                        " false))",
+                        old=old,
+                        new=value,
+                        absolute=absolute,
+                        relative=relative,
+                    )
+                )
+            else:
+                conditions.append(SQL("(p.%s -> %s) IS DISTINCT FROM to_jsonb(%s)", column, key, value))
+        return SQL(" OR ").join(conditions)
 
     def _plan_lanes(self):
         """Split the write-back into ``write_workers`` contiguous partner id ranges."""
@@ -896,42 +937,27 @@ class RetailCrmRfmRun(models.Model):
             ]
         )
 
-    def _write_lanes_in_parallel(self, lanes):
-        """Write the lanes to the end, each in a thread with its own cursor.
+    def _lane_workers(self):
+        """The active write-back worker jobs (``_cron_write_lanes`` of the lanes)."""
+        # sudo: the scheduled jobs are technical records; only looked up and triggered
+        return (
+            self.env["ir.cron"]
+            .sudo()
+            .search(
+                [
+                    ("model_id.model", "=", "retail.crm.rfm.run.lane"),
+                    ("code", "=", "model._cron_write_lanes()"),
+                    ("active", "=", True),
+                ]
+            )
+        )
 
-        Every thread commits after each batch (a batch of partner rows is
-        locked at most until then) and records its progress in its own lane
-        row. This transaction only reads: the caller commits it before the
-        next step, which then sees the lanes' work.
-        """
-        started = time.perf_counter()
-        registry, uid, context, su = self.env.registry, self.env.uid, self.env.context, self.env.su
-        errors = []
-
-        def write_lane(lane_id):
-            try:
-                with registry.cursor() as cr:
-                    # the same user and superuser mode as the run (the cron's sudo)
-                    env = api.Environment(cr, uid, context, su=su)
-                    lane = env["retail.crm.rfm.run.lane"].browse(lane_id)
-                    while not lane._write_batch():
-                        cr.commit()  # pylint: disable=invalid-commit
-            except Exception as error:  # re-raised below, in the run's thread
-                _logger.exception("RFM run %s: write-back lane %s failed", self.id, lane_id)
-                errors.append(error)
-
-        threads = [
-            threading.Thread(target=write_lane, args=(lane.id,), name=f"retail_crm_rfm_lane_{lane.id}")
-            for lane in lanes
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.lane_ids.invalidate_recordset()
-        if errors:
-            raise errors[0]
-        self._add_timing("write", time.perf_counter() - started)
+    def _hand_lanes_to_workers(self):
+        """Trigger the write-back workers; False when none is active (the caller writes)."""
+        workers = self._lane_workers()
+        for worker in workers:
+            worker._trigger()
+        return bool(workers)
 
     def _clear_stale(self):
         """Remove this company's figures from customers no longer scored."""

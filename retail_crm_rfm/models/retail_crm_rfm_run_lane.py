@@ -1,4 +1,6 @@
-from odoo import fields, models
+import time
+
+from odoo import api, fields, models, modules
 from odoo.tools import SQL
 
 from .retail_crm_rfm_run import DEFAULTS, PARTNER_COLUMNS
@@ -25,6 +27,76 @@ class RetailCrmRfmRunLane(models.Model):
     high_partner_id = fields.Integer(string="Up to Partner Id", required=True, readonly=True)
     cursor_partner_id = fields.Integer(string="Written up to Partner Id", readonly=True)
     written_count = fields.Integer(string="Partners Updated", readonly=True)
+
+    # seconds of work per call of a lane worker; the cron calls it again while
+    # batches remain (Odoo 18's cron progress), other jobs get their turn between
+    WORKER_SLICE_SECONDS = 60
+
+    @api.model
+    def _claim_lane(self):
+        """A lane of a run being written, locked for this transaction; none when every
+        unfinished lane is being written by another worker."""
+        self.env["retail.crm.rfm.run.lane"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT l.id
+              FROM retail_crm_rfm_run_lane l
+              JOIN retail_crm_rfm_run r ON r.id = l.run_id
+             WHERE r.state = 'writing' AND l.cursor_partner_id < l.high_partner_id
+             ORDER BY l.run_id, l.id
+               FOR UPDATE OF l SKIP LOCKED
+             LIMIT 1
+            """
+            )
+        )
+        row = self.env.cr.fetchone()
+        return self.browse(row[0] if row else ())
+
+    @api.model
+    def _cron_write_lanes(self):
+        """Scheduled action of a write-back worker.
+
+        Any cron worker of the deployment, on any server, may run it; each of
+        the ``retail_crm_rfm.ir_cron_rfm_write_lane_*`` jobs is one worker.
+        A worker takes a lane nobody is writing (row lock, SKIP LOCKED),
+        writes one batch and commits, then takes a lane again, for at most
+        ``WORKER_SLICE_SECONDS``. It reports its progress to the cron, which
+        calls it again while batches remain. A worker killed in the middle
+        loses its uncommitted batch only: the lane's cursor is committed with
+        the rows it wrote. When no lane is left, the run's scheduled action is
+        triggered to finish the runs.
+        """
+        commit = not modules.module.current_test
+        started = time.monotonic()
+        batches = 0
+        while time.monotonic() - started < self.WORKER_SLICE_SECONDS:
+            lane = self._claim_lane()
+            if not lane:
+                break
+            # the run's company: partner figures are per company
+            lane.with_company(lane.run_id.company_id)._write_batch()
+            batches += 1
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        remaining = self._unfinished_count()
+        self.env["ir.cron"]._notify_progress(done=batches, remaining=remaining)
+        if not remaining:
+            self.env.ref("retail_crm_rfm.ir_cron_compute_rfm")._trigger()
+        return batches
+
+    @api.model
+    def _unfinished_count(self):
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT count(*) FROM retail_crm_rfm_run_lane l JOIN retail_crm_rfm_run r ON r.id = l.run_id
+             WHERE r.state = 'writing' AND l.cursor_partner_id < l.high_partner_id
+            """
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     def _is_done(self):
         self.ensure_one()

@@ -3,6 +3,15 @@ from odoo.tools import SQL
 
 from .res_partner import CLUSTER_SELECTION, SEGMENT_SELECTION
 
+# bands of churn risk for the dashboard's distribution (band n: [n-1, n) / 5)
+CHURN_BANDS = [
+    ("1", "0-20 %"),
+    ("2", "20-40 %"),
+    ("3", "40-60 %"),
+    ("4", "60-80 %"),
+    ("5", "80-100 %"),
+]
+
 
 class RetailCrmRfmSnapshot(models.Model):
     """One compact row per run and customer, written set-based by the run.
@@ -28,6 +37,7 @@ class RetailCrmRfmSnapshot(models.Model):
     company_id = fields.Many2one(related="run_id.company_id")
     run_date = fields.Date(required=True, readonly=True)
     partner_id = fields.Many2one("res.partner", required=True, readonly=True)
+    last_purchase_date = fields.Date(string="Last Purchase Day", readonly=True)
     recency = fields.Integer(readonly=True, aggregator="avg")
     frequency = fields.Integer(readonly=True, aggregator="avg")
     monetary = fields.Float(readonly=True, digits=(16, 2), aggregator="avg")
@@ -39,6 +49,7 @@ class RetailCrmRfmSnapshot(models.Model):
     churn_probability = fields.Float(readonly=True, digits=(16, 4), aggregator="avg")
     expected_purchases = fields.Float(readonly=True, digits=(16, 4), aggregator="avg")
     ltv = fields.Float(string="Predicted Value", readonly=True, digits=(16, 2), aggregator="avg")
+    churn_band = fields.Selection(CHURN_BANDS, string="Churn Risk Band", readonly=True)
 
     def init(self):
         self.env.cr.execute(
@@ -49,6 +60,7 @@ class RetailCrmRfmSnapshot(models.Model):
                 run_id integer NOT NULL,
                 run_date date NOT NULL,
                 partner_id integer NOT NULL,
+                last_purchase_date date,
                 recency integer,
                 frequency integer,
                 monetary numeric,
@@ -59,15 +71,19 @@ class RetailCrmRfmSnapshot(models.Model):
                 cluster varchar,
                 churn_probability numeric,
                 expected_purchases numeric,
-                ltv numeric
+                ltv numeric,
+                churn_band varchar
             );
             -- one row per run and customer; also the write-back's range scans
             CREATE UNIQUE INDEX IF NOT EXISTS retail_crm_rfm_snapshot_run_partner_uniq
                 ON retail_crm_rfm_snapshot (run_id, partner_id);
             CREATE INDEX IF NOT EXISTS retail_crm_rfm_snapshot_partner_id_index
                 ON retail_crm_rfm_snapshot (partner_id);
-            -- tables created by earlier versions of the addon had them
+            -- tables created by earlier versions of the addon had them,
+            -- or had not the last purchase day
             ALTER TABLE retail_crm_rfm_snapshot
+                ADD COLUMN IF NOT EXISTS last_purchase_date date,
+                ADD COLUMN IF NOT EXISTS churn_band varchar,
                 DROP CONSTRAINT IF EXISTS retail_crm_rfm_snapshot_run_id_fkey,
                 DROP CONSTRAINT IF EXISTS retail_crm_rfm_snapshot_partner_id_fkey;
             """

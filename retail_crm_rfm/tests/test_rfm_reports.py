@@ -241,10 +241,15 @@ class TestRfmDashboardUi(HttpCase):
         code = """
             const cards = document.querySelectorAll('.o_kanban_record:not(.o_kanban_ghost)');
             const text = [...cards].map((card) => card.innerText).join('|');
-            if (cards.length === 8 && text.includes('Champions')) {
+            // the graphs' buttons above the cards; no card repeats its name as a badge
+            const buttons = [...document.querySelectorAll('.o_control_panel button')].map((b) => b.innerText);
+            const graphs = ['Segment Sizes over Runs', 'Migration between Runs', 'Churn Risk Distribution'];
+            const badges = document.querySelectorAll('.o_kanban_record .badge');
+            if (cards.length === 8 && text.includes('Champions') && badges.length === 0
+                && graphs.every((label) => buttons.some((b) => b.includes(label)))) {
                 console.log('test successful');
             } else {
-                console.error(`dashboard shows ${cards.length} cards: ${text}`);
+                console.error(`dashboard shows ${cards.length} cards, ${badges.length} badges: ${text}; ${buttons}`);
             }
         """
         self.browser_js(

@@ -1,7 +1,9 @@
+import threading
 from datetime import date, timedelta
 
 import numpy as np
 
+from odoo import SUPERUSER_ID, api
 from odoo.addons.retail_crm_rfm.tools import rfm_models as stats
 from odoo.addons.retail_crm_rfm.tools import rfm_pipeline as pipeline
 from odoo.addons.retail_crm_rfm.tools import rfm_simulate as sim
@@ -514,22 +516,59 @@ class TestRfmModelFromOrders(RfmCommon):
 
 @tagged("post_install", "-at_install")
 class TestRfmParallelWriteBack(RfmCommon, HttpCase):
-    """The scheduled action's parallel write-back: each lane in its own thread
-    and cursor (test mode: cursors on the test transaction, taken in turn)."""
+    """The scheduled action hands the write-back lanes to the write-back cron
+    jobs; two workers, each in its own thread and cursor (test mode: cursors
+    on the test transaction, taken in turn), write them."""
 
-    def test_lanes_written_in_parallel(self):
+    def _worker(self, errors):
+        try:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["retail.crm.rfm.run.lane"]._cron_write_lanes()
+        except Exception as error:
+            errors.append(error)
+
+    def test_lanes_written_by_cron_workers(self):
         ICP = self.env["ir.config_parameter"].sudo()
         ICP.set_param(PARAM + "batch_size", 5)
         ICP.set_param(PARAM + "write_workers", 3)
         partners, specs = self._random_dataset(seed=7)
+        Trigger = self.env["ir.cron.trigger"]
+        workers = self.env["retail.crm.rfm.run"]._lane_workers()
+        self.assertEqual(len(workers), 2, "two write-back worker jobs")
         run = self.env["retail.crm.rfm.run"]._get_runs_to_process(self.company_a)
         self.assertFalse(run._step(parallel=True))
         self.assertEqual(len(run.lane_ids), 3)
+        # the scheduled action stops here: the workers are triggered
+        self.assertTrue(run._step(parallel=True))
+        self.assertEqual(run.state, "writing")
         self.assertFalse(any(lane.written_count for lane in run.lane_ids))
-        # one step writes every lane to its end, batch after batch
-        self.assertFalse(run._step(parallel=True))
+        self.assertEqual(Trigger.search([("cron_id", "in", workers.ids)]).cron_id, workers)
+
+        # a worker killed in the middle of a batch: nothing of it is kept
+        Lane = self.env["retail.crm.rfm.run.lane"]
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            lane = Lane._claim_lane()
+            lane.with_company(self.company_a)._write_batch()
+            self.assertEqual(lane.written_count, 5)
+            raise RuntimeError("killed")
+        run.lane_ids.invalidate_recordset()
+        self.assertFalse(any(lane.written_count for lane in run.lane_ids))
+
+        errors = []
+        threads = [threading.Thread(target=self._worker, args=(errors,)) for _i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertFalse(errors)
+        self.env.invalidate_all()
         self.assertTrue(all(lane._is_done() for lane in run.lane_ids))
-        self.assertTrue(all(lane.written_count for lane in run.lane_ids))
+        # the last worker triggered the scheduled action, which finishes the run
+        main = self.env.ref("retail_crm_rfm.ir_cron_compute_rfm")
+        self.assertTrue(Trigger.search([("cron_id", "=", main.id)]))
+        # a worker run again finds nothing to do
+        self.assertEqual(Lane._cron_write_lanes(), 0)
         self.assertTrue(run._step(parallel=True))
         self.assertEqual(run.state, "done")
         reference = self.reference_scores(specs, self.company_a, self.today)

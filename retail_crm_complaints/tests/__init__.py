@@ -4,3 +4,4 @@ from . import test_resolution
 from . import test_intake
 from . import test_access
 from . import test_pos_tour
+from . import test_translations

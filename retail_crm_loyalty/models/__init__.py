@@ -12,3 +12,4 @@ from . import pos_order
 from . import retail_crm_pos_uuid_claim
 from . import pos_session
 from . import loyalty_card
+from . import res_partner_list

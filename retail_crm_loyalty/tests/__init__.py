@@ -9,3 +9,6 @@ from . import test_settings
 from . import test_exactly_once
 from . import test_mobile
 from . import test_retention
+from . import test_translations
+from . import test_runtime_translations
+from . import test_views

@@ -24,3 +24,4 @@ from . import pos_config
 from . import res_config_settings
 from . import ir_qweb
 from . import ir_attachment
+from . import retail_crm_privacy_access_log_labels

@@ -14,3 +14,4 @@ from . import test_export_pdf
 from . import test_penetration
 from . import test_access_rule
 from . import test_till_lookup
+from . import test_translations

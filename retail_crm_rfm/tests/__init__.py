@@ -6,3 +6,5 @@ from . import test_rfm_access
 from . import test_rfm_ab_test
 from . import test_rfm_definitions
 from . import test_rfm_generator
+from . import test_translations
+from . import test_settings_view

@@ -106,6 +106,7 @@ def setup_users(env, role_users=ROLE_USERS):
     Returns ``[(login, password, role, groups)]`` with the admin first.
     """
     env["res.lang"]._activate_lang(LANG)  # already loaded with its terms in the demo
+    env["res.lang"]._activate_lang("en_US")  # anyone can switch to English in their preferences
     admin = env.ref("base.user_admin")
     admin.write({"lang": LANG, "tz": TZ})
     logins = [("admin", "admin", "管理员 administrator", "Settings")]

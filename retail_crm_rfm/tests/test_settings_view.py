@@ -37,7 +37,7 @@ class TestRfmSettingsView(TransactionCase):
                     setting.get("help"), "setting without help: %s" % etree.tostring(setting)[:200]
                 )
                 checked += 1
-        self.assertGreater(checked, 10)
+        self.assertGreaterEqual(checked, 3, "the RFM section at least")
 
     def test_clusters_automatic_not_zero(self):
         """The automatic number of K-means groups is a switch, not "Number of Clusters 0"."""

@@ -1,67 +1,48 @@
 #!/usr/bin/env python3
-"""Bring up a demo of the whole suite on http://localhost:8069.
+"""Bring up a demo of the whole suite: a Chinese retail chain, in Chinese.
 
     python3 tools/demo.py               # reuse the demo database if it exists
     python3 tools/demo.py --recreate    # drop it and build it again
+    python3 tools/demo.py --db demo2 --port 8070   # a second demo next to the first
 
-Starts a private PostgreSQL when none is configured, creates the database
-``retail_crm_demo`` with every addon of the suite and Odoo's demo data, adds a
-synthetic retail chain (stores, members, two years of POS orders), creates one
-login per role, runs the suite's scheduled computations once, then serves Odoo
-until you press Ctrl+C.
+Starts a private PostgreSQL when none is configured and creates a database
+(default ``retail_crm_demo``) for a company in China (CNY, Asia/Shanghai,
+Chinese chart of accounts) with Simplified Chinese loaded and every addon of
+the suite, without Odoo's demo data.  It adds a synthetic chain (stores,
+cosmetics, apparel, groceries, members, two years of POS orders), tier
+pricelists, the birthday coupon program, VIP care, holiday greetings, six
+months of complaints and of RFM runs, one login per role (in Chinese), runs
+the suite's scheduled computations once, then serves Odoo until Ctrl+C.
 """
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import odoo_check
 import pg
 
-DB = "retail_crm_demo"
-# (login, name, groups, role description): each role user holds exactly these
-# groups (and what they imply), never the default user template's; groups
-# missing from the database are skipped.
-ROLE_USERS = [
-    (
-        "manager",
-        "店长 Store Manager",
-        [
-            "base.group_user",
-            "base.group_partner_manager",
-            "base.group_allow_export",
-            "point_of_sale.group_pos_manager",
-            "sales_team.group_sale_manager",
-        ],
-        "store manager",
-    ),
-    (
-        "cashier",
-        "导购 Cashier",
-        ["base.group_user", "base.group_partner_manager", "point_of_sale.group_pos_user"],
-        "cashier / 导购",
-    ),
-    (
-        "dpo",
-        "数据保护官 Data Protection Officer",
-        ["base.group_user", "base.group_allow_export", "retail_crm_privacy.group_privacy_officer"],
-        "data protection officer",
-    ),
-]
-DEMO_EMAIL_DOMAIN = "demo.retail-crm.example"
-DEMO_PASSWORD_SUFFIX = "-demo"
+DEFAULT_DB = "retail_crm_demo"
+STARTED = time.time()
+CONFIG_PARSED = []
+LOADING = re.compile(r"odoo\.modules\.loading: Loading module (\S+) \((\d+)/(\d+)\)")
+LOG_LEVEL = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ")
 
 
 def step(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+    elapsed = time.time() - STARTED
+    print(f"[{time.strftime('%H:%M:%S')} +{elapsed:4.0f}s] {message}", flush=True)
 
 
-def install(opts, addons, data_dir, update):
+def run_odoo(opts, args, extra):
+    """Run Odoo with --stop-after-init and print one line per module installed."""
     cmd = [
         sys.executable,
         "-m",
@@ -69,113 +50,216 @@ def install(opts, addons, data_dir, update):
         f"--addons-path={odoo_check.REPO}",
         *odoo_check.odoo_db_args(opts),
         "-d",
-        DB,
-        "-i",
-        ",".join(addons),
-        *(["-u", ",".join(addons)] if update else []),
+        args.db,
+        *extra,
         "--stop-after-init",
-        f"--data-dir={data_dir}",
+        f"--data-dir={args.data_dir}",
+        f"--http-port={args.port}",
         "--max-cron-threads=0",
-        "--log-level=warn",
+        "--log-level=info",
     ]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
     )
+    seen = set()
     for line in proc.stdout:
-        sys.stdout.write(f"  {line}")
+        loading = LOADING.search(line)
+        if loading and loading[1] not in seen:
+            seen.add(loading[1])
+            step(f"  module {loading[1]} ({loading[2]}/{loading[3]})")
+        elif LOG_LEVEL.match(line) or line.startswith(("Traceback", "  File", "psycopg2", "odoo.")):
+            sys.stdout.write(f"  {line}")
     if proc.wait():
         odoo_check.fail("installing the addons failed (see the log above)")
 
 
-def open_env(opts, data_dir):
+def open_registry(opts, args):
     import odoo  # noqa: PLC0415
     from odoo.tools import config  # noqa: PLC0415
 
-    config.parse_config(
-        [
-            f"--addons-path={odoo_check.REPO}",
-            *odoo_check.odoo_db_args(opts),
-            f"--data-dir={data_dir}",
-            "--log-level=warn",
-        ]
-    )
-    return odoo.modules.registry.Registry(DB)
+    if not CONFIG_PARSED:
+        # Odoo's configuration can be parsed once per process
+        CONFIG_PARSED.append(True)
+        config.parse_config(
+            [
+                f"--addons-path={odoo_check.REPO}",
+                *odoo_check.odoo_db_args(opts),
+                f"--data-dir={args.data_dir}",
+                "--log-level=warn",
+            ]
+        )
+    return odoo.modules.registry.Registry.new(args.db)
 
 
-def prepare(registry, customers):
-    """Role users, synthetic data and one run of the suite's crons; returns logins."""
+def close_registry(args):
     import odoo  # noqa: PLC0415
 
-    logins = [("admin", "admin", "admin (Settings, configuration)")]
+    odoo.modules.registry.Registry.delete(args.db)
+
+
+def configure_company(opts, args):
+    import demo_data  # noqa: PLC0415
+
+    import odoo  # noqa: PLC0415
+
+    registry = open_registry(opts, args)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        for login, name, group_xmlids, role in ROLE_USERS:
-            groups = [env.ref(x, raise_if_not_found=False) for x in group_xmlids]
-            groups = [g.id for g in groups if g]
-            if not groups:
-                continue
-            user = env["res.users"].with_context(active_test=False).search([("login", "=", login)])
-            # exactly the role's groups: (6, 0, ids) replaces the default
-            # user template's groups (POS manager, accounting, stock admin)
-            values = {
-                "active": True,
-                "groups_id": [(6, 0, groups)],
-                "email": f"{login}@{DEMO_EMAIL_DOMAIN}",
-            }
-            if "point_of_sale.group_pos_user" in group_xmlids:
-                # cashiers land in the Point of Sale after login (Odoo's home action)
-                values["action_id"] = env.ref("point_of_sale.action_pos_config_kanban").id
-            if not user:
-                user = env["res.users"].create(
-                    {"login": login, "name": name, "password": login + DEMO_PASSWORD_SUFFIX, **values}
-                )
-            else:
-                user.write(values)
-            logins.append((login, login + DEMO_PASSWORD_SUFFIX, role))
-        params = env["ir.config_parameter"]
-        if not params.get_param("retail_crm.demo_data_generated"):
-            try:
-                import datagen  # noqa: PLC0415
-            except ImportError:
-                datagen = None
-            if datagen:
-                step(f"Generating a synthetic retail chain ({customers} members, 24+ months of POS orders)")
-                result = datagen.generate(
-                    env, customers=customers, seed=42, progress=lambda msg: step(f"  {msg}")
-                )
-                step(f"  generated: {result}")
-            params.set_param("retail_crm.demo_data_generated", "1")
-        else:
-            step("Synthetic data already present: kept")
+        step(f"  {demo_data.setup_company(env)}")
+    close_registry(args)
+
+
+def build(registry, customers):
+    """Role users, the chain, loyalty set-up, history and one run of the crons; returns logins."""
+    import demo_data  # noqa: PLC0415
+    import demo_history  # noqa: PLC0415
+
+    import odoo  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        if not env["account.journal"].search_count(
+            [("type", "=", "bank"), ("company_id", "=", env.company.id)]
+        ):
+            step("Loading the Chinese chart of accounts")
+            env["account.chart.template"].try_loading("cn", env.company)
+            cr.commit()
+        demo_data.setup_company(env)
+        step("Role users: exact groups, e-mail, Simplified Chinese, Asia/Shanghai")
+        logins = demo_data.setup_users(env)
         cr.commit()
-        cron_ids = (
-            env["ir.model.data"]
-            .search([("model", "=", "ir.cron"), ("module", "=like", "retail_crm_%")])
-            .mapped("res_id")
+        if not env["ir.config_parameter"].get_param("retail_crm.demo_data_generated"):
+            import datagen  # noqa: PLC0415
+
+            step(f"Generating the chain: {customers} members, stores, products, 26 months of POS orders")
+            result = datagen.generate(
+                env, customers=customers, seed=42, progress=lambda msg: step(f"  {msg}")
+            )
+            counts = ", ".join(f"{n} {model}" for model, n in result["counts"].items())
+            step(f"  {counts} in {result['seconds']:.0f} s")
+            env["ir.config_parameter"].set_param("retail_crm.demo_data_generated", "1")
+            cr.commit()
+        else:
+            step("Synthetic chain already present: kept")
+        step("Loyalty: tier pricelists, birthday coupon program, VIP tier, 春节 / 618 / 双11 greetings")
+        step(f"  {demo_data.setup_loyalty(env)}")
+        cr.commit()
+        step("RFM history: one run per month-end over six months")
+        demo_history.rfm_history(env, months=6, progress=lambda msg: step(f"  {msg}"))
+        cr.commit()
+        crons = (
+            env["ir.cron"]
+            .browse(
+                env["ir.model.data"]
+                .search([("model", "=", "ir.cron"), ("module", "=like", "retail_crm_%")])
+                .mapped("res_id")
+            )
+            .exists()
         )
-        crons = env["ir.cron"].browse(cron_ids).exists()
         for cron in crons:
-            step(f"Running scheduled action once: {cron.name}")
+            step(f"Scheduled action once: {cron.name}")
             cron.method_direct_trigger()
             cr.commit()
+        step("Complaints over six months: filed, contacted, resolved, rated, closed")
+        complaints = demo_history.setup_complaints(env)
+        cr.commit()
+        sla = env.ref("retail_crm_complaints.ir_cron_complaint_sla_check", raise_if_not_found=False)
+        if complaints and sla:
+            sla.method_direct_trigger()
+            cr.commit()
+        step(f"  {demo_history.complaint_summary(env)}")
     return logins
 
 
-def main(argv):
+def smoke_check(opts, args):
+    """Run the demo's data builders on an existing database (with POS orders), check, roll back."""
+    import demo_data  # noqa: PLC0415
+    import demo_history  # noqa: PLC0415
+
+    import odoo  # noqa: PLC0415
+
+    registry = open_registry(opts, args)
+    problems = []
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        logins = demo_data.setup_users(env)
+        users = env["res.users"].search([("login", "in", [row[0] for row in logins])])
+        if any(u.lang != demo_data.LANG or not u.email for u in users):
+            problems.append("role users without Chinese or e-mail")
+        demo_data.setup_loyalty(env)
+        company = env.company
+        if not (company.retail_birthday_program_id and company.retail_vip_tier_id):
+            problems.append("birthday program or VIP tier not set")
+        if not env.ref("retail_crm_loyalty.retail_crm_tier_gold").pricelist_id:
+            problems.append("tier without pricelist")
+        runs = demo_history.rfm_history(env, months=2, commit=False)
+        if len(runs) != 2 or set(runs.mapped("state")) != {"done"}:
+            problems.append(f"back-dated RFM runs: {runs.mapped('state')}")
+        complaints = demo_history.setup_complaints(env, count=16, months=3)
+        env.flush_all()
+        if len(complaints) != 16 or len(set(complaints.mapped("category_id"))) < 3:
+            problems.append("complaints missing or not varied")
+        if not complaints.filtered(lambda c: c.stage_id.is_closed) or not complaints.filtered(
+            "rating_last_value"
+        ):
+            problems.append("no closed or rated complaint")
+        if len({c.date_received.date() for c in complaints}) < 5:
+            problems.append("complaints not spread over past days")
+        step(f"  {demo_history.complaint_summary(env)}")
+        cr.rollback()
+    for problem in problems:
+        print(f"  demo check: {problem}")
+    return not problems
+
+
+def width(text):
+    """Columns ``text`` takes in a terminal (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
+
+
+def role_table(logins):
+    rows = [("login", "password", "role", "groups")] + [tuple(r) for r in logins]
+    widths = [max(width(r[i]) for r in rows) for i in range(3)]
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [str(row[c]) + " " * (widths[c] - width(row[c])) for c in range(3)]
+        lines.append("  " + "  ".join(cells) + "  " + row[3])
+        if i == 0:
+            lines.append("  " + "  ".join("-" * w for w in widths) + "  " + "-" * 6)
+    return "\n".join(lines)
+
+
+def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--recreate", action="store_true", help="drop and rebuild the demo database")
-    parser.add_argument("--port", type=int, default=8069)
+    parser.add_argument("--db", default=DEFAULT_DB, help=f"database name (default {DEFAULT_DB})")
+    parser.add_argument("--port", type=int, default=8069, help="HTTP port (default 8069)")
+    parser.add_argument("--data-dir", help="Odoo data folder (default: <tmp>/<db>_data)")
     parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--no-serve", action="store_true", help="build the database, then exit")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="run the data builders on the existing database --db (e.g. the test database), check, roll back",
+    )
     parser.add_argument("--db-host")
     parser.add_argument("--db-port")
     parser.add_argument("--db-user")
     parser.add_argument("--db-password")
     args = parser.parse_args(argv)
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", args.db):
+        parser.error("--db: letters, digits and _ only, starting with a letter")
+    args.data_dir = args.data_dir or os.path.join(tempfile.gettempdir(), f"{args.db}_data")
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
     try:
         odoo_check.require_odoo()
-        if not odoo_check.port_free(args.port):
+        if not args.check and not odoo_check.port_free(args.port):
             raise odoo_check.UserError(
-                f"Port {args.port} is already in use: stop what listens there or pass --port."
+                f"Port {args.port} is already in use (another demo?): pass --port, and --db for a second demo."
             )
         addons = odoo_check.suite_addons()
         if not addons:
@@ -186,25 +270,38 @@ def main(argv):
     except (odoo_check.UserError, pg.PgError) as exc:
         odoo_check.fail(str(exc))
 
-    data_dir = os.path.join(tempfile.gettempdir(), "retail_crm_demo_data")
-    exists = pg.database_exists(opts, DB)
+    exists = pg.database_exists(opts, args.db)
+    if args.check:
+        if not exists:
+            odoo_check.fail(f"--check needs an existing database: {args.db} not found")
+        ok = smoke_check(opts, args)
+        step("demo builders: OK" if ok else "demo builders: FAILED")
+        return 0 if ok else 1
     if exists and args.recreate:
-        step(f"Dropping database {DB} (--recreate)")
-        pg.drop_database(opts, DB)
+        step(f"Dropping database {args.db} (--recreate)")
+        pg.drop_database(opts, args.db)
         exists = False
     if exists:
-        step(f"Reusing database {DB} (updating the suite's addons; --recreate starts afresh)")
+        step(f"Reusing database {args.db}: updating the suite's addons (--recreate starts afresh)")
+        run_odoo(opts, args, ["-u", ",".join(addons)])
     else:
-        step(f"Creating database {DB} with {', '.join(addons)} and demo data (a few minutes)")
-    install(opts, addons, data_dir, update=exists)
-    registry = open_env(opts, data_dir)
-    logins = prepare(registry, args.customers)
+        step(f"Creating database {args.db} with Simplified Chinese (data folder {args.data_dir})")
+        run_odoo(opts, args, ["-i", "base", "--without-demo=all", "--load-language=zh_CN"])
+        step("Company in China: CNY, Asia/Shanghai, Shanghai address")
+        configure_company(opts, args)
+        step(f"Installing {', '.join(addons)} and the Chinese chart of accounts (a few minutes)")
+        run_odoo(opts, args, ["-i", ",".join([*addons, "l10n_cn"])])
+    step("Opening the database")
+    registry = open_registry(opts, args)
+    logins = build(registry, args.customers)
 
-    url = f"http://localhost:{args.port}/odoo?db={DB}"
-    print(f"\nRetail CRM demo ready: {url}  (POS: http://localhost:{args.port}/pos/ui)")
-    for login, password, role in logins:
-        print(f"  {role:<32} login {login:<8} password {password}")
-    print("Press Ctrl+C to stop.\n", flush=True)
+    url = f"http://localhost:{args.port}/odoo?db={args.db}"
+    step(f"Retail CRM demo ready in {time.time() - STARTED:.0f} s")
+    print(f"\n  Backend: {url}\n  POS:     http://localhost:{args.port}/pos/ui\n")
+    print(role_table(logins))
+    if args.no_serve:
+        return 0
+    print("\nPress Ctrl+C to stop.\n", flush=True)
     cmd = [
         sys.executable,
         "-m",
@@ -212,10 +309,10 @@ def main(argv):
         f"--addons-path={odoo_check.REPO}",
         *odoo_check.odoo_db_args(opts),
         "-d",
-        DB,
-        f"--db-filter=^{DB}$",
+        args.db,
+        f"--db-filter=^{args.db}$",
         f"--http-port={args.port}",
-        f"--data-dir={data_dir}",
+        f"--data-dir={args.data_dir}",
         "--log-level=warn",
     ]
     try:

@@ -122,6 +122,24 @@ def datagen_check(opts, db):
     return res.returncode == 0
 
 
+def demo_check(opts, db):
+    """Run the demo's data builders (users, loyalty set-up, RFM history, complaints) on the
+    test database after the generator check, then roll back."""
+    script = os.path.join(odoo_check.REPO, "tools", "demo.py")
+    if not os.path.exists(script):
+        return None
+    cmd = [sys.executable, script, "--check", "--db", db]
+    for key in ("host", "port", "user", "password"):
+        if opts.get(key):
+            cmd += [f"--db-{key}", str(opts[key])]
+    print("Demo data builders on the test database (rolled back)")
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    output = (res.stdout + res.stderr).strip().splitlines()
+    for line in output[-8:]:
+        print(f"  {line}")
+    return res.returncode == 0
+
+
 def main(argv):
     args = parse_args(argv)
     start = time.time()
@@ -187,12 +205,13 @@ def main(argv):
         print(f"Odoo exited with status {returncode}; see {logfile}")
 
     if not args.no_datagen and not args.test_tags and found:
-        ok = datagen_check(opts, args.db)
-        if ok is not None:
-            if ok:
-                passed += 1
-            else:
-                failed += 1
+        for check in (datagen_check, demo_check):
+            ok = check(opts, args.db)
+            if ok is not None:
+                if ok:
+                    passed += 1
+                else:
+                    failed += 1
 
     if args.keep_db:
         print(f"Database kept: {args.db} (connect with {' '.join(odoo_check.odoo_db_args(opts))})")

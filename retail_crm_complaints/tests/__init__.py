@@ -6,3 +6,4 @@ from . import test_access
 from . import test_pos_tour
 from . import test_voice
 from . import test_followup
+from . import test_translations

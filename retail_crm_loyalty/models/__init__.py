@@ -18,3 +18,4 @@ from . import res_company_referral
 from . import res_config_settings_referral
 from . import retail_crm_referral
 from . import retail_crm_referral_report
+from . import res_partner_list

@@ -1,4 +1,14 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.tools import LazyTranslate
+
+_lt = LazyTranslate(__name__)
+
+# reasons the engine and the review store as text; shown in the reader's
+# language whatever the language of the user or cron that stored them
+STORED_REASONS = {
+    "Periodic review": _lt("Periodic review"),
+    "Enrolment": _lt("Enrolment"),
+}
 
 
 class RetailCrmTierHistory(models.Model):
@@ -28,7 +38,8 @@ class RetailCrmTierHistory(models.Model):
         string="Type",
         required=True,
     )
-    reason = fields.Char()
+    reason = fields.Char(string="Reason as Stored")
+    reason_label = fields.Char(string="Reason", compute="_compute_reason_label")
     user_id = fields.Many2one(
         "res.users", string="Changed By", default=lambda self: self.env.user, ondelete="set null"
     )
@@ -36,3 +47,16 @@ class RetailCrmTierHistory(models.Model):
         "pos.order", string="Triggering Order", ondelete="set null", index="btree_not_null"
     )
     expiry_date = fields.Date(string="Override Expiry")
+
+    @api.depends("reason", "order_id")
+    @api.depends_context("lang")
+    def _compute_reason_label(self):
+        for line in self:
+            if line.order_id:
+                # sudo: the order's reference is already part of the stored
+                # reason the reader sees; nothing else of the order is read
+                line.reason_label = _("Order %(order)s", order=line.sudo().order_id.name)
+            elif line.reason in STORED_REASONS:
+                line.reason_label = str(STORED_REASONS[line.reason])
+            else:
+                line.reason_label = line.reason

@@ -26,3 +26,4 @@ from . import res_config_settings
 from . import ir_qweb
 from . import mail_render_mixin
 from . import ir_attachment
+from . import retail_crm_privacy_access_log_labels

@@ -16,7 +16,9 @@ class RetailCrmConsentCurrent(models.Model):
     state = fields.Selection(selection=[("granted", "Granted"), ("withdrawn", "Withdrawn")], readonly=True)
     date = fields.Datetime(readonly=True)
     source = fields.Selection(
-        selection=lambda self: self.env["retail.crm.consent"]._fields["source"].selection,
+        selection=lambda self: (
+            self.env["retail.crm.consent"]._fields["source"]._description_selection(self.env)
+        ),
         readonly=True,
     )
     company_id = fields.Many2one("res.company", readonly=True)

@@ -36,4 +36,4 @@ class RetailCrmConsentPurpose(models.Model):
     ]
 
     def _selection_channel(self):
-        return self.env["retail.crm.consent"]._fields["channel"].selection
+        return self.env["retail.crm.consent"]._fields["channel"]._description_selection(self.env)

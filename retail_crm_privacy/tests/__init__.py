@@ -17,3 +17,4 @@ from . import test_penetration_routes
 from . import test_access_rule
 from . import test_mailing_contact
 from . import test_till_lookup
+from . import test_translations

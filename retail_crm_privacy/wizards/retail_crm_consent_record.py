@@ -14,12 +14,16 @@ class RetailCrmConsentRecord(models.TransientModel):
         default="granted",
     )
     channel = fields.Selection(
-        selection=lambda self: self.env["retail.crm.consent"]._fields["channel"].selection,
+        selection=lambda self: (
+            self.env["retail.crm.consent"]._fields["channel"]._description_selection(self.env)
+        ),
         required=True,
         default="in_person",
     )
     source = fields.Selection(
-        selection=lambda self: self.env["retail.crm.consent"]._fields["source"].selection,
+        selection=lambda self: (
+            self.env["retail.crm.consent"]._fields["source"]._description_selection(self.env)
+        ),
         required=True,
         default="backend",
     )
@@ -30,7 +34,9 @@ class RetailCrmConsentRecord(models.TransientModel):
     needs_guardian = fields.Boolean(string="Guardian needed", compute="_compute_needs_guardian")
     guardian_name = fields.Char(string="Guardian")
     guardian_relation = fields.Selection(
-        selection=lambda self: self.env["retail.crm.consent"]._fields["guardian_relation"].selection,
+        selection=lambda self: (
+            self.env["retail.crm.consent"]._fields["guardian_relation"]._description_selection(self.env)
+        ),
         string="Relation to the child",
     )
 

@@ -96,6 +96,12 @@ class ResConfigSettings(models.TransientModel):
         default=0,
         help="0 chooses the number of K-means clusters automatically (silhouette).",
     )
+    rfm_cluster_auto = fields.Boolean(
+        string="Choose the Number of Groups Automatically",
+        compute="_compute_rfm_cluster_auto",
+        readonly=False,
+        help="Off: always make the number of groups set here.",
+    )
     rfm_horizon_months = fields.Integer(
         string="Prediction Horizon (months)",
         config_parameter="retail_crm_rfm.horizon_months",
@@ -112,6 +118,20 @@ class ResConfigSettings(models.TransientModel):
         string="Interval Unit",
         default="days",
     )
+
+    @api.depends("rfm_cluster_k")
+    def _compute_rfm_cluster_auto(self):
+        for settings in self:
+            settings.rfm_cluster_auto = not settings.rfm_cluster_k
+
+    @api.onchange("rfm_cluster_auto")
+    def _onchange_rfm_cluster_auto(self):
+        # 0 is how the run asks for an automatic choice; a fixed count starts at 4
+        for settings in self:
+            if settings.rfm_cluster_auto:
+                settings.rfm_cluster_k = 0
+            elif not settings.rfm_cluster_k:
+                settings.rfm_cluster_k = 4
 
     @api.model
     def get_values(self):

@@ -8,3 +8,5 @@ from . import test_rfm_definitions
 from . import test_rfm_generator
 from . import test_rfm_nightly
 from . import test_rfm_dashboard
+from . import test_translations
+from . import test_settings_view

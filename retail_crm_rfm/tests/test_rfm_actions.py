@@ -56,7 +56,7 @@ class TestRfmSegmentActions(RfmCommon):
             action_type="activity",
             activity_summary="Call back",
         )
-        wizard.action_apply()
+        result = wizard.action_apply()
         activities = self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),
@@ -69,6 +69,10 @@ class TestRfmSegmentActions(RfmCommon):
         for activity in activities:
             partner = self.env["res.partner"].browse(activity.res_id)
             self.assertEqual(activity.user_id, partner.user_id or self.pos_manager)
+        # the result leads to what was created
+        following = result["params"]["next"]
+        self.assertEqual(following["res_model"], "mail.activity")
+        self.assertEqual(self.env["mail.activity"].search(following["domain"]), activities)
 
     def test_coupons_from_selection(self):
         program = self.env["loyalty.program"].create(
@@ -88,9 +92,14 @@ class TestRfmSegmentActions(RfmCommon):
             .create({"action_type": "coupon", "loyalty_program_id": program.id, "coupon_points": 50})
         )
         self.assertEqual(wizard.partner_ids, selection)
-        wizard.action_apply()
+        result = wizard.action_apply()
         cards = self.env["loyalty.card"].search([("program_id", "=", program.id)])
         self.assertEqual(cards.partner_id, selection - self.partners[1])
+        following = result["params"]["next"]
+        self.assertEqual(
+            (following["type"], following["res_model"]), ("ir.actions.act_window", "loyalty.card")
+        )
+        self.assertEqual(self.env["loyalty.card"].search(following["domain"]), cards)
         self.assertEqual(set(cards.mapped("points")), {50})
 
     def test_empty_selection(self):

@@ -139,7 +139,9 @@ class RetailCrmRfmSegmentAction(models.TransientModel):
                 for partner in targets
             ]
         )
-        return self._notify(_("%(count)s activities scheduled.", count=len(activities)))
+        return self._notify(
+            _("%(count)s activities scheduled.", count=len(activities)), activities, _("Scheduled activities")
+        )
 
     def _apply_coupon(self, targets):
         if not self.loyalty_program_id:
@@ -154,15 +156,26 @@ class RetailCrmRfmSegmentAction(models.TransientModel):
                 for partner in targets
             ]
         )
-        return self._notify(_("%(count)s coupons issued.", count=len(cards)))
+        return self._notify(_("%(count)s coupons issued.", count=len(cards)), cards, _("Issued coupons"))
 
-    def _notify(self, message):
+    def _notify(self, message, records=None, title=None):
+        """A notification, then the list of what was created (the result links to it)."""
+        following = {"type": "ir.actions.act_window_close"}
+        if records:
+            following = {
+                "type": "ir.actions.act_window",
+                "name": title,
+                "res_model": records._name,
+                "domain": [("id", "in", records.ids)],
+                "views": [(False, "list"), (False, "form")],
+                "target": "current",
+            }
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
                 "message": message,
-                "next": {"type": "ir.actions.act_window_close"},
+                "next": following,
             },
         }

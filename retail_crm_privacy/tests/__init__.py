@@ -14,3 +14,5 @@ from . import test_export_pdf
 from . import test_penetration
 from . import test_access_rule
 from . import test_till_lookup
+from . import test_retention_batch
+from . import test_retention_concurrency

@@ -5,13 +5,16 @@ run over many dormant customers (retail_crm_privacy).
 Creates, in a database where ``retail_crm_privacy`` is installed, a member-like
 customer with N POS orders (default 10,000, inserted set-based, some with a
 note naming them), messages and an attachment, and times the erasure. Then
-creates M dormant customers (default 1,000; created long ago, a message each)
-and times one run of the retention cron over them (its commits are disabled).
-Everything is rolled back at the end: the database is left unchanged.
+creates M dormant customers (default 1,000; created long ago, a message each,
+one in four a member) and times one run of the retention cron over them (its
+commits are disabled), finding the candidates among every customer of the
+database. In the same run, another M dormant customers are erased the way the
+previous cron did (one person after the other, each planned and executed on
+its own), and the ratio is printed. Everything is rolled back at the end: the
+database is left unchanged.
 
-Run it once with ``--addons-path`` pointing at a checkout of the previous
-design, then with this one passing the previous figures
-(``--previous-erasure``/``--previous-retention``) to print both.
+``--previous-erasure``/``--previous-retention`` print figures measured with
+an older checkout (``--addons-path``) next to these.
 
     python3 tools/bench_privacy.py -d DB [--orders 10000] [--retention 1000] \\
         [--db-host /tmp/retail_crm_pg_0 --db-port 54320 --db-user odoo] \\
@@ -35,6 +38,12 @@ def main():
     parser = bench_odoo.add_connection_args(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--orders", type=int, default=10000)
     parser.add_argument("--retention", type=int, default=1000, help="dormant customers of one retention run")
+    parser.add_argument(
+        "--solo",
+        type=int,
+        help="dormant customers erased one by one for the comparison (default: --retention); "
+        "the ratio is then per customer",
+    )
     parser.add_argument("--previous-erasure", type=float, help="seconds measured with the previous design")
     parser.add_argument("--previous-retention", type=float, help="seconds measured with the previous design")
     args = parser.parse_args()
@@ -49,11 +58,16 @@ def main():
             erasure = bench_erasure(env, args.orders)
             report("erasure of a customer with %d orders" % args.orders, erasure, args.previous_erasure)
             if args.retention:
+                solo = args.retention if args.solo is None else args.solo
+                per_person = bench_retention(env, solo, per_person=True) if solo else None
+                if per_person:
+                    report(f"{solo} dormant customers erased one by one (previous cron)", per_person, None)
                 retention = bench_retention(env, args.retention)
+                previous = args.previous_retention
+                if previous is None and per_person:
+                    previous = per_person * args.retention / solo
                 report(
-                    f"retention run over {args.retention} dormant customers",
-                    retention,
-                    args.previous_retention,
+                    f"retention run over {args.retention} dormant customers (batched)", retention, previous
                 )
         finally:
             cr.rollback()
@@ -78,7 +92,7 @@ def bench_erasure(env, count):
     partner = env["res.partner"].create(
         {
             "name": "Bench Erasure 王芳",
-            "mobile": "+8613800138000",
+            "mobile": "+8616299999999",
             "email": "bench.erasure@example.cn",
             "street": "1 Benchmark Road",
         }
@@ -118,16 +132,34 @@ def bench_erasure(env, count):
     return elapsed
 
 
-def bench_retention(env, count):
+def bench_retention(env, count, per_person=False):
+    """One retention run over ``count`` dormant customers (a quarter members
+    with a tier history line); with ``per_person``, the same erasure one
+    person after the other (the previous cron's design) for comparison."""
     cr = env.cr
-    partners = env["res.partner"].create(
+    tag, prefix = ("Solo", "162") if per_person else ("Batch", "167")  # prefixes the generator never uses
+    vals = [
+        {
+            "name": f"Bench {tag} 王{n}",
+            "mobile": f"+86{prefix}{n:08d}",
+            "email": f"{tag.lower()}{n}@example.cn",
+        }
+        for n in range(count)
+    ]
+    partners = env["res.partner"].create(vals)
+    if "retail_is_member" in partners._fields:
+        partners.filtered(lambda p: p.id % 4 == 0).write({"retail_is_member": True})
+    env["mail.message"].create(
         [
-            {"name": f"Bench Dormant {n}", "mobile": f"+86139{n:08d}", "email": f"dormant{n}@example.cn"}
-            for n in range(count)
+            {
+                "model": "res.partner",
+                "res_id": partner.id,
+                "message_type": "comment",
+                "body": f"{partner.name} 手机{partner.mobile[3:]}无人接听",
+            }
+            for partner in partners
         ]
     )
-    for partner in partners:
-        partner.message_post(body=f"{partner.name} asked to be called on {partner.mobile}")
     env.flush_all()
     # dormant since 1990; the period reaches back only to 1995: only them
     cr.execute(SQL("UPDATE res_partner SET create_date = '1990-01-01' WHERE id = ANY(%s)", partners.ids))
@@ -143,7 +175,12 @@ def bench_retention(env, count):
     icp.set_param("retail_crm_privacy.retention_days", str(days))
     icp.set_param("retail_crm_privacy.retention_auto", "True")
     start = time.perf_counter()
-    env["res.partner"]._cron_privacy_retention()
+    if per_person:
+        for partner in partners:
+            with cr.savepoint():
+                partner._privacy_erase(reason="retention")
+    else:
+        env["res.partner"]._cron_privacy_retention()
     env.flush_all()
     elapsed = time.perf_counter() - start
     partners.invalidate_recordset()

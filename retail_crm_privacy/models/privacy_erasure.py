@@ -1,13 +1,15 @@
 import logging
 import os
 import secrets
+from collections import defaultdict
 
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from . import privacy_match
 from .privacy_erasure_identity import PrivacyIdentity
-from .privacy_erasure_plan import PrivacyErasurePlan
+from .privacy_erasure_plan import ACTION_ORDER, PrivacyErasurePlan
 from .privacy_service import PrivacyService
 
 _logger = logging.getLogger(__name__)
@@ -23,6 +25,9 @@ class PrivacyErasure(PrivacyService):
     def _plan(self, partner):
         return PrivacyErasurePlan(self.env)._plan(partner)
 
+    def _plan_batch(self, partners):
+        return PrivacyErasurePlan(self.env)._plan_batch(partners)
+
     def _plan_lines(self, plan):
         return PrivacyErasurePlan(self.env)._plan_lines(plan)
 
@@ -30,6 +35,14 @@ class PrivacyErasure(PrivacyService):
         """Apply ``plan`` (from _plan) and write the audit record built from
         the same plan. Raises, leaving nothing changed, on any error: the
         caller's transaction (one per person) is rolled back."""
+        return self._execute_batch([plan], request=request, reason=reason)
+
+    def _execute_batch(self, plans, request=None, reason="request"):
+        """Apply the plans of several people (from _plan_batch) together: one
+        statement per model and field for the whole batch, each row rewritten
+        with its own person's pattern only; one audit record per person,
+        built from that person's plan. Raises, leaving nothing changed, on
+        any error: the caller rolls the batch back."""
         self.env.flush_all()
         # superuser: an erasure reaches every record of the person; the
         # callers (request wizard, retention cron) check who runs it
@@ -43,16 +56,22 @@ class PrivacyErasure(PrivacyService):
                 mail_create_nolog=True,
             ),
         )
-        reference = f"ERASED-{secrets.token_hex(4).upper()}"
-        partners = env["res.partner"].browse(plan["subject_ids"])
+        references = {plan["partner_id"]: f"ERASED-{secrets.token_hex(4).upper()}" for plan in plans}
+        # the steps of all plans, merged: (action, model, field) -> {id: patterns}
+        merged = defaultdict(lambda: defaultdict(set))
+        for plan in plans:
+            for step in plan["steps"]:
+                for record_id in step["ids"]:
+                    merged[step["action"], step["model"], step["field"]][record_id].add(plan["pattern"] or "")
         partner_vals = {}
         files = []
-        for step in plan["steps"]:
-            model = env[step["model"]]
-            records = model.browse(step["ids"])
-            action, field = step["action"], step["field"]
+        users_reference = {}
+        for action, model_name, field in sorted(merged, key=lambda k: (ACTION_ORDER.index(k[0]), k[1], k[2])):
+            ids_patterns = merged[action, model_name, field]
+            model = env[model_name]
+            records = model.browse(sorted(ids_patterns))
             if action == "scrub":
-                self._scrub(model, field, step["ids"], plan["pattern"])
+                self._scrub_owned(model, field, ids_patterns)
             elif action in ("detach", "clear") and model._name != "res.partner":
                 records.exists().write({field: False})
             elif action == "clear":
@@ -60,28 +79,47 @@ class PrivacyErasure(PrivacyService):
             elif action == "delete":
                 files += self._delete(records)
             elif action == "archive" and model._name == "res.users":
-                self._archive_users(records, reference)
+                users_reference = {
+                    user_id: references[plan["partner_id"]]
+                    for plan in plans
+                    for step in plan["steps"]
+                    if step["model"] == "res.users" and step["action"] == "archive"
+                    for user_id in step["ids"]
+                }
+                self._archive_users(records, users_reference)
             elif action == "end_membership":
                 self._end_membership(records)
-        partner_vals.update(
-            {
-                "name": self.env._("Erased customer %(ref)s", ref=reference),
-                "active": False,
-                "privacy_erased_date": fields.Datetime.now(),
-            }
-        )
+        partners = env["res.partner"].browse([sid for plan in plans for sid in plan["subject_ids"]])
+        partner_vals.update({"active": False, "privacy_erased_date": fields.Datetime.now()})
         # active_test must be on: base refuses to archive contacts of users it finds
         partners.with_context(active_test=True).write(partner_vals)
-        # the SQL updates invalidated what they changed (_scrub, _archive_users)
+        # each person's pseudonym, one statement for the batch; the names
+        # computed from it (complete_name...) are recomputed and flushed together
+        names = {
+            sid: self.env._("Erased customer %(ref)s", ref=references[plan["partner_id"]])
+            for plan in plans
+            for sid in plan["subject_ids"]
+        }
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner p SET name = r.name FROM unnest(%s::int[], %s::text[]) AS r(id, name) "
+                "WHERE p.id = r.id",
+                list(names),
+                list(names.values()),
+            )
+        )
+        partners.invalidate_recordset(["name"])
+        partners.modified(["name"])
+        # the SQL updates invalidated what they changed (_scrub_owned, _archive_users)
         self.env.flush_all()
         self._unlink_files_after_commit(files)
-        lines = self._plan_lines(plan)
-        log = (
-            self.env["retail.crm.erasure.log"]
-            .sudo()
-            .create(
+        vals_list = []
+        for plan in plans:
+            lines = self._plan_lines(plan)
+            vals_list.append(
                 {
-                    "name": reference,
+                    "name": references[plan["partner_id"]],
                     "partner_id": plan["partner_id"],
                     "request_id": request.id if request else False,
                     "reason": reason,
@@ -90,44 +128,50 @@ class PrivacyErasure(PrivacyService):
                     "summary": "\n".join(f"{m} {f}: {a} {n}".replace(" :", ":") for m, f, a, n in lines),
                 }
             )
-        )
+        logs = self.env["retail.crm.erasure.log"].sudo().create(vals_list)
         if request:
             request.sudo().write(
-                {"state": "done", "done_date": fields.Datetime.now(), "erasure_log_id": log.id}
+                {"state": "done", "done_date": fields.Datetime.now(), "erasure_log_id": logs.id}
             )
-        return log
+        return logs
 
-    def _archive_users(self, users, reference):
-        """Archive the person's (portal) users; their login becomes the
-        pseudonym. In SQL: the ORM would e-mail the old login a security
-        notice ("login changed"), leaving the address in the mail queue."""
+    def _archive_users(self, users, references):
+        """Archive the people's (portal) users; their login becomes their
+        pseudonym (``references``: {user id: reference}). In SQL: the ORM
+        would e-mail the old login a security notice ("login changed"),
+        leaving the address in the mail queue."""
         users.write({"active": False})
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "UPDATE res_users SET login = %s || '-' || id, signature = NULL WHERE id = ANY(%s)",
-                reference.lower(),
-                users.ids,
+                "UPDATE res_users u SET login = lower(r.ref) || '-' || u.id, signature = NULL "
+                "FROM unnest(%s::int[], %s::text[]) AS r(id, ref) WHERE u.id = r.id",
+                list(references),
+                list(references.values()),
             )
         )
         users.invalidate_recordset(["login", "signature"])
 
-    def _scrub(self, model, field, ids, pattern):
-        """Replace the person's identifiers and names in one column of the
-        given rows only (the person's records, found by the planner)."""
+    def _scrub_owned(self, model, field, ids_patterns):
+        """Replace the people's identifiers and names in one column of their
+        own rows only (``ids_patterns``: {id: patterns of the people the row
+        belongs to}, found by the planner), in one statement."""
         column = SQL.identifier(field)
         is_json = model._fields[field].column_type[0] == "jsonb"
-        expr = SQL("%s::text", column) if is_json else column
-        replaced = SQL("regexp_replace(%s, %s, %s, 'gi')", expr, pattern, REPLACEMENT)
+        expr = SQL("t.%s::text", column) if is_json else SQL("t.%s", column)
+        replaced = SQL("regexp_replace(%s, r.pat, %s, 'gi')", expr, REPLACEMENT)
         if is_json:
             replaced = SQL("%s::jsonb", replaced)
+        ids = sorted(ids_patterns)
+        patterns = [privacy_match.combine(ids_patterns[i]) or "$^" for i in ids]
         self.env.cr.execute(
             SQL(
-                "UPDATE %s SET %s = %s WHERE id = ANY(%s)",
+                "UPDATE %s t SET %s = %s FROM unnest(%s::int[], %s::text[]) AS r(id, pat) WHERE t.id = r.id",
                 SQL.identifier(model._table),
                 column,
                 replaced,
                 ids,
+                patterns,
             )
         )
         model.invalidate_model([field])

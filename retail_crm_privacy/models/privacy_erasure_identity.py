@@ -26,27 +26,59 @@ class PrivacyIdentity(PrivacyService):
             .search([("id", "child_of", partner.ids)])
         )
 
+    def _subjects_owned(self, partners):
+        """{partner id: the person and their contacts} for many people, in
+        one search: each contact goes to the nearest of ``partners`` above it."""
+        subjects = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("id", "child_of", partners.ids)])
+        )
+        parent = {subject.id: subject.parent_id.id for subject in subjects}
+        owned = {pid: [] for pid in partners.ids}
+        for subject in subjects:
+            root = subject.id
+            while root not in owned:
+                root = parent[root]
+            owned[root].append(subject.id)
+        return {pid: subjects.browse(ids) for pid, ids in owned.items()}
+
     def _check_erasable(self, partner, subjects):
         """Refuse, with the reason, what cannot be erased as a customer."""
-        if partner.privacy_erased_date:
-            raise UserError(self.env._("%(name)s is already anonymised.", name=partner.display_name))
-        internal = subjects.with_context(active_test=False).user_ids.filtered(lambda u: not u.share)
-        if internal:
-            raise UserError(
-                self.env._(
+        refusals = self._refusals(partner, {partner.id: subjects})
+        if refusals:
+            raise UserError(refusals[partner.id])
+
+    def _refusals(self, partners, subjects_by_pid):
+        """{partner id: why it cannot be erased as a customer} (one query)."""
+        all_subjects = self.env["res.partner"].browse(
+            [sid for subjects in subjects_by_pid.values() for sid in subjects.ids]
+        )
+        self.env.cr.execute(
+            SQL("SELECT partner_id FROM res_company WHERE partner_id = ANY(%s)", all_subjects.ids)
+        )
+        companies = {row[0] for row in self.env.cr.fetchall()}
+        refusals = {}
+        for partner in partners:
+            subjects = subjects_by_pid[partner.id]
+            internal = subjects.with_context(active_test=False).user_ids.filtered(lambda u: not u.share)
+            if partner.privacy_erased_date:
+                refusals[partner.id] = self.env._(
+                    "%(name)s is already anonymised.", name=partner.display_name
+                )
+            elif internal:
+                refusals[partner.id] = self.env._(
                     "%(name)s is the contact of the internal user %(users)s: users are not "
                     "erased as customers. Archive the user and unlink the contact first.",
                     name=partner.display_name,
                     users=", ".join(internal.mapped("login")),
                 )
-            )
-        self.env.cr.execute(SQL("SELECT 1 FROM res_company WHERE partner_id = ANY(%s) LIMIT 1", subjects.ids))
-        if self.env.cr.fetchone():
-            raise UserError(
-                self.env._(
+            elif companies & set(subjects.ids):
+                refusals[partner.id] = self.env._(
                     "%(name)s is the contact of a company of this database.", name=partner.display_name
                 )
-            )
+        return refusals
 
     def _region(self, partner):
         return (partner.country_id.code or self.env.company.country_id.code or "CN").upper()
@@ -54,25 +86,30 @@ class PrivacyIdentity(PrivacyService):
     def _history_values(self, subjects):
         """Old and new values of the personal fields tracked on the person's
         chatter: the e-mails, phones and streets they had before."""
+        return self._history_values_owned({0: subjects}).get(0, [])
+
+    def _history_values_owned(self, subjects_by_key):
+        """{key: [(field, value)]} of each person, in one query for all."""
+        owner = {sid: key for key, subjects in subjects_by_key.items() for sid in subjects.ids}
         self.env.cr.execute(
             SQL(
                 """
-            SELECT f.name, v.old_value_char, v.new_value_char
+            SELECT m.res_id, f.name, v.old_value_char, v.new_value_char
               FROM mail_tracking_value v
               JOIN mail_message m ON m.id = v.mail_message_id
               JOIN ir_model_fields f ON f.id = v.field_id
              WHERE m.model = 'res.partner' AND m.res_id = ANY(%s)
             """,
-                subjects.ids,
+                sorted(owner),
             )
         )
-        values = []
-        for fname, old, new in self.env.cr.fetchall():
+        values = {}
+        for res_id, fname, old, new in self.env.cr.fetchall():
             if HISTORY_FIELD_PATTERN.search(fname or ""):
-                values += [(fname, v) for v in (old, new) if v]
+                values.setdefault(owner[res_id], []).extend((fname, v) for v in (old, new) if v)
         return values
 
-    def _identity(self, subjects):
+    def _identity(self, subjects, history=None):
         """Everything that identifies the person, as PostgreSQL regular
         expressions: ``id_pattern`` (exact identifiers, searched in address
         columns anywhere) and ``pattern`` (identifiers and names, replaced in
@@ -80,6 +117,7 @@ class PrivacyIdentity(PrivacyService):
         numbers (blacklists) and the terms of the audit hash."""
         id_patterns, name_patterns = set(), set()
         emails, phones = set(), set()
+        exact_emails, exact_phones = set(), set()
         hash_terms = set()
         Partner = self.env["res.partner"]
         phone_fields = [f for f in ("phone", "mobile", "phone_sanitized") if f in Partner._fields]
@@ -93,7 +131,8 @@ class PrivacyIdentity(PrivacyService):
             for fname, field in Partner._fields.items()
             if field.type == "date" and field.store and privacy_tools.PERSONAL_DATE_PATTERN.search(fname)
         ]
-        history = self._history_values(subjects)
+        if history is None:
+            history = self._history_values(subjects)
         for partner in subjects:
             region = self._region(partner)
             addresses = [partner.email] + [v for f, v in history if "email" in f]
@@ -103,12 +142,16 @@ class PrivacyIdentity(PrivacyService):
                 id_patterns.add(privacy_match.email_pattern(address))
                 normalized = tools.email_normalize(address)
                 emails.add(normalized or address.strip())
+                exact_emails.update(filter(None, (address.strip().lower(), normalized)))
                 hash_terms.add(normalized or address.strip().lower())
             numbers = [partner[f] for f in phone_fields] + [
                 v for f, v in history if "phone" in f or "mobile" in f
             ]
             for number in filter(None, numbers):
                 id_patterns.add(privacy_match.phone_pattern(number, region))
+                # "尾号6813": replaced in the person's own records only
+                name_patterns.add(privacy_match.phone_tail_pattern(number, region))
+                exact_phones.update(privacy_match.phone_digit_forms(number, region))
                 e164 = privacy_match.phone_e164(number, region)
                 if e164:
                     phones.add(e164)
@@ -138,6 +181,8 @@ class PrivacyIdentity(PrivacyService):
             "emails": sorted(emails),
             "phones": sorted(phones),
             "hash_terms": sorted(hash_terms),
+            # whole values of address columns searched by index (privacy_finder)
+            "exact": {"email": sorted(exact_emails), "phone": sorted(exact_phones)},
         }
 
     def _subject_hash(self, identity):

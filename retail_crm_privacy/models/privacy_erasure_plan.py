@@ -2,26 +2,14 @@ import re
 from collections import defaultdict
 
 from odoo import models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .privacy_erasure_identity import PrivacyIdentity
+from .privacy_erasure_plan_parts import DELETE_MODELS, PrivacyPlanParts
 from .privacy_finder import PrivacyFinder
 from .privacy_service import PrivacyService
 
-# what an erasure does with records of these models that belong to the person
-DELETE_MODELS = {
-    "mail.followers",
-    "mail.notification",
-    "mail.mail",
-    "sms.sms",
-    "mailing.contact",
-    "mailing.trace",
-    "mail.blacklist",
-    "phone.blacklist",
-    "res.partner.bank",
-    "discuss.channel.member",
-    "bus.bus",
-}
 # never rewritten by an erasure
 # the order the executor applies the steps in
 ACTION_ORDER = ["detach", "scrub", "clear", "delete", "archive", "end_membership", "replace", "keep"]
@@ -48,7 +36,7 @@ ERASURE_KEEP_FIELDS = {
 PERSONAL_SELECTION_PATTERN = re.compile(r"(gender|sex|marital|religion|ethnic|nationality)")
 
 
-class PrivacyErasurePlan(PrivacyService):
+class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
     """The planner: every record of the person, found by reference (each
     many2one/many2many to them, res_model/res_id links) and by their exact
     addresses, with what the erasure does to it. Nothing is modified: the
@@ -61,167 +49,162 @@ class PrivacyErasurePlan(PrivacyService):
         Called by the preview and by the execution: what the preview lists is
         what the execution does (the wizard compares both)."""
         partner.ensure_one()
+        plans, refusals = self._plan_batch(partner)
+        if refusals:
+            raise UserError(refusals[partner.id])
+        return plans[partner.id]
+
+    def _plan_batch(self, partners):
+        """({partner id: plan}, {partner id: why it cannot be erased}) of many
+        people at once: each query runs once for the whole batch and its rows
+        go to the person they belong to; each plan holds only that person's
+        records (a row of two people of the batch is in both plans)."""
         # sudo: an erasure must reach every record of the person whatever the
         # record rules; callers check that the user is a data protection officer
-        partner = partner.sudo()
+        partners = partners.sudo().with_context(active_test=False)
         self.env.flush_all()
         Identity = PrivacyIdentity(self.env)
         Finder = PrivacyFinder(self.env)
-        subjects = Identity._subjects(partner)
-        Identity._check_erasable(partner, subjects)
-        identity = Identity._identity(subjects)
-        pattern = identity["pattern"]
-        sids = subjects.ids
-        by_m2o, by_m2m = Finder._find_by_reference(subjects)
-        by_address = Finder._find_by_address(identity["id_pattern"])
-        users = by_m2o.pop("res.users", set())
-        mails = by_m2o.pop("mail.mail", set()) | by_m2m.pop("mail.mail", set())
-        mails |= by_address.pop("mail.mail", set())
-        messages_by_address = by_address.pop("mail.message", set())
-        owned = defaultdict(set)
-        for found in (by_m2o, by_address):
-            for model_name, ids in found.items():
-                owned[model_name] |= ids
-        owned["mail.blacklist"] |= Finder._fetch_ids(
-            SQL("SELECT id FROM mail_blacklist WHERE email = ANY(%s)", identity["emails"])
+        subjects = Identity._subjects_owned(partners)
+        refusals = Identity._refusals(partners, subjects)
+        pids = [pid for pid in partners.ids if pid not in refusals]
+        if not pids:
+            return {}, refusals
+        sids = {pid: subjects[pid].ids for pid in pids}
+        owner = {sid: pid for pid in pids for sid in sids[pid]}
+        all_sids = sorted(owner)
+        history = Identity._history_values_owned({pid: subjects[pid] for pid in pids})
+        identity = {pid: Identity._identity(subjects[pid], history.get(pid, [])) for pid in pids}
+        pattern = {pid: identity[pid]["pattern"] for pid in pids}
+        m2o_sid, m2m_sid = Finder._find_by_reference_owned(all_sids)
+        by_m2o, by_m2m = defaultdict(lambda: defaultdict(set)), defaultdict(lambda: defaultdict(set))
+        for found, target in ((m2o_sid, by_m2o), (m2m_sid, by_m2m)):
+            for sid, models_ids in found.items():
+                for model_name, ids in models_ids.items():
+                    target[owner[sid]][model_name] |= ids
+        by_address = Finder._find_by_address_owned(
+            {pid: identity[pid]["id_pattern"] for pid in pids}, {pid: identity[pid]["exact"] for pid in pids}
         )
-        owned["phone.blacklist"] |= Finder._fetch_ids(
-            SQL("SELECT id FROM phone_blacklist WHERE number = ANY(%s)", identity["phones"])
-        )
-        # messages: on the person's own chatter, or written by them: deleted;
-        # on their other records, or sent to them: kept, their text scrubbed
-        msg_delete = Finder._fetch_ids(
-            SQL(
-                "SELECT id FROM mail_message WHERE (model = 'res.partner' AND res_id = ANY(%s)) "
-                "OR author_id = ANY(%s)",
-                sids,
-                sids,
-            )
-        )
-        msg_delete |= Finder._find_by_res_id(
-            "mail_message", {m: ids for m, ids in owned.items() if m in DELETE_MODELS}, "model"
-        )
-        if mails:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id, mail_message_id, is_notification FROM mail_mail "
-                    "WHERE id = ANY(%s) OR mail_message_id = ANY(%s)",
-                    sorted(mails),
-                    sorted(msg_delete),
-                )
-            )
-        else:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id, mail_message_id, is_notification FROM mail_mail WHERE mail_message_id = ANY(%s)",
-                    sorted(msg_delete),
-                )
-            )
-        for mail_id, message_id, is_notification in self.env.cr.fetchall():
-            mails.add(mail_id)
-            if not is_notification:
-                msg_delete.add(message_id)  # mail.mail deletes its own message
-        msg_scrub = Finder._fetch_ids(
-            SQL(
-                "SELECT mail_message_id FROM mail_message_res_partner_rel WHERE res_partner_id = ANY(%s) "
-                "UNION SELECT mail_message_id FROM mail_notification WHERE res_partner_id = ANY(%s)",
-                sids,
-                sids,
-            )
-        )
-        msg_scrub |= Finder._find_by_res_id("mail_message", owned, "model") | messages_by_address
-        msg_scrub -= msg_delete
-        steps = []
+        users, mails, messages_by_address, owned = {}, {}, {}, {}
+        for pid in pids:
+            m2o, address = by_m2o[pid], by_address.get(pid, defaultdict(set))
+            users[pid] = m2o.pop("res.users", set())
+            mails[pid] = m2o.pop("mail.mail", set()) | by_m2m[pid].pop("mail.mail", set())
+            mails[pid] |= address.pop("mail.mail", set())
+            messages_by_address[pid] = address.pop("mail.message", set())
+            owned[pid] = defaultdict(set)
+            for found in (m2o, address):
+                for model_name, ids in found.items():
+                    owned[pid][model_name] |= ids
+        self._add_blacklists(pids, identity, owned)
+        msg_delete, msg_scrub = self._plan_messages(pids, owner, owned, mails, messages_by_address)
+        plans = {}
+        for pid in pids:
+            plans[pid] = {
+                "partner_id": pid,
+                "subject_ids": sids[pid],
+                "pattern": pattern[pid],
+                "identity": identity[pid],
+                "steps": [],
+            }
 
-        def add(model_name, field, action, ids):
+        def add(pid, model_name, field, action, ids):
             if ids:
-                steps.append(
+                plans[pid]["steps"].append(
                     {"model": model_name, "field": field or "", "action": action, "ids": sorted(ids)}
                 )
 
-        on_records = {"res.partner": set(sids), **owned, "mail.message": msg_delete | msg_scrub}
-        attachments = Finder._find_by_res_id("ir_attachment", on_records)
-        attachments |= Finder._fetch_ids(
+        def add_scrubs(model_name, ids_by_pid, skip=()):
+            for pid, fields_ids in Finder._scrub_matches_owned(model_name, ids_by_pid, pattern).items():
+                for field, ids in fields_ids.items():
+                    if field not in skip:
+                        add(pid, model_name, field, "scrub", ids)
+
+        on_records = {
+            pid: {
+                "res.partner": set(sids[pid]),
+                **owned[pid],
+                "mail.message": msg_delete[pid] | msg_scrub[pid],
+            }
+            for pid in pids
+        }
+        attachments = Finder._find_by_res_id_owned("ir_attachment", on_records)
+        msg_owner = defaultdict(set)
+        for pid in pids:
+            for message_id in msg_delete[pid] | msg_scrub[pid]:
+                msg_owner[message_id].add(pid)
+        self.env.cr.execute(
             SQL(
-                "SELECT attachment_id FROM message_attachment_rel WHERE message_id = ANY(%s)",
-                sorted(msg_delete | msg_scrub),
+                "SELECT attachment_id, message_id FROM message_attachment_rel WHERE message_id = ANY(%s)",
+                sorted(msg_owner),
             )
         )
-        add("ir.attachment", "", "delete", attachments)
-        activities_own = Finder._find_by_res_id("mail_activity", {"res.partner": set(sids)})
-        add("mail.activity", "", "delete", activities_own)
-        activities = (Finder._find_by_res_id("mail_activity", owned) | owned.pop("mail.activity", set())) - (
-            activities_own
+        for attachment_id, message_id in self.env.cr.fetchall():
+            for pid in msg_owner[message_id]:
+                attachments.setdefault(pid, set()).add(attachment_id)
+        activities_own = Finder._find_by_res_id_owned(
+            "mail_activity", {pid: {"res.partner": set(sids[pid])} for pid in pids}
         )
-        for field, ids in Finder._scrub_matches("mail.activity", activities, pattern).items():
-            add("mail.activity", field, "scrub", ids)
-        add("mail.mail", "", "delete", mails)
-        add("mail.message", "", "delete", msg_delete)
-        for field, ids in Finder._scrub_matches("mail.message", msg_scrub, pattern).items():
-            add("mail.message", field, "scrub", ids)
-        tracking = Finder._fetch_ids(
+        activities_on = Finder._find_by_res_id_owned("mail_activity", owned)
+        activities = {}
+        for pid in pids:
+            add(pid, "ir.attachment", "", "delete", attachments.get(pid))
+            add(pid, "mail.activity", "", "delete", activities_own.get(pid))
+            activities[pid] = (activities_on.get(pid, set()) | owned[pid].pop("mail.activity", set())) - (
+                activities_own.get(pid, set())
+            )
+            add(pid, "mail.mail", "", "delete", mails[pid])
+            add(pid, "mail.message", "", "delete", msg_delete[pid])
+        add_scrubs("mail.activity", activities)
+        add_scrubs("mail.message", msg_scrub)
+        self.env.cr.execute(
             SQL(
                 """
-            SELECT v.id FROM mail_tracking_value v
+            SELECT v.id, v.mail_message_id, v.old_value_integer, v.new_value_integer, f.relation = 'res.partner'
+              FROM mail_tracking_value v
               LEFT JOIN ir_model_fields f ON f.id = v.field_id
              WHERE v.mail_message_id = ANY(%s)
                 OR (f.relation = 'res.partner' AND (v.old_value_integer = ANY(%s) OR v.new_value_integer = ANY(%s)))
             """,
-                sorted(msg_scrub),
-                sids,
-                sids,
+                sorted({m for pid in pids for m in msg_scrub[pid]}),
+                all_sids,
+                all_sids,
             )
         )
-        for field, ids in Finder._scrub_matches("mail.tracking.value", tracking, pattern).items():
-            add("mail.tracking.value", field, "scrub", ids)
-        ratings = owned.pop("rating.rating", set())
-        if ratings:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id, message_id, coalesce(feedback, '') != '' FROM rating_rating WHERE id = ANY(%s)",
-                    sorted(ratings),
-                )
-            )
-            rows = self.env.cr.fetchall()
-            add("rating.rating", "message_id", "detach", {r[0] for r in rows if r[1] in msg_delete})
-            add("rating.rating", "feedback", "clear", {r[0] for r in rows if r[2]})
-            for field, ids in Finder._scrub_matches("rating.rating", ratings, pattern).items():
-                if field != "feedback":
-                    add("rating.rating", field, "scrub", ids)
-            add("rating.rating", "", "keep", ratings)
-        for model_name in sorted(owned):
-            ids = owned[model_name]
-            if model_name in DELETE_MODELS:
-                add(model_name, "", "delete", ids)
-                continue
-            for field, field_ids in Finder._scrub_matches(model_name, ids, pattern).items():
-                add(model_name, field, "scrub", field_ids)
-            add(model_name, "", "keep", ids)
-        for model_name in sorted(by_m2m):
-            if model_name not in owned and model_name not in DELETE_MODELS:
-                add(model_name, "", "keep", by_m2m[model_name])
-        if "bus.bus" in self.env:
-            channel = '"res\\.partner",[[:space:]]*(?:' + "|".join(map(str, sids)) + ")[],]"
-            add(
-                "bus.bus",
-                "",
-                "delete",
-                Finder._fetch_ids(
-                    SQL(
-                        "SELECT id FROM bus_bus WHERE channel ~ %s OR message ~* %s", channel, pattern or "$^"
-                    )
-                ),
-            )
-        add("res.users", "", "archive", users)
-        self._plan_partner(subjects, add)
-        steps.sort(key=lambda s: (ACTION_ORDER.index(s["action"]), s["model"], s["field"]))
-        return {
-            "partner_id": partner.id,
-            "subject_ids": sids,
-            "pattern": pattern,
-            "identity": identity,
-            "steps": steps,
-        }
+        tracking = defaultdict(set)
+        for value_id, message_id, old, new, on_partner in self.env.cr.fetchall():
+            for pid in msg_owner.get(message_id, ()):
+                if message_id in msg_scrub[pid]:
+                    tracking[pid].add(value_id)
+            for value in (old, new) if on_partner else ():
+                if value in owner:
+                    tracking[owner[value]].add(value_id)
+        add_scrubs("mail.tracking.value", tracking)
+        ratings = {pid: owned[pid].pop("rating.rating", set()) for pid in pids}
+        self._plan_ratings(pids, ratings, msg_delete, add)
+        add_scrubs("rating.rating", ratings, {"feedback"})
+        scrub_models = defaultdict(dict)
+        for pid in pids:
+            for model_name in sorted(owned[pid]):
+                if model_name in DELETE_MODELS:
+                    add(pid, model_name, "", "delete", owned[pid][model_name])
+                else:
+                    scrub_models[model_name][pid] = owned[pid][model_name]
+        for model_name, ids_by_pid in sorted(scrub_models.items()):
+            add_scrubs(model_name, ids_by_pid)
+            for pid, ids in ids_by_pid.items():
+                add(pid, model_name, "", "keep", ids)
+        for pid in pids:
+            for model_name in sorted(by_m2m[pid]):
+                if model_name not in owned[pid] and model_name not in DELETE_MODELS:
+                    add(pid, model_name, "", "keep", by_m2m[pid][model_name])
+        self._plan_bus(pids, sids, pattern, add)
+        for pid in pids:
+            add(pid, "res.users", "", "archive", users[pid])
+        self._plan_partner(subjects, pids, add)
+        for plan in plans.values():
+            plan["steps"].sort(key=lambda s: (ACTION_ORDER.index(s["action"]), s["model"], s["field"]))
+        return plans, refusals
 
     def _erasable_fields(self):
         Partner = self.env["res.partner"]
@@ -241,9 +224,11 @@ class PrivacyErasurePlan(PrivacyService):
                 names.append(fname)
         return names
 
-    def _plan_partner(self, subjects, add):
-        """Steps on the person's own partner records (the planner calls it)."""
+    def _plan_partner(self, subjects, pids, add):
+        """Steps on the people's own partner records (``subjects``: {pid:
+        their partners}); one query for the batch."""
         Partner = self.env["res.partner"]
+        owner = {sid: pid for pid in pids for sid in subjects[pid].ids}
         fnames = self._erasable_fields()
         in_files = [
             f for f in fnames if Partner._fields[f].type == "binary" and Partner._fields[f].attachment
@@ -257,33 +242,39 @@ class PrivacyErasurePlan(PrivacyService):
                     SQL("%s IS NOT NULL AND %s::text != ''", SQL.identifier(f), SQL.identifier(f))
                     for f in columns
                 ),
-                subjects.ids,
+                sorted(owner),
             )
         )
-        filled = defaultdict(set)
+        filled = defaultdict(lambda: defaultdict(set))
         for row in self.env.cr.fetchall():
             for fname, has_value in zip(columns, row[1:], strict=True):
                 if has_value:
-                    filled[fname].add(row[0])
+                    filled[owner[row[0]]][fname].add(row[0])
         self.env.cr.execute(
             SQL(
                 "SELECT res_field, res_id FROM ir_attachment WHERE res_model = 'res.partner' "
                 "AND res_id = ANY(%s) AND res_field = ANY(%s)",
-                subjects.ids,
+                sorted(owner),
                 in_files,
             )
         )
         for fname, res_id in self.env.cr.fetchall():
-            filled[fname].add(res_id)
-        for fname in fnames:
-            add("res.partner", fname, "clear", filled[fname])
-        if "retail_is_member" in subjects._fields:
-            # membership ends: a member needs a mobile number, an erased person has none
-            add(
-                "res.partner", "retail_is_member", "end_membership", subjects.filtered("retail_is_member").ids
-            )
-        add("res.partner", "name", "replace", subjects.ids)
-        add("res.partner", "active", "archive", subjects.filtered("active").ids)
+            filled[owner[res_id]][fname].add(res_id)
+        for pid in pids:
+            people = subjects[pid]
+            for fname in fnames:
+                add(pid, "res.partner", fname, "clear", filled[pid][fname])
+            if "retail_is_member" in people._fields:
+                # membership ends: a member needs a mobile number, an erased person has none
+                add(
+                    pid,
+                    "res.partner",
+                    "retail_is_member",
+                    "end_membership",
+                    people.filtered("retail_is_member").ids,
+                )
+            add(pid, "res.partner", "name", "replace", people.ids)
+            add(pid, "res.partner", "active", "archive", people.filtered("active").ids)
 
     def _plan_lines(self, plan):
         """What the preview shows and the audit keeps: [model, field, action, count]."""

@@ -20,6 +20,11 @@ ADDRESS_COLUMNS = (
     "number",
     "sanitized_number",
 )
+# big transaction tables whose address columns hold one address each (the
+# customer's contact details copied on the order, or typed for a receipt):
+# searched by exact value through an index (privacy_finder.ensure_address_indexes)
+# instead of a regular expression over millions of rows
+EXACT_ADDRESS_COLUMNS = {"pos.order": {"email": "email", "mobile": "phone"}}
 # references and tokens of the person's kept documents, never rewritten
 REFERENCE_COLUMNS = {"access_token", "pos_reference", "ticket_code", "uuid", "barcode", "code"}
 # never rewritten by an erasure
@@ -68,6 +73,12 @@ class PrivacyFinder(PrivacyService):
     def _find_by_reference(self, subjects):
         """({model: set(ids)} of records pointing at ``subjects`` through a
         many2one, {model: set(ids)} linked through a many2many), in one query."""
+        by_m2o, by_m2m = self._find_by_reference_owned(subjects.ids)
+        return _merged(by_m2o.values()), _merged(by_m2m.values())
+
+    def _find_by_reference_owned(self, subject_ids):
+        """Same per subject, for many people at once (one query for all):
+        ({subject id: {model: set(ids)}} by many2one, the same by many2many)."""
         queries = []
         for model_name, fnames in self._reference_fields().items():
             if model_name in SKIP_MODELS or model_name == "mail.message":
@@ -78,36 +89,44 @@ class PrivacyFinder(PrivacyService):
                 if field.type == "many2one":
                     queries.append(
                         SQL(
-                            "SELECT %s, id FROM %s WHERE %s = ANY(%s)",
+                            "SELECT %s, id, %s FROM %s WHERE %s = ANY(%s)",
                             f"m2o:{model_name}",
+                            SQL.identifier(fname),
                             SQL.identifier(model._table),
                             SQL.identifier(fname),
-                            subjects.ids,
+                            subject_ids,
                         )
                     )
                 else:
                     queries.append(
                         SQL(
-                            "SELECT %s, %s FROM %s WHERE %s = ANY(%s)",
+                            "SELECT %s, %s, %s FROM %s WHERE %s = ANY(%s)",
                             f"m2m:{model_name}",
                             SQL.identifier(field.column1),
+                            SQL.identifier(field.column2),
                             SQL.identifier(field.relation),
                             SQL.identifier(field.column2),
-                            subjects.ids,
+                            subject_ids,
                         )
                     )
-        found = self._run_union(queries)
-        by_m2o = {key[4:]: ids for key, ids in found.items() if key.startswith("m2o:")}
-        by_m2m = {key[4:]: ids for key, ids in found.items() if key.startswith("m2m:")}
+        by_m2o, by_m2m = defaultdict(lambda: defaultdict(set)), defaultdict(lambda: defaultdict(set))
+        if queries:
+            self.env.cr.execute(SQL(" UNION ALL ").join(queries))
+            for key, res_id, subject_id in self.env.cr.fetchall():
+                target = by_m2o if key.startswith("m2o:") else by_m2m
+                target[subject_id][key[4:]].add(res_id)
         return by_m2o, by_m2m
 
-    def _find_by_address(self, id_pattern):
+    def _find_by_address(self, id_pattern, exact=None):
         """{model: set(ids)} of rows holding one of the person's exact
         addresses in an address column (queued mails, SMS, blacklists,
         mailing contacts, complaints by e-mail...)."""
-        if not id_pattern:
-            return {}
-        queries = []
+        exact = {0: exact} if exact is not None else None
+        return self._find_by_address_owned({0: id_pattern}, exact).get(0, {})
+
+    def _address_columns(self):
+        """[(model, [address columns])] of every data table but the skipped."""
+        result = []
         for model_name in self._data_models():
             if model_name in SKIP_MODELS or model_name.startswith("ir.") or model_name == "res.users":
                 continue
@@ -121,37 +140,113 @@ class PrivacyFinder(PrivacyService):
                 and not model._fields[fname].inherited
             ]
             if columns:
-                queries.append(
-                    SQL(
-                        "SELECT %s, id FROM %s WHERE %s",
-                        model_name,
-                        SQL.identifier(model._table),
-                        SQL(" OR ").join(SQL("%s ~* %s", SQL.identifier(c), id_pattern) for c in columns),
-                    )
-                )
-        return self._run_union(queries)
+                result.append((model_name, columns))
+        return result
 
-    def _run_union(self, queries):
-        found = defaultdict(set)
+    def _find_by_address_owned(self, patterns, exact=None):
+        """{key: {model: set(ids)}} of the rows holding the exact addresses of
+        each person (``patterns``: {key: their id_pattern}), for many people
+        in one query: each table is scanned once with all the addresses, the
+        few rows found are then matched to each person's own pattern."""
+        patterns = {key: p for key, p in patterns.items() if p}
+        if not patterns:
+            return {}
+        keys = sorted(patterns)
+        queries = []
+        result = defaultdict(lambda: defaultdict(set))
+        for model_name, columns in self._address_columns():
+            model = self.env[model_name]
+            if model_name in EXACT_ADDRESS_COLUMNS and exact is not None:
+                self._find_exact_addresses(model, exact, result)
+                columns = [c for c in columns if c not in EXACT_ADDRESS_COLUMNS[model_name]]
+                if not columns:
+                    continue
+            # each person's own expression, person after person: one
+            # expression combining hundreds of people is far slower
+            queries.append(
+                SQL(
+                    "SELECT %s, x.id, p.key FROM p CROSS JOIN LATERAL (SELECT t.id FROM %s t WHERE %s OFFSET 0) x",
+                    model_name,
+                    SQL.identifier(model._table),
+                    SQL(" OR ").join(SQL("t.%s ~* p.pat", SQL.identifier(c)) for c in columns),
+                )
+            )
         if queries:
-            self.env.cr.execute(SQL(" UNION ALL ").join(queries))
-            for model_name, res_id in self.env.cr.fetchall():
-                found[model_name].add(res_id)
-        return found
+            self.env.cr.execute(
+                SQL(
+                    "WITH p AS MATERIALIZED (SELECT * FROM unnest(%s::int[], %s::text[]) AS p(key, pat)) %s",
+                    keys,
+                    [patterns[k] for k in keys],
+                    SQL(" UNION ALL ").join(queries),
+                )
+            )
+            for model_name, res_id, key in self.env.cr.fetchall():
+                result[key][model_name].add(res_id)
+        return result
+
+    def _find_exact_addresses(self, model, exact, result):
+        """Add to ``result`` ({key: {model: ids}}) the rows of ``model`` whose
+        address columns hold exactly one of the people's addresses (``exact``:
+        {key: {"email": [lowercase e-mails], "phone": [digit strings]}}),
+        found through the indexes on ``lower(email)`` and on the digits."""
+        for column, kind in EXACT_ADDRESS_COLUMNS[model._name].items():
+            owners = defaultdict(set)
+            for key, values in exact.items():
+                for value in values.get(kind, ()):
+                    owners[value].add(key)
+            if not owners or column not in model._fields:
+                continue
+            expression = address_expression(column, kind)
+            # = ANY(constant array): an index scan, the values mapped back here
+            self.env.cr.execute(
+                SQL(
+                    # the IS NOT NULL of the partial index, for the planner to use it
+                    "SELECT t.id, %s FROM %s t WHERE %s IS NOT NULL AND %s = ANY(%s)",
+                    expression,
+                    SQL.identifier(model._table),
+                    SQL.identifier("t", column),
+                    expression,
+                    sorted(owners),
+                )
+            )
+            for row_id, value in self.env.cr.fetchall():
+                for key in owners[value]:
+                    result[key][model._name].add(row_id)
 
     def _find_by_res_id(self, table, owned, model_column="res_model"):
         """Ids of ``table`` rows whose (model, res_id) is one of ``owned``."""
+        return self._find_by_res_id_owned(table, {0: owned}, model_column).get(0, set())
+
+    def _find_by_res_id_owned(self, table, owned_by_key, model_column="res_model"):
+        """{key: ids} of ``table`` rows whose (model, res_id) is one of the
+        records of each person (``owned_by_key``: {key: {model: ids}}), in one
+        query for all of them."""
+        by_model = defaultdict(set)
+        for owned in owned_by_key.values():
+            for model_name, ids in owned.items():
+                by_model[model_name] |= ids
+        by_model = {model_name: ids for model_name, ids in by_model.items() if ids}
+        if not by_model:
+            return {}
         conditions = [
             SQL("(%s = %s AND res_id = ANY(%s))", SQL.identifier(model_column), model_name, sorted(ids))
-            for model_name, ids in owned.items()
-            if ids
+            for model_name, ids in sorted(by_model.items())
         ]
-        if not conditions:
-            return set()
         self.env.cr.execute(
-            SQL("SELECT id FROM %s WHERE %s", SQL.identifier(table), SQL(" OR ").join(conditions))
+            SQL(
+                "SELECT id, %s, res_id FROM %s WHERE %s",
+                SQL.identifier(model_column),
+                SQL.identifier(table),
+                SQL(" OR ").join(conditions),
+            )
         )
-        return {row[0] for row in self.env.cr.fetchall()}
+        # few rows are found: each goes to the people whose record it is on
+        result = defaultdict(set)
+        for row_id, model_name, res_id in self.env.cr.fetchall():
+            for key, owned in owned_by_key.items():
+                if res_id in owned.get(model_name, ()):
+                    result[key].add(row_id)
+        return result
 
     def _text_columns(self, model_name):
         """Text columns of a kept record that may quote the person; document
@@ -171,28 +266,88 @@ class PrivacyFinder(PrivacyService):
 
     def _scrub_matches(self, model_name, ids, pattern):
         """{field: [ids]} of the rows of ``ids`` whose text holds the pattern."""
-        columns = self._text_columns(model_name)
-        if not ids or not columns or not pattern:
+        return self._scrub_matches_owned(model_name, {0: ids}, {0: pattern}).get(0, {})
+
+    def _scrub_matches_owned(self, model_name, ids_by_key, patterns):
+        """{key: {field: [ids]}}: the rows of each person (``ids_by_key``)
+        whose text holds that person's own pattern, for many people in one
+        query; rows are tested person after person (one regex at a time)."""
+        pairs = [(row_id, key) for key, ids in ids_by_key.items() if patterns.get(key) for row_id in ids]
+        if not pairs:
             return {}
+        columns = self._text_columns(model_name)
+        if not columns:
+            return {}
+        keys = sorted({key for _row, key in pairs})
         exprs = [
-            SQL("%s::text", SQL.identifier(c)) if is_json else SQL.identifier(c) for c, is_json in columns
+            SQL("t.%s::text", SQL.identifier(c)) if is_json else SQL("t.%s", SQL.identifier(c))
+            for c, is_json in columns
         ]
+        # OFFSET 0: not flattened, so that each person's rows are tested
+        # together with their pattern (PostgreSQL caches 32 compiled regexes)
         self.env.cr.execute(
             SQL(
-                "SELECT id, %s FROM %s WHERE id = ANY(%s) AND (%s)",
-                SQL(", ").join(SQL("coalesce(%s ~* %s, false)", e, pattern) for e in exprs),
+                """
+            WITH r AS (
+                SELECT u.key, array_agg(u.id) AS ids FROM unnest(%s::int[], %s::int[]) AS u(id, key) GROUP BY u.key
+            )
+            SELECT x.* FROM r JOIN unnest(%s::int[], %s::text[]) AS p(key, pat) ON p.key = r.key
+            CROSS JOIN LATERAL (
+                SELECT t.id, p.key, %s FROM %s t WHERE t.id = ANY(r.ids) AND (%s) OFFSET 0
+            ) x
+            """,
+                [row for row, _key in pairs],
+                [key for _row, key in pairs],
+                keys,
+                [patterns[k] for k in keys],
+                SQL(", ").join(SQL("coalesce(%s ~* p.pat, false)", e) for e in exprs),
                 SQL.identifier(self.env[model_name]._table),
-                sorted(ids),
-                SQL(" OR ").join(SQL("%s ~* %s", e, pattern) for e in exprs),
+                SQL(" OR ").join(SQL("%s ~* p.pat", e) for e in exprs),
             )
         )
-        found = defaultdict(list)
+        found = defaultdict(lambda: defaultdict(list))
         for row in self.env.cr.fetchall():
-            for (column, _is_json), hit in zip(columns, row[1:], strict=True):
+            for (column, _is_json), hit in zip(columns, row[2:], strict=True):
                 if hit:
-                    found[column].append(row[0])
+                    found[row[1]][column].append(row[0])
         return found
 
     def _fetch_ids(self, query):
         self.env.cr.execute(query)
         return {row[0] for row in self.env.cr.fetchall()}
+
+
+def _merged(dicts):
+    """{model: set(ids)} union of several."""
+    result = defaultdict(set)
+    for found in dicts:
+        for model_name, ids in found.items():
+            result[model_name] |= ids
+    return result
+
+
+def address_expression(column, kind, alias="t"):
+    """The indexed expression of an address column: lowercase e-mail, or the
+    digits of a phone number (any spelling)."""
+    name = SQL.identifier(alias, column) if alias else SQL.identifier(column)
+    if kind == "email":
+        return SQL("lower(%s)", name)
+    return SQL("regexp_replace(%s, '[^0-9]', '', 'g')", name)
+
+
+def ensure_address_indexes(env):
+    """Indexes behind the exact address search (EXACT_ADDRESS_COLUMNS)."""
+    for model_name, columns in EXACT_ADDRESS_COLUMNS.items():
+        if model_name not in env:
+            continue
+        model = env[model_name]
+        for column, kind in columns.items():
+            if column not in model._fields or not model._fields[column].store:
+                continue
+            tools.create_index(
+                env.cr,
+                f"{model._table}_{column}_privacy_address_index",
+                model._table,
+                [address_expression(column, kind, alias=None).code],
+                where=SQL("%s IS NOT NULL", SQL.identifier(column)).code,
+            )

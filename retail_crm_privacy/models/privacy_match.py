@@ -14,8 +14,14 @@ import phonenumbers
 
 from odoo import tools
 
-# separators people put inside numbers: spaces, dots, dashes, brackets
-SEP = "[[:space:].()-]*"
+# separators people put inside numbers: spaces, dots, dashes, brackets, and
+# their full-width forms typed with a Chinese input method (　－—–（）．)
+SEP = "[[:space:].()\u3000\uff0d\u2014\u2013\uff08\uff09\uff0e-]*"
+# a digit, or a character that would extend the number (full-width digits too)
+DIGIT = "[0-9\uff10-\uff19]"
+PLUS = "[+\uff0b]"
+# words announcing the last digits of a phone number ("手机尾号6813")
+TAIL_WORDS = "(?:尾号|尾数|后四位|末四位|后4位|末4位|ending in|last 4 digits)"
 ASCII_WORD = "[A-Za-z0-9]"
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam"}
@@ -46,7 +52,8 @@ def _digits(value):
 
 
 def _spaced_digits(digits):
-    return SEP.join(digits)
+    """The digits, each also in its full-width form, separators between."""
+    return SEP.join(f"[{d}{chr(0xFF10 + int(d))}]" for d in digits)
 
 
 def word_pattern(text):
@@ -99,20 +106,49 @@ def phone_pattern(value, region):
         digits = _digits(value)
         if len(digits) < 6:
             return None
-        return f"(?<![0-9]){_spaced_digits(digits)}(?![0-9])"
+        return f"(?<!{DIGIT}){_spaced_digits(digits)}(?!{DIGIT})"
     national = str(parsed.national_number)
     country = str(parsed.country_code)
     own_region = phonenumbers.region_code_for_number(parsed) or region
     meta = phonenumbers.PhoneMetadata.metadata_for_region(own_region)
     prefix = meta.national_prefix if meta else None
     alternatives = [
-        f"(?:(?:\\+|00){SEP}{_spaced_digits(country)}{SEP}|{_spaced_digits(country)}{SEP})?"
+        f"(?:(?:{PLUS}|00){SEP}{_spaced_digits(country)}{SEP}|{_spaced_digits(country)}{SEP})?"
         + (f"(?:{prefix}{SEP})?" if prefix else "")
         + _spaced_digits(national)
     ]
     if len(national) > 8:
         alternatives.append(_spaced_digits(national[-8:]))
-    return "(?<![0-9])(?:" + "|".join(alternatives) + ")(?![0-9])"
+    return f"(?<!{DIGIT})(?:" + "|".join(alternatives) + f")(?!{DIGIT})"
+
+
+def phone_tail_pattern(value, region):
+    """ARE for the last four digits of the number where the text says they
+    are ("手机尾号6813", "尾号：6813"). Only for the person's own records:
+    four digits alone say nothing about whose number it is elsewhere."""
+    parsed = parse_phone(value, region)
+    digits = str(parsed.national_number) if parsed is not None else _digits(value)
+    if len(digits) < 7:
+        return None
+    return f"(?<={TAIL_WORDS}[[:space:]:：为是]{{0,2}}){_spaced_digits(digits[-4:])}(?!{DIGIT})"
+
+
+def phone_digit_forms(value, region):
+    """The digits of the number as whole fields may hold it, whatever the
+    spelling: with the country code (and 00), with the trunk prefix, alone."""
+    digits = _digits(value)
+    forms = {digits} if len(digits) >= 6 else set()
+    parsed = parse_phone(value, region)
+    if parsed is not None:
+        national = str(parsed.national_number)
+        country = str(parsed.country_code)
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(
+            phonenumbers.region_code_for_number(parsed) or region
+        )
+        forms |= {national, country + national, "00" + country + national}
+        if meta and meta.national_prefix:
+            forms.add(meta.national_prefix + national)
+    return forms
 
 
 def phone_e164(value, region):

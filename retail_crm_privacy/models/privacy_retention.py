@@ -1,6 +1,8 @@
 import logging
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import fields, modules, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -144,29 +146,86 @@ class PrivacyRetention(PrivacyService):
             "context": {"active_test": False},
         }
 
-    def _run(self, batch_size=50):
-        """Anonymise every customer past the retention period, one savepoint
-        per person (an error leaves that person untouched and is logged),
-        committing per batch (resumable, idempotent: erased customers are no
-        longer candidates)."""
+    def _run(self, batch_size=200, commit=None):
+        """Anonymise every customer past the retention period, a batch of
+        people at a time: one transaction per batch (committed, unless
+        ``commit`` is false; by default not in tests), each statement of the
+        erasure run once for the whole batch. Resumable and idempotent: a run
+        killed mid-batch leaves that batch untouched (rolled back), erased
+        customers are no longer candidates, and a second run at the same time
+        skips the people the first one is erasing."""
         icp = self.env["ir.config_parameter"].sudo()
         if icp.get_param("retail_crm_privacy.retention_auto", "False") == "False":
             return self.env["retail.crm.erasure.log"]
-        candidates = self._candidates()
-        in_test = tools.config["test_enable"] or modules.module.current_test
-        Erasure = PrivacyErasure(self.env)
-        logs = self.env["retail.crm.erasure.log"]
-        done = 0
-        for start in range(0, len(candidates), batch_size):
-            for partner in candidates[start : start + batch_size]:
-                try:
-                    with self.env.cr.savepoint():
-                        logs |= Erasure._erase(partner, reason="retention")
-                except (UserError, ValidationError) as exc:
-                    self.env.invalidate_all()
-                    _logger.warning("retention: partner %s not anonymised: %s", partner.id, exc)
-                done += 1
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(candidates) - done)
-            if not in_test:
+        if commit is None:
+            commit = not (tools.config["test_enable"] or modules.module.current_test)
+        ids = self._candidate_ids() or []
+        if commit:
+            # a fresh snapshot for the first batch: the locks below then see
+            # what another run committed since the candidates were read
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        log_ids = []
+        for start in range(0, len(ids), batch_size):
+            log_ids += self._run_batch_again_if_conflict(ids[start : start + batch_size], commit)
+            done = min(start + batch_size, len(ids))
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(ids) - done)
+            if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-        return logs
+        return self.env["retail.crm.erasure.log"].browse(log_ids)
+
+    def _run_batch_again_if_conflict(self, ids, commit, attempts=3):
+        """_run_batch; when another run changed the same rows meanwhile
+        (serialization failure, deadlock), the batch is rolled back and run
+        again on a fresh snapshot (only with our own transaction)."""
+        for attempt in range(attempts):
+            try:
+                return self._run_batch(ids)
+            except psycopg2.extensions.TransactionRollbackError:
+                if not commit or attempt == attempts - 1:
+                    raise
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+                _logger.info("retention: batch in conflict with another run, run again")
+        return []
+
+    def _run_batch(self, ids):
+        """Erase the people of ``ids`` not erased yet nor being erased by
+        another run (their rows are locked until the batch commits); returns
+        the ids of the audit records, one per person."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM res_partner WHERE id = ANY(%s) AND privacy_erased_date IS NULL "
+                "ORDER BY id FOR UPDATE SKIP LOCKED",
+                ids,
+            )
+        )
+        partners = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .browse([row[0] for row in self.env.cr.fetchall()])
+        )
+        if not partners:
+            return []
+        Erasure = PrivacyErasure(self.env)
+        plans, refusals = Erasure._plan_batch(partners)
+        for pid, why in refusals.items():
+            _logger.warning("retention: partner %s not anonymised: %s", pid, why)
+        if not plans:
+            return []
+        try:
+            with self.env.cr.savepoint():
+                return Erasure._execute_batch(list(plans.values()), reason="retention").ids
+        except (UserError, ValidationError) as exc:
+            self.env.invalidate_all()
+            _logger.info("retention: batch refused (%s), erasing its people one by one", exc)
+        # one person's data blocks the batch: each on their own, the others go on
+        log_ids = []
+        for partner in partners.browse(sorted(plans)):
+            try:
+                with self.env.cr.savepoint():
+                    log_ids += Erasure._erase(partner, reason="retention").ids
+            except (UserError, ValidationError) as exc:
+                self.env.invalidate_all()
+                _logger.warning("retention: partner %s not anonymised: %s", partner.id, exc)
+        return log_ids

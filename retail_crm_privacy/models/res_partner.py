@@ -89,5 +89,5 @@ class ResPartner(models.Model):
         return PrivacyRetention(self.env)._action_preview()
 
     @api.model
-    def _cron_privacy_retention(self, batch_size=50):
+    def _cron_privacy_retention(self, batch_size=200):
         return PrivacyRetention(self.env)._run(batch_size=batch_size)

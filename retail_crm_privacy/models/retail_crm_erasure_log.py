@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .privacy_finder import ensure_address_indexes
+
 
 class RetailCrmErasureLog(models.Model):
     """Proof that a person's data was erased, without re-identifying them:
@@ -33,3 +35,7 @@ class RetailCrmErasureLog(models.Model):
     user_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
     summary = fields.Text(readonly=True, help="What changed, counted per model (no values).")
     company_id = fields.Many2one("res.company", readonly=True, default=lambda self: self.env.company)
+
+    def init(self):
+        # the erasure finds a person's address on orders through these indexes
+        ensure_address_indexes(self.env)

@@ -18,3 +18,5 @@ from . import test_access_rule
 from . import test_mailing_contact
 from . import test_till_lookup
 from . import test_translations
+from . import test_retention_batch
+from . import test_retention_concurrency

@@ -19,9 +19,12 @@ def add_connection_args(parser):
     return parser
 
 
-def open_registry(args):
-    """Configure Odoo from the parsed options and load the database's registry."""
+def open_registry(args, keep_config=False):
+    """Configure Odoo from the parsed options and load the database's registry
+    (``keep_config``: on top of a configuration file parsed before)."""
     options = ["--addons-path", args.addons_path, "--db_user", args.db_user]
+    if keep_config and odoo.tools.config.rcfile:
+        options = ["-c", odoo.tools.config.rcfile, *options]
     if args.db_host:
         options += ["--db_host", args.db_host]
     if args.db_port:

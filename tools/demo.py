@@ -168,6 +168,10 @@ def build(registry, customers):
             sla.method_direct_trigger()
             cr.commit()
         step(f"  {demo_history.complaint_summary(env)}")
+        step("Customer voice over six months: satisfaction and NPS answers")
+        demo_history.voice_history(env)
+        cr.commit()
+        step(f"  {demo_history.voice_summary(env)}")
     return logins
 
 
@@ -206,6 +210,10 @@ def smoke_check(opts, args):
         if len({c.date_received.date() for c in complaints}) < 5:
             problems.append("complaints not spread over past days")
         step(f"  {demo_history.complaint_summary(env)}")
+        answers = demo_history.voice_history(env, months=2, per_month=6)
+        if "retail.crm.voice" in env and (not answers or set(answers.mapped("state")) != {"done"}):
+            problems.append("customer voice answers missing or unanswered")
+        step(f"  {demo_history.voice_summary(env)}")
         cr.rollback()
     for problem in problems:
         print(f"  demo check: {problem}")

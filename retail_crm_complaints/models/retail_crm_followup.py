@@ -46,9 +46,10 @@ class RetailCrmFollowup(models.Model):
         """Plan the calls due today (and of the past week, if the job did
         not run); running it again plans nothing twice."""
         today = today or fields.Date.context_today(self)
-        rules = self.env["retail.crm.followup.rule"].search([])
+        # sudo: a scheduled job over the rules of every company
+        rules = self.env["retail.crm.followup.rule"].sudo().search([])
         for rule in rules:
-            self._plan_rule(rule, today)
+            self.sudo().with_company(rule.company_id)._plan_rule(rule, today)
         return True
 
     def _rule_candidates(self, rule, today):

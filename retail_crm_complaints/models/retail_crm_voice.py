@@ -28,9 +28,11 @@ class RetailCrmVoice(models.AbstractModel):
     @api.model
     def _cron_send_csat(self, today=None):
         today = today or fields.Date.context_today(self)
-        companies = self.env["res.company"].search([("retail_csat_survey_id", "!=", False)])
+        # sudo: a scheduled job of every company that set the survey up,
+        # whatever companies the user who triggers it may open
+        companies = self.env["res.company"].sudo().search([("retail_csat_survey_id", "!=", False)])
         for company in companies:
-            self.with_company(company)._retail_send_csat(company, today)
+            self.sudo().with_company(company)._retail_send_csat(company, today)
         return True
 
     def _retail_local_bounds(self, company, first_day, last_day):
@@ -103,9 +105,11 @@ class RetailCrmVoice(models.AbstractModel):
     @api.model
     def _cron_send_nps(self, today=None):
         today = today or fields.Date.context_today(self)
-        companies = self.env["res.company"].search([("retail_nps_survey_id", "!=", False)])
+        # sudo: a scheduled job of every company that set the survey up,
+        # whatever companies the user who triggers it may open
+        companies = self.env["res.company"].sudo().search([("retail_nps_survey_id", "!=", False)])
         for company in companies:
-            self.with_company(company)._retail_send_nps(company, today)
+            self.sudo().with_company(company)._retail_send_nps(company, today)
         return True
 
     @api.model

@@ -57,7 +57,10 @@ class TestCustomerVoice(RetailLoyaltyPosCommon):
         return order
 
     def _answers(self, survey=None):
-        return self.Answer.search([("survey_id", "=", (survey or self.csat_survey).id)])
+        """The answers about this test's store (a database may hold others)."""
+        return self.Answer.search(
+            [("survey_id", "=", (survey or self.csat_survey).id), ("retail_config_id", "=", self.config.id)]
+        )
 
     def _answer(self, answer, score):
         """Answer as the survey controller does for a visitor with a token."""

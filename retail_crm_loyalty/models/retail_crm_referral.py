@@ -34,9 +34,10 @@ class RetailCrmReferral(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_reward_referrals(self):
-        for company in self.env["res.company"].search([("retail_referral_program_id", "!=", False)]):
-            self.with_company(company)._reward_company(company)
-            self.with_company(company)._reverse_refunded(company)
+        # sudo: a scheduled job of every company with a referral program
+        for company in self.env["res.company"].sudo().search([("retail_referral_program_id", "!=", False)]):
+            self.sudo().with_company(company)._reward_company(company)
+            self.sudo().with_company(company)._reverse_refunded(company)
         return True
 
     @api.model

@@ -238,7 +238,7 @@ def voice_history(env, months=6, per_month=24, seed=17, now=None):
     partners = env["res.partner"].browse([partner for partner, _config in rows])
     if "retail.crm.consent" in env:
         purposes = env["retail.crm.consent.purpose"].search([("marketing_channel", "=", "email")])
-        env["retail.crm.consent"]._record(partners, purposes, "granted", source="store")
+        env["retail.crm.consent"]._record(partners, purposes, "granted", source="pos")
     answers = env["survey.user_input"]
     for month in range(months, 0, -1):
         moment = now - relativedelta(months=month, days=-rng.randint(0, 20))

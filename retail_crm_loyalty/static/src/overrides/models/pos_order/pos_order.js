@@ -1,3 +1,4 @@
+import { _t } from "@web/core/l10n/translation";
 import { patch } from "@web/core/utils/patch";
 import { PosOrder } from "@point_of_sale/app/models/pos_order";
 
@@ -76,6 +77,10 @@ patch(PosOrder.prototype, {
                 points: this.retailPointsAfterOrder(partner),
                 progress: partner.retail_next_tier_message || "",
                 upgradedTo: this.retail_tier_upgrade_id?.name || "",
+                // one sentence, so that each language places the tier and its punctuation
+                upgradeMessage: this.retail_tier_upgrade_id
+                    ? _t("Upgraded to %s!", this.retail_tier_upgrade_id.name)
+                    : "",
                 // the member code to scan at the next visit: the member number
                 // as a Code 128 barcode (Odoo's /report/barcode route, like the
                 // POS's own ticket QR code)

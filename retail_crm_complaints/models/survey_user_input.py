@@ -1,8 +1,24 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import plaintext2html
 
 VOICE_KINDS = [("csat", "Satisfaction (CSAT)"), ("nps", "Net Promoter (NPS)")]
 NPS_CLASSES = [("promoter", "Promoter"), ("passive", "Passive"), ("detractor", "Detractor")]
+# what the survey itself records: no user edits these (a store manager could
+# otherwise improve their store's NPS)
+RECORDED_FIELDS = {
+    "retail_kind",
+    "retail_company_id",
+    "retail_config_id",
+    "retail_pos_order_id",
+    "retail_tier_id",
+    "retail_period",
+    "retail_sent_date",
+    "retail_invited",
+    "retail_score",
+    "retail_followup_done",
+    "retail_coupon_id",
+}
 
 
 class SurveyUserInput(models.Model):
@@ -68,6 +84,11 @@ class SurveyUserInput(models.Model):
                 answer.retail_nps_class = False
                 answer.retail_unhappy = bool(done and answer.retail_kind == "csat" and score <= 2)
 
+    def write(self, vals):
+        if not self.env.su and RECORDED_FIELDS & set(vals):
+            raise AccessError(_("Survey measures are recorded by the survey itself and cannot be edited."))
+        return super().write(vals)
+
     def _mark_done(self):
         res = super()._mark_done()
         self.filtered("retail_kind")._retail_voice_after_done()
@@ -76,7 +97,9 @@ class SurveyUserInput(models.Model):
     def _retail_voice_after_done(self):
         """Read the measure, reward the respondent once per survey, and give
         the store manager a follow-up for an unhappy answer (once)."""
-        for answer in self:
+        # sudo: the measure is read from the answer's own lines, whoever
+        # submitted them (the survey controller, a visitor with a token)
+        for answer in self.sudo():
             question = answer.survey_id._retail_score_question()
             line = answer.user_input_line_ids.filtered(lambda lin, q=question: lin.question_id == q)[:1]
             answer.retail_score = line.value_scale if line and not line.skipped else 0

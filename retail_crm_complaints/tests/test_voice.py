@@ -315,6 +315,22 @@ class TestCustomerVoice(RetailLoyaltyPosCommon):
             self.company.retail_csat_survey_id = self.nps_survey  # 0-10 is no CSAT scale
         self.assertEqual(self.company.retail_csat_survey_id, self.csat_survey)
 
+    def test_store_manager_cannot_edit_the_measure(self):
+        answer = self.Voice._retail_ask(
+            self.company,
+            self.nps_survey,
+            "nps",
+            date(2026, 11, 20),
+            [{"partner": self.member.id, "config": self.config.id, "order": False}],
+            period="2026-Q4",
+        )
+        self._answer(answer, 3)
+        with self.assertRaises(AccessError):
+            answer.with_user(self.store_manager).write({"retail_score": 10})
+        with self.assertRaises(AccessError):
+            answer.with_user(self.store_manager).write({"retail_config_id": False})
+        self.assertEqual(answer.retail_score, 3)
+
     def test_store_manager_reads_results_cashier_does_not(self):
         cashier = self.pos_user
         report = self.env["retail.crm.voice.report"]

@@ -126,6 +126,7 @@ class RetailCrmFollowup(models.Model):
         followups = self.sudo().with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
         activity_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False)
         model_id = self.env["ir.model"]._get_id(self._name)
+        # sudo: the job schedules the call on the salesperson's behalf
         self.env["mail.activity"].sudo().create(
             [
                 {

@@ -242,6 +242,7 @@ class RetailCrmVoice(models.AbstractModel):
         """E-mail one batch of pending invitations; the scheduler runs the
         job again at once while some remain (``_notify_progress``), each
         batch in its own transaction.  An invitation is sent once."""
+        # sudo: the company's own job e-mails the invitations it created
         Answer = self.env["survey.user_input"].sudo()
         domain = [("retail_kind", "!=", False), ("retail_invited", "=", False), ("state", "=", "new")]
         pending = Answer.search(domain, limit=batch_size, order="id")

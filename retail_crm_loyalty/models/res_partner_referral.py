@@ -56,6 +56,8 @@ class ResPartner(models.Model):
 
     @api.constrains("retail_referred_by_id")
     def _check_retail_referral(self):
+        # sudo: the referral rewards and the referrer's membership are checked
+        # whoever edits the customer; nothing of them is returned
         rewarded = {
             referral.member_id.id: referral.referrer_id
             for referral in self.env["retail.crm.referral"].sudo().search([("member_id", "in", self.ids)])

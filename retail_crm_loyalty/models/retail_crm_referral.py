@@ -115,6 +115,7 @@ class RetailCrmReferral(models.Model):
                 net=self._net_order_sql(),
             )
         )
+        # sudo: the scheduled job takes back the company's own rewards
         referrals = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
         if referrals:
             self._move_points(referrals, sign=-1)
@@ -123,6 +124,7 @@ class RetailCrmReferral(models.Model):
 
     def _cards(self, program, partners):
         """The program's card of each partner, created when missing."""
+        # sudo: the job credits the company's program for both members
         Card = self.env["loyalty.card"].sudo()
         cards = {
             card.partner_id.id: card
@@ -169,6 +171,7 @@ class RetailCrmReferral(models.Model):
                     }
                 )
             card.points += sign * moved
+        # sudo: the card history tells the job's own movement
         self.env["loyalty.history"].sudo().create(
             [vals for vals in history if vals["issued"] or vals["used"]]
         )

@@ -31,6 +31,7 @@ LOG_LINE = re.compile(
 )
 REPORT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 SKIPPED = re.compile(r": skipped \S+ : ")
+FAILED_TEST = re.compile(r"^(FAIL|ERROR): \S+")
 PROGRESS = re.compile(
     r"Loading module (retail_crm_\w+)|Starting (\S+) \.\.\.|odoo\.tests\.stats|post-tests in"
 )
@@ -59,12 +60,40 @@ def check_db_name(name):
         raise odoo_check.UserError(f"Invalid database name {name!r}.")
 
 
-def run_odoo(cmd, logfile, verbose):
+def libpq_env(opts):
+    """The environment with libpq's defaults pointing at the test server: Odoo's
+    test mode opens its read-only pool with an empty replica host, i.e. libpq's
+    defaults, and would otherwise reach another server, or none."""
+    env = dict(os.environ)
+    for key, name in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER"), ("password", "PGPASSWORD")):
+        if opts.get(key):
+            env[name] = str(opts[key])
+    return env
+
+
+def failure_digest(lines, limit=10):
+    """Each failing test with the last lines of its traceback, for the end of the output."""
+    digest, current = [], None
+    for line in lines:
+        log = LOG_LINE.match(line)
+        if log:
+            current = None
+            head = FAILED_TEST.search(log["msg"])
+            if head and log["level"] in ("ERROR", "CRITICAL"):
+                current = [head[0].strip()]
+                digest.append(current)
+        elif current is not None and line.strip():
+            current.append(line.rstrip())
+    return [(entry[0], entry[-3:] if len(entry) > 1 else []) for entry in digest[:limit]]
+
+
+def run_odoo(cmd, logfile, verbose, env=None):
     """Run Odoo, write its log to logfile, echo progress; return the log lines."""
     lines = []
     with open(logfile, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             cmd,
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -187,7 +216,7 @@ def main(argv):
         "--log-level=info",
     ]
     print(f"Installing and testing {', '.join(addons)} on database {args.db!r} (tags {tags}); log: {logfile}")
-    lines, returncode = run_odoo(cmd, logfile, args.verbose)
+    lines, returncode = run_odoo(cmd, logfile, args.verbose, env=libpq_env(opts))
     found, run, failed, skipped, errors = summarise(lines)
     # Tests that ran and did not fail or skip passed; problems outside the tests
     # (no report, logged ERROR lines, a non-zero exit) count as failures on top.
@@ -225,6 +254,13 @@ def main(argv):
     if run == 0:
         print("No test was executed.")
         failed = max(failed, 1)
+    digest = failure_digest(lines)
+    if digest:
+        print("Failing tests (last lines of each traceback):")
+        for head, tail in digest:
+            print(f"  {head}")
+            for line in tail:
+                print(f"      {line[:300]}")
     summary = f"{max(passed, 0)} passed, {failed} failed"
     if skipped:
         summary += f", {skipped} skipped"

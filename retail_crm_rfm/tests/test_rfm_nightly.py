@@ -1,8 +1,10 @@
 """The nightly run: what a next-day run writes, and where the aggregate runs."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import sql_db
 from odoo.addons.retail_crm_rfm.models.retail_crm_rfm_run import MODEL_TOLERANCES, RetailCrmRfmRun
 from odoo.tests import tagged
 from odoo.tools import SQL, config
@@ -17,6 +19,18 @@ class TestRfmNightly(RfmCommon):
         super().setUpClass()
         cls.partners, cls.specs = cls._random_dataset(seed=42)
         cls.segments = {s.code: s for s in cls.env["retail.crm.rfm.segment"].search([])}
+
+    @contextmanager
+    def _replica_on_this_server(self):
+        """``db_replica_host`` set, and the read-only pool pointed at the test
+        server itself: Odoo's test pool follows libpq's defaults (``PGHOST``),
+        which need not be this server; it would fall back to a read/write
+        cursor and stay there."""
+        replica = {"db_replica_host": config["db_host"] or "", "db_replica_port": config["db_port"] or False}
+        with patch.dict(config.options, replica):
+            pool = sql_db.db_connect(self.env.cr.dbname, readonly=True)
+            with patch.object(self.registry, "_db_readonly", pool):
+                yield
 
     def _run_cron(self):
         return self.env["retail.crm.rfm.run"]._cron_compute_rfm()
@@ -123,7 +137,7 @@ class TestRfmNightly(RfmCommon):
             scored = self.partners.with_company(self.company_a).filtered("rfm_date")
             self.assertEqual(set(scored.ids), set(reference))
             used.clear()
-            with patch.dict(config.options, {"db_replica_host": ""}):
+            with self._replica_on_this_server():
                 self.assertTrue(Run._use_replica())
                 # a replica: a read-only cursor of its own (in tests Odoo gives a
                 # read-only test cursor; like a replica it sees only committed data)

@@ -66,36 +66,31 @@ def _leaf(field):
     return {}
 
 
-def verify(env, result=None, sample_mobiles=2000):
-    problems = []
-    cr = env.cr
+class Verifier:
+    """Each check opens a screen or runs SQL, and adds what it finds to ``problems``."""
 
-    def check(label, fn):
+    def __init__(self, env, result=None, sample_mobiles=2000):
+        self.env, self.cr, self.result = env, env.cr, result
+        self.sample_mobiles = sample_mobiles
+        self.problems = []
+        self.n_orders = 0
+
+    def check(self, label, method):
+        """Run one check in a savepoint; any exception becomes a reported problem."""
         try:
-            with cr.savepoint():
-                fn()
+            with self.cr.savepoint():
+                method()
         except Exception as exc:  # every failure becomes a reported problem
             tb = traceback.format_exc(limit=-3).strip().splitlines()
-            problems.append(
-                "%s: %s: %s [%s]"
-                % (
-                    label,
-                    type(exc).__name__,
-                    str(exc).splitlines()[0][:300],
-                    tb[-3].strip() if len(tb) > 2 else "",
-                )
-            )
+            where = tb[-3].strip() if len(tb) > 2 else ""
+            self.problems.append(f"{label}: {type(exc).__name__}: {str(exc).splitlines()[0][:300]} [{where}]")
         finally:
-            env.invalidate_all()
+            self.env.invalidate_all()
 
-    Order = env["pos.order"]
-    cr.execute("SELECT count(*) FROM pos_order")
-    n_orders = cr.fetchone()[0]
-    if not n_orders:
-        return ["no POS orders in the database"]
-
-    # --- POS order list (Point of Sale > Orders)
-    def order_list():
+    def order_list(self):
+        """Point of Sale > Orders, as a manager and as a cashier."""
+        env, cr, problems, n_orders = self.env, self.cr, self.problems, self.n_orders
+        Order = env["pos.order"]
         spec = _view_spec(Order, "list")
         res = Order.web_search_read([], spec, limit=LIST_LIMIT, count_limit=10001)
         if not res["records"]:
@@ -113,10 +108,10 @@ def verify(env, result=None, sample_mobiles=2000):
         if row:
             Order.with_user(row[0]).web_search_read([], spec, limit=LIST_LIMIT)
 
-    check("pos.order list view", order_list)
-
-    # --- POS order form: newest order, a refund and an old order
-    def order_form():
+    def order_form(self):
+        """The newest order, the oldest and a refund."""
+        cr, problems = self.cr, self.problems
+        Order = self.env["pos.order"]
         spec = _view_spec(Order, "form")
         cr.execute("SELECT id FROM pos_order ORDER BY date_order DESC, id DESC LIMIT 1")
         ids = [r[0] for r in cr.fetchall()]
@@ -144,10 +139,9 @@ def verify(env, result=None, sample_mobiles=2000):
         else:
             problems.append("no refund order found")
 
-    check("pos.order form view", order_form)
-
-    # --- Reporting > Orders: pivot/graph by month and point of sale
-    def report():
+    def report(self):
+        """Reporting > Orders: pivot and graph by month and point of sale."""
+        env, cr, problems = self.env, self.cr, self.problems
         Report = env["report.pos.order"]
         cr.execute(
             "SELECT count(*), max(date_order) FROM pos_order_line l JOIN pos_order o ON o.id = l.order_id"
@@ -184,10 +178,9 @@ def verify(env, result=None, sample_mobiles=2000):
         # the web client's call for the pivot view
         Report.web_read_group(domain, ["price_total:sum"], ["date:month", "config_id"], lazy=False)
 
-    check("report.pos.order by month and config", report)
-
-    # --- customer form of members with orders
-    def partner_form():
+    def partner_form(self):
+        """The customer form of the busiest members."""
+        env, cr, problems = self.env, self.cr, self.problems
         Partner = env["res.partner"]
         spec = _view_spec(Partner, "form")
         cr.execute("""SELECT partner_id FROM pos_order WHERE partner_id IS NOT NULL
@@ -205,10 +198,9 @@ def verify(env, result=None, sample_mobiles=2000):
                 problems.append("partner %s: pos_order_count %s != %s" % (p.id, p.pos_order_count, n))
         Partner.web_search_read([("customer_rank", ">", 0)], _view_spec(Partner, "list"), limit=LIST_LIMIT)
 
-    check("res.partner form view", partner_form)
-
-    # --- session form and totals
-    def sessions():
+    def sessions(self):
+        """The session form and its totals."""
+        env, cr, problems = self.env, self.cr, self.problems
         Session = env["pos.session"]
         spec = _view_spec(Session, "form")
         cr.execute("""SELECT session_id FROM pos_order GROUP BY session_id
@@ -228,10 +220,9 @@ def verify(env, result=None, sample_mobiles=2000):
             if s.order_count != cr.fetchone()[0]:
                 problems.append("session %s: order_count mismatch" % s.name)
 
-    check("pos.session form and totals", sessions)
-
-    # --- SQL consistency over every order
-    def amounts():
+    def amounts(self):
+        """SQL consistency over every order."""
+        cr, problems = self.cr, self.problems
         cr.execute("""
             WITH l AS (SELECT order_id, SUM(price_subtotal_incl) AS incl,
                               SUM(price_subtotal_incl - price_subtotal) AS tax, COUNT(*) AS n
@@ -275,10 +266,9 @@ def verify(env, result=None, sample_mobiles=2000):
         if bad_ref:
             problems.append("%d refund lines inconsistent with the line they refund" % bad_ref)
 
-    check("order amounts (SQL)", amounts)
-
-    # --- foreign keys (the bulk load may skip PostgreSQL's per-row checks)
-    def foreign_keys():
+    def foreign_keys(self):
+        """Foreign keys: the bulk load may skip PostgreSQL's per-row checks."""
+        cr, problems = self.cr, self.problems
         for table in (
             "res_partner",
             "pos_order",
@@ -333,10 +323,9 @@ def verify(env, result=None, sample_mobiles=2000):
                         "%d rows of %s.%s point to missing %s rows" % (bad, table, col, ref_table)
                     )
 
-    check("foreign keys", foreign_keys)
-
-    # --- members: mobiles valid in E.164
-    def mobiles():
+    def mobiles(self):
+        """Members' mobiles are valid E.164 numbers, each used once."""
+        env, cr, problems, sample_mobiles = self.env, self.cr, self.problems, self.sample_mobiles
         col = SQL.identifier("mobile" if "mobile" in env["res.partner"]._fields else "phone")
         cr.execute(
             SQL(
@@ -371,37 +360,56 @@ def verify(env, result=None, sample_mobiles=2000):
         if dup:
             problems.append("%d member mobiles used more than once" % dup)
 
-    check("member mobiles", mobiles)
-
-    # --- counts against what generate() reported
-    if result:
-
-        def counts():
-            sess = result.get("session_ids") or []
-            cr.execute("SELECT COUNT(*) FROM pos_order WHERE session_id = ANY(%s)", [sess])
-            got = cr.fetchone()[0]
-            want = result["counts"].get("pos.order")
-            if want is not None and got != want:
-                problems.append("pos.order count %s, generate() reported %s" % (got, want))
-            lo, hi = result["customer_ids"]
-            cr.execute("SELECT COUNT(*) FROM res_partner WHERE id BETWEEN %s AND %s", [lo, hi])
-            got = cr.fetchone()[0]
-            if got != result["counts"].get("res.partner"):
-                problems.append(
-                    "res.partner count %s, generate() reported %s"
-                    % (got, result["counts"].get("res.partner"))
-                )
-            cr.execute(
-                """SELECT COUNT(*) FROM pos_order_line l JOIN pos_order o ON o.id = l.order_id
-                           WHERE o.session_id = ANY(%s)""",
-                [sess],
+    def counts(self):
+        """Counts against what generate() reported."""
+        cr, problems, result = self.cr, self.problems, self.result
+        sess = result.get("session_ids") or []
+        cr.execute("SELECT COUNT(*) FROM pos_order WHERE session_id = ANY(%s)", [sess])
+        got = cr.fetchone()[0]
+        want = result["counts"].get("pos.order")
+        if want is not None and got != want:
+            problems.append("pos.order count %s, generate() reported %s" % (got, want))
+        lo, hi = result["customer_ids"]
+        cr.execute("SELECT COUNT(*) FROM res_partner WHERE id BETWEEN %s AND %s", [lo, hi])
+        got = cr.fetchone()[0]
+        if got != result["counts"].get("res.partner"):
+            problems.append(
+                "res.partner count %s, generate() reported %s" % (got, result["counts"].get("res.partner"))
             )
-            got = cr.fetchone()[0]
-            if got != result["counts"].get("pos.order.line"):
-                problems.append(
-                    "pos.order.line count %s, generate() reported %s"
-                    % (got, result["counts"].get("pos.order.line"))
-                )
+        cr.execute(
+            """SELECT COUNT(*) FROM pos_order_line l JOIN pos_order o ON o.id = l.order_id
+                       WHERE o.session_id = ANY(%s)""",
+            [sess],
+        )
+        got = cr.fetchone()[0]
+        if got != result["counts"].get("pos.order.line"):
+            problems.append(
+                "pos.order.line count %s, generate() reported %s"
+                % (got, result["counts"].get("pos.order.line"))
+            )
 
-        check("counts", counts)
-    return problems
+    def run(self):
+        self.cr.execute("SELECT count(*) FROM pos_order")
+        self.n_orders = self.cr.fetchone()[0]
+        if not self.n_orders:
+            return ["no POS orders in the database"]
+        checks = [
+            ("pos.order list view", self.order_list),
+            ("pos.order form view", self.order_form),
+            ("report.pos.order by month and config", self.report),
+            ("res.partner form view", self.partner_form),
+            ("pos.session form and totals", self.sessions),
+            ("order amounts (SQL)", self.amounts),
+            ("foreign keys", self.foreign_keys),
+            ("member mobiles", self.mobiles),
+        ]
+        if self.result:
+            checks.append(("counts", self.counts))
+        for label, method in checks:
+            self.check(label, method)
+        return self.problems
+
+
+def verify(env, result=None, sample_mobiles=2000):
+    """The problems found in the generated data; empty when everything is fine."""
+    return Verifier(env, result, sample_mobiles).run()

@@ -169,9 +169,39 @@ def demo_check(opts, db):
     return res.returncode == 0
 
 
-def main(argv):
-    args = parse_args(argv)
-    start = time.time()
+def count_results(lines, returncode, logfile):
+    """(report found, tests run, passed, failed, skipped) from Odoo's log."""
+    found, run, failed, skipped, errors = summarise(lines)
+    # Tests that ran and did not fail or skip passed; problems outside the tests
+    # (no report, logged ERROR lines, a non-zero exit) count as failures on top.
+    passed = run - failed - skipped
+    if not found:
+        print(f"Odoo ended (exit {returncode}) without a test report: see {logfile}")
+        failed += 1
+    elif failed == 0 and errors:
+        print(f"{len(errors)} ERROR line(s) logged outside failing tests (install or runtime errors):")
+        for line in errors[:20]:
+            print(f"  {line[:300]}")
+        failed = len(errors)
+    if returncode and failed == 0:
+        failed = 1
+        print(f"Odoo exited with status {returncode}; see {logfile}")
+    return found, run, passed, failed, skipped
+
+
+def print_failures(lines):
+    """The failing tests with the end of their tracebacks: CI keeps only the output's tail."""
+    digest = failure_digest(lines)
+    if digest:
+        print("Failing tests (last lines of each traceback):")
+        for head, tail in digest:
+            print(f"  {head}")
+            for line in tail:
+                print(f"      {line[:300]}")
+
+
+def prepare(args):
+    """(addons, test tags, connection options, server, http port), or exit with a clear error."""
     try:
         odoo_check.require_odoo()
         check_db_name(args.db)
@@ -190,6 +220,13 @@ def main(argv):
         http_port = odoo_check.free_port(int(os.environ.get("RETAIL_CRM_TEST_HTTP_PORT", "8069")))
     except (odoo_check.UserError, pg.PgError) as exc:
         odoo_check.fail(str(exc))
+    return addons, tags, opts, server, http_port
+
+
+def main(argv):
+    args = parse_args(argv)
+    start = time.time()
+    addons, tags, opts, server, http_port = prepare(args)
 
     if not shutil.which("chromium") and not shutil.which("google-chrome"):
         print("warning: no Chromium found: browser tours will be skipped (apt-get install chromium)")
@@ -217,30 +254,14 @@ def main(argv):
     ]
     print(f"Installing and testing {', '.join(addons)} on database {args.db!r} (tags {tags}); log: {logfile}")
     lines, returncode = run_odoo(cmd, logfile, args.verbose, env=libpq_env(opts))
-    found, run, failed, skipped, errors = summarise(lines)
-    # Tests that ran and did not fail or skip passed; problems outside the tests
-    # (no report, logged ERROR lines, a non-zero exit) count as failures on top.
-    passed = run - failed - skipped
-    if not found:
-        print(f"Odoo ended (exit {returncode}) without a test report: see {logfile}")
-        failed += 1
-    elif failed == 0 and errors:
-        print(f"{len(errors)} ERROR line(s) logged outside failing tests (install or runtime errors):")
-        for line in errors[:20]:
-            print(f"  {line[:300]}")
-        failed = len(errors)
-    if returncode and failed == 0:
-        failed = 1
-        print(f"Odoo exited with status {returncode}; see {logfile}")
+    found, run, passed, failed, skipped = count_results(lines, returncode, logfile)
 
     if not args.no_datagen and not args.test_tags and found:
         for check in (datagen_check, demo_check):
             ok = check(opts, args.db)
             if ok is not None:
-                if ok:
-                    passed += 1
-                else:
-                    failed += 1
+                passed += bool(ok)
+                failed += not ok
 
     if args.keep_db:
         print(f"Database kept: {args.db} (connect with {' '.join(odoo_check.odoo_db_args(opts))})")
@@ -254,13 +275,7 @@ def main(argv):
     if run == 0:
         print("No test was executed.")
         failed = max(failed, 1)
-    digest = failure_digest(lines)
-    if digest:
-        print("Failing tests (last lines of each traceback):")
-        for head, tail in digest:
-            print(f"  {head}")
-            for line in tail:
-                print(f"      {line[:300]}")
+    print_failures(lines)
     summary = f"{max(passed, 0)} passed, {failed} failed"
     if skipped:
         summary += f", {skipped} skipped"

@@ -30,4 +30,9 @@
         "views/retail_crm_rfm_menus.xml",
     ],
     "installable": True,
+    "assets": {
+        "web.assets_tests": [
+            "retail_crm_rfm/static/tests/tours/**/*",
+        ],
+    },
 }

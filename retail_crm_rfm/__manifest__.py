@@ -28,6 +28,12 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/retail_crm_rfm_menus.xml",
+        "report/retail_crm_rfm_kpi_voice_views.xml",
     ],
     "installable": True,
+    "assets": {
+        "web.assets_tests": [
+            "retail_crm_rfm/static/tests/tours/**/*",
+        ],
+    },
 }

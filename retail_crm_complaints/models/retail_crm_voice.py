@@ -210,6 +210,7 @@ class RetailCrmVoice(models.AbstractModel):
             partners = partners._retail_reachable_by_email(marketing=True)
         reachable = set(partners.ids)
         tiers = {p.id: p.retail_tier_id.id for p in partners.with_company(company)}
+        segments = self._retail_rfm_segments(partners, company)
         emails = {p.id: (p.email, p.name) for p in partners}
         vals_list = [
             {
@@ -222,6 +223,7 @@ class RetailCrmVoice(models.AbstractModel):
                 "retail_config_id": c["config"],
                 "retail_pos_order_id": c["order"],
                 "retail_tier_id": tiers.get(c["partner"]),
+                "retail_rfm_segment": segments.get(c["partner"]),
                 "retail_period": period,
                 "retail_sent_date": today,
             }
@@ -236,6 +238,14 @@ class RetailCrmVoice(models.AbstractModel):
         # the invitations go out in batches from their own job
         self.env.ref("retail_crm_complaints.ir_cron_voice_invitations")._trigger()
         return answers
+
+    def _retail_rfm_segments(self, partners, company):
+        """{partner id: RFM segment code} of the company's last RFM run, when
+        the suite's RFM addon is installed (a soft dependency: the customer's
+        segment field is looked up, not imported)."""
+        if "rfm_segment_id" not in partners._fields:
+            return {}
+        return {p.id: p.rfm_segment_id.code for p in partners.with_company(company) if p.rfm_segment_id}
 
     @api.model
     def _cron_send_invitations(self, batch_size=INVITATION_BATCH):

@@ -12,6 +12,7 @@ RECORDED_FIELDS = {
     "retail_config_id",
     "retail_pos_order_id",
     "retail_tier_id",
+    "retail_rfm_segment",
     "retail_period",
     "retail_sent_date",
     "retail_invited",
@@ -35,6 +36,13 @@ class SurveyUserInput(models.Model):
     )
     retail_tier_id = fields.Many2one(
         "retail.crm.tier", string="Member Tier", readonly=True, help="The member's tier when asked."
+    )
+    retail_rfm_segment = fields.Selection(
+        selection="_retail_rfm_segment_selection",
+        string="RFM Segment",
+        readonly=True,
+        index="btree_not_null",
+        help="The member's RFM segment when asked (with the suite's RFM addon installed).",
     )
     retail_period = fields.Char(
         string="Survey Period", readonly=True, help="Quarter of an NPS survey, e.g. 2026-Q4."
@@ -69,6 +77,17 @@ class SurveyUserInput(models.Model):
             "A member gets one NPS survey per quarter.",
         ),
     ]
+
+    @api.model
+    def _retail_rfm_segment_selection(self):
+        """The RFM addon's segments (code, name in the user's language) when
+        it is installed: the two addons do not depend on each other, the
+        answer stores the segment's code (see retail.crm.voice._retail_ask)."""
+        if "retail.crm.rfm.segment" not in self.env:
+            return []
+        # sudo: the segments' codes and names only, to label the stored codes
+        segments = self.env["retail.crm.rfm.segment"].sudo().search([])
+        return [(segment.code, segment.name) for segment in segments]
 
     @api.depends("retail_kind", "retail_score", "state")
     def _compute_retail_nps_class(self):

@@ -21,6 +21,12 @@ class RetailCrmVoiceReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     config_id = fields.Many2one("pos.config", string="Store", readonly=True)
     tier_id = fields.Many2one("retail.crm.tier", string="Member Tier", readonly=True)
+    segment = fields.Selection(
+        selection="_retail_rfm_segment_selection",
+        string="RFM Segment",
+        readonly=True,
+        help="The member's RFM segment when asked (with the suite's RFM addon installed).",
+    )
     kind = fields.Selection(VOICE_KINDS, string="Measure", readonly=True)
     nps_class = fields.Selection(NPS_CLASSES, string="NPS Group", readonly=True)
     answer_count = fields.Integer(string="Answers", readonly=True, aggregator="sum")
@@ -44,6 +50,9 @@ class RetailCrmVoiceReport(models.Model):
         help="NPS detractors and satisfaction answers of 1 or 2.",
     )
 
+    def _retail_rfm_segment_selection(self):
+        return self.env["survey.user_input"]._retail_rfm_segment_selection()
+
     @property
     def _table_query(self):
         return SQL(
@@ -54,6 +63,7 @@ class RetailCrmVoiceReport(models.Model):
                    a.retail_company_id AS company_id,
                    a.retail_config_id AS config_id,
                    a.retail_tier_id AS tier_id,
+                   a.retail_rfm_segment AS segment,
                    a.retail_kind AS kind,
                    a.retail_nps_class AS nps_class,
                    1 AS answer_count,

@@ -170,8 +170,9 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
 
     @api.model
     def _retail_apply_tier_rows(self, company, changes):
-        """Apply tier changes set-based: one UPDATE per distinct set of new
-        values and one INSERT of the history lines, whatever their number.
+        """Apply tier changes set-based: one INSERT ... ON CONFLICT of the
+        new tiers (one UPDATE of the pricelists per pricelist when tiers have
+        pricelists) and one INSERT of the history lines, whatever their number.
 
         :param changes: list of (partner_id, old_tier_id, old_pricelist_id,
             new_tier_id, kind, reason, order_id)
@@ -198,13 +199,14 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
                     pricelist_groups.setdefault(tier_pricelist(new_tier), []).append(pid)
             elif old_pricelist and old_pricelist == tier_pricelist(old_tier):
                 pricelist_groups.setdefault(False, []).append(pid)
-        for new_tier, pids in groups.items():
-            # sudo: a tier change is triggered by a paid order, a cron or a
-            # manager's action; the cashier/cron user may not write partners
-            # of other salespeople.
-            self.browse(pids).sudo()._retail_write_company_values(
-                company, {"retail_tier_id": new_tier, "retail_tier_downgrade_date": False}
-            )
+        # one statement for every new tier. sudo: a tier change is triggered
+        # by a paid order, a cron or a manager's action; the cashier/cron user
+        # may not write partners of other salespeople.
+        pids = [pid for pids in groups.values() for pid in pids]
+        new_tiers = [tier for tier, pids in groups.items() for _pid in pids]
+        self.browse(pids).sudo()._retail_write_company_values(
+            company, {"retail_tier_id": new_tiers, "retail_tier_downgrade_date": False}
+        )
         for pricelist, pids in pricelist_groups.items():
             # sudo: as above, the tier's pricelist follows the tier
             self.browse(pids).sudo()._retail_write_partner_pricelist(company, pricelist)

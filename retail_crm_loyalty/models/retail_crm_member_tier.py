@@ -60,19 +60,32 @@ class RetailCrmMemberTier(models.Model):
     def _upsert(self, company, partner_ids, vals):
         """Set ``vals`` (partner field names, see MEMBER_TIER_COLUMNS) of
         ``partner_ids`` in ``company`` in one statement, creating the rows
-        that do not exist, and move their ``evaluated_at``. A row changed by
-        a concurrent transaction makes this one wait, then fail with a
+        that do not exist, and move their ``evaluated_at``. A value given as
+        a list is per member (same order as ``partner_ids``). A row changed
+        by a concurrent transaction makes this one wait, then fail with a
         serialization error (Odoo retries the request, the cron the batch)."""
-        columns = [MEMBER_TIER_COLUMNS[fname] for fname in vals]
-        values = [
-            SQL(
-                "CAST(%s AS %s)",
-                bool(value) if sql_type == "bool" else (value or None),
-                SQL_TYPES[sql_type],
-            )
-            for (_column, sql_type), value in zip(columns, vals.values(), strict=True)
-        ]
-        names = [SQL.identifier(column) for column, _type in columns]
+        arrays, values, names = [SQL("%s::int[]", list(partner_ids))], [], []
+        for fname, value in vals.items():
+            column, sql_type = MEMBER_TIER_COLUMNS[fname]
+            names.append(SQL.identifier(column))
+            if isinstance(value, list):
+                arrays.append(
+                    SQL(
+                        "CAST(%s AS %s[])",
+                        [bool(v) if sql_type == "bool" else (v or None) for v in value],
+                        SQL_TYPES[sql_type],
+                    )
+                )
+                values.append(SQL.identifier("r", f"c{len(arrays) - 1}"))
+            else:
+                values.append(
+                    SQL(
+                        "CAST(%s AS %s)",
+                        bool(value) if sql_type == "bool" else (value or None),
+                        SQL_TYPES[sql_type],
+                    )
+                )
+        aliases = SQL(", ").join(SQL.identifier(f"c{i}") for i in range(1, len(arrays)))
         now = fields.Datetime.now()
         self.env.execute_query(
             SQL(
@@ -80,9 +93,9 @@ class RetailCrmMemberTier(models.Model):
                 INSERT INTO retail_crm_member_tier AS mt
                        (partner_id, company_id, %(names)s evaluated_at,
                         create_uid, write_uid, create_date, write_date)
-                SELECT p, %(company)s, %(values)s clock_timestamp() AT TIME ZONE 'UTC',
+                SELECT r.p, %(company)s, %(values)s clock_timestamp() AT TIME ZONE 'UTC',
                        %(uid)s, %(uid)s, %(now)s, %(now)s
-                  FROM unnest(%(ids)s::int[]) AS p
+                  FROM unnest(%(arrays)s) AS r(p%(aliases)s)
                     ON CONFLICT (partner_id, company_id) DO UPDATE
                    SET %(updates)s evaluated_at = EXCLUDED.evaluated_at,
                        write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
@@ -90,10 +103,11 @@ class RetailCrmMemberTier(models.Model):
                 names=SQL("").join(SQL("%s, ", name) for name in names),
                 values=SQL("").join(SQL("%s, ", value) for value in values),
                 updates=SQL("").join(SQL("%s = EXCLUDED.%s, ", name, name) for name in names),
+                arrays=SQL(", ").join(arrays),
+                aliases=SQL(", %s", aliases) if len(arrays) > 1 else SQL(""),
                 company=company.id,
                 uid=self.env.uid,
                 now=now,
-                ids=list(partner_ids),
             )
         )
         self.invalidate_model()

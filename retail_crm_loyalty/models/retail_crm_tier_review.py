@@ -33,7 +33,8 @@ class RetailCrmTier(models.Model):
 
         def on_batch(done, remaining):
             if not testing:
-                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                if remaining is not None:
+                    self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 self.env.cr.commit()  # pylint: disable=invalid-commit
 
         for company in self.env["res.company"].search([]):
@@ -217,7 +218,9 @@ class RetailCrmTier(models.Model):
         caller. Idempotent and resumable: running it again only finds what is
         left to do.
 
-        :param on_batch: called after each batch (the cron commits there)
+        :param on_batch: called as ``on_batch(done, remaining)`` after each
+            batch (the cron commits there), and once with ``remaining=None``
+            before the first batch
         :param retry: start a batch again after a serialization failure
             (only when each batch is committed, i.e. from the cron)
         :param partner_ids: review only these members (default: all)
@@ -245,6 +248,11 @@ class RetailCrmTier(models.Model):
             )
         )
         try:
+            if on_batch:
+                # the cron commits here: the held cursor is materialised by
+                # running the aggregate once (counting its rows first would
+                # run it, and the commit run it a second time)
+                on_batch(0, None)
             cr.execute(SQL("MOVE FORWARD ALL IN %s", cursor))
             total = cr.rowcount
             cr.execute(SQL("MOVE ABSOLUTE 0 IN %s", cursor))
@@ -257,6 +265,11 @@ class RetailCrmTier(models.Model):
                 SQL("FETCH %s FROM %s", batch_size or REVIEW_BATCH_SIZE, cursor)
             ):
                 for attempt in range(MAX_BATCH_TRIES if retry else 1):
+                    if on_batch:
+                        # each batch is committed by the caller and the review
+                        # is resumable (a rerun finds what a crash lost): its
+                        # commit need not wait for the WAL flush
+                        cr.execute(SQL("SET LOCAL synchronous_commit TO OFF"))
                     try:
                         batch_counters = self._review_batch(company, tiers, rows, today)
                         break

@@ -19,3 +19,5 @@ from . import res_config_settings_referral
 from . import retail_crm_referral
 from . import retail_crm_referral_report
 from . import res_partner_list
+from . import retail_crm_member_tier
+from . import res_partner_member_tier

@@ -54,43 +54,7 @@ class ResPartner(models.Model):
         "python-stdnum. Optional: collect it only when a purpose needs it.",
     )
 
-    # Tier state (L1-L4), per company -------------------------------------
-    retail_tier_id = fields.Many2one(
-        "retail.crm.tier",
-        string="Member Tier",
-        company_dependent=True,
-        ondelete="restrict",
-        help="Current member tier in the current company.",
-    )
-    retail_tier_locked = fields.Boolean(
-        string="Manual Tier",
-        company_dependent=True,
-        help="The tier was set by a manager and is not lowered by the review until the override expires.",
-    )
-    retail_tier_locked_until = fields.Date(
-        string="Manual Tier Until",
-        company_dependent=True,
-        help="Date the manual tier expires. Empty: it does not expire.",
-    )
-    retail_tier_downgrade_date = fields.Date(
-        string="Scheduled Downgrade",
-        company_dependent=True,
-        help="The member no longer qualifies for the current tier; the tier is "
-        "lowered on this date unless the member requalifies before.",
-    )
-    retail_tier_evaluated_at = fields.Datetime(
-        string="Tier Evaluated At",
-        readonly=True,
-        copy=False,
-        help="Technical: last tier evaluation; also serialises concurrent evaluations.",
-    )
-    retail_birthday_coupon_year = fields.Integer(
-        string="Birthday Coupon Year",
-        company_dependent=True,
-        copy=False,
-        help="Technical: last year a birthday coupon was issued in this company.",
-    )
-
+    # Tier state (L1-L4), per company: see res_partner_member_tier.py
     retail_tier_history_ids = fields.One2many("retail.crm.tier.history", "partner_id", string="Tier History")
 
     # Tier progress (computed for the current company) ------------------

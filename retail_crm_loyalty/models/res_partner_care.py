@@ -134,17 +134,19 @@ class RetailCrmMemberCare(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT id FROM res_partner
+                SELECT id FROM res_partner p
                  WHERE retail_is_member AND active
                    AND retail_birthday IS NOT NULL
                    AND (company_id IS NULL OR company_id = %(company)s)
                    AND EXTRACT(MONTH FROM retail_birthday) = %(month)s
                    AND (EXTRACT(DAY FROM retail_birthday) = %(day)s
                         OR (%(feb29)s AND EXTRACT(DAY FROM retail_birthday) = 29))
-                   AND COALESCE((retail_birthday_coupon_year ->> %(cid)s)::int, 0) < %(year)s
+                   AND NOT EXISTS (
+                       SELECT 1 FROM retail_crm_member_tier mt
+                        WHERE mt.partner_id = p.id AND mt.company_id = %(company)s
+                          AND mt.birthday_coupon_year >= %(year)s)
                 """,
                 company=company.id,
-                cid=str(company.id),
                 month=today.month,
                 day=today.day,
                 feb29=feb29,

@@ -64,18 +64,14 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
         return {pid: (company.currency_id.round(spend or 0.0), count) for pid, spend, count in rows}
 
     def _retail_lock_tier_rows(self):
-        """Serialise tier evaluations of the same members: an evaluation
-        updates the partner rows first, so a concurrent transaction evaluating
-        the same member waits, then fails with a serialization error and is
+        """Serialise tier evaluations of the same members in the current
+        company: an evaluation moves the member's tier row first (see
+        retail.crm.member.tier), so a concurrent transaction evaluating the
+        same member waits, then fails with a serialization error and is
         retried by Odoo, seeing the other order."""
         if not self.ids:
             return
-        self.env.execute_query(
-            SQL(
-                "UPDATE res_partner SET retail_tier_evaluated_at = clock_timestamp() at time zone 'UTC' WHERE id = ANY(%s)",
-                self.ids,
-            )
-        )
+        self.env["retail.crm.member.tier"]._upsert(self.env.company, self.ids, {})
         self.invalidate_recordset(["retail_tier_evaluated_at"])
 
     def _retail_assign_initial_tier(self):
@@ -96,21 +92,13 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
         self.env["pos.order"].flush_model(
             ["partner_id", "company_id", "state", "amount_total", "currency_rate", "date_order"]
         )
-        self.flush_model(
-            [
-                "retail_is_member",
-                "retail_tier_id",
-                "retail_tier_locked",
-                "retail_tier_locked_until",
-                "retail_tier_downgrade_date",
-                "specific_property_product_pricelist",
-            ]
-        )
+        self.flush_model(["retail_is_member", "specific_property_product_pricelist"])
         sql = self.env["retail.crm.tier"]._qualification_sql(
             company, rows, fields.Date.context_today(self), self.ids, lock=True
         )
         decisions = {row[0]: row for row in self.env.execute_query(sql)}
         self.invalidate_recordset(["retail_tier_evaluated_at"])
+        self.env["retail.crm.member.tier"].invalidate_model()
         return decisions
 
     @api.model
@@ -182,8 +170,9 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
 
     @api.model
     def _retail_apply_tier_rows(self, company, changes):
-        """Apply tier changes set-based: one UPDATE per distinct set of new
-        values and one INSERT of the history lines, whatever their number.
+        """Apply tier changes set-based: one INSERT ... ON CONFLICT of the
+        new tiers (one UPDATE of the pricelists per pricelist when tiers have
+        pricelists) and one INSERT of the history lines, whatever their number.
 
         :param changes: list of (partner_id, old_tier_id, old_pricelist_id,
             new_tier_id, kind, reason, order_id)
@@ -201,20 +190,26 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
                 pricelists[tier_id] = self.env["retail.crm.tier"].sudo().browse(tier_id).pricelist_id.id
             return pricelists[tier_id]
 
-        groups = {}
+        groups, pricelist_groups = {}, {}
         for pid, old_tier, old_pricelist, new_tier, *_rest in changes:
-            vals = {"retail_tier_id": new_tier, "retail_tier_downgrade_date": False}
+            groups.setdefault(new_tier, []).append(pid)
             # per-tier pricelist (L5): set the new one, or drop the old tier's one
             if tier_pricelist(new_tier):
-                vals["specific_property_product_pricelist"] = tier_pricelist(new_tier)
+                if old_pricelist != tier_pricelist(new_tier):
+                    pricelist_groups.setdefault(tier_pricelist(new_tier), []).append(pid)
             elif old_pricelist and old_pricelist == tier_pricelist(old_tier):
-                vals["specific_property_product_pricelist"] = False
-            groups.setdefault(tuple(sorted(vals.items())), []).append(pid)
-        for vals, pids in groups.items():
-            # sudo: a tier change is triggered by a paid order, a cron or a
-            # manager's action; the cashier/cron user may not write partners
-            # of other salespeople.
-            self.browse(pids).sudo()._retail_write_company_values(company, dict(vals))
+                pricelist_groups.setdefault(False, []).append(pid)
+        # one statement for every new tier. sudo: a tier change is triggered
+        # by a paid order, a cron or a manager's action; the cashier/cron user
+        # may not write partners of other salespeople.
+        pids = [pid for pids in groups.values() for pid in pids]
+        new_tiers = [tier for tier, pids in groups.items() for _pid in pids]
+        self.browse(pids).sudo()._retail_write_company_values(
+            company, {"retail_tier_id": new_tiers, "retail_tier_downgrade_date": False}
+        )
+        for pricelist, pids in pricelist_groups.items():
+            # sudo: as above, the tier's pricelist follows the tier
+            self.browse(pids).sudo()._retail_write_partner_pricelist(company, pricelist)
         # sudo: history is written by the system on behalf of the cashier/cron/manager
         return History.sudo().browse(self._retail_insert_history(company, changes))
 
@@ -257,42 +252,40 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
         return ids
 
     def _retail_write_company_values(self, company, vals):
-        """Write company-dependent values for ``company`` without the
-        res.partner write() machinery (address sync, tracking): these are
-        technical per-company values set in batch, one UPDATE for all of
-        ``self``. The one place the suite writes these jsonb columns by hand:
-        Odoo's ``with_company().write()`` on the same 5,000 members is 4.6x
-        slower (tools/bench_loyalty.py), and the tier review writes up to a
-        million of them."""
+        """Write per-company tier values (fields of MEMBER_TIER_COLUMNS) of
+        ``self`` in ``company``: one INSERT ... ON CONFLICT on the narrow
+        retail_crm_member_tier table for all of ``self`` (see
+        retail.crm.member.tier._upsert), none of the res.partner write()
+        machinery. The change also marks the members as evaluated: a review
+        batch holding an older decision re-decides (see the review)."""
         if not self.ids:
             return
-        self.with_company(company).flush_recordset(list(vals))
-        assignments = []
-        for fname, value in vals.items():
-            column = SQL.identifier(fname)
-            if value:
-                assignments.append(
-                    SQL(
-                        "%s = COALESCE(%s, '{}'::jsonb) || jsonb_build_object(%s::text, %s)",
-                        column,
-                        column,
-                        str(company.id),
-                        value,
-                    )
-                )
-            else:
-                assignments.append(SQL("%s = %s - %s::text", column, column, str(company.id)))
-        # a change of these values also marks the member as evaluated: a
-        # review batch holding an older decision re-decides (see the review)
-        assignments.append(SQL("retail_tier_evaluated_at = clock_timestamp() at time zone 'UTC'"))
-        self.env.execute_query(
-            SQL(
-                "UPDATE res_partner SET %s WHERE id = ANY(%s)",
-                SQL(", ").join(assignments),
-                self.ids,
-            )
-        )
+        self.env["retail.crm.member.tier"]._upsert(company, self.ids, vals)
         self.invalidate_recordset([*vals, "retail_tier_evaluated_at"])
-        if "specific_property_product_pricelist" in vals:
-            self.invalidate_recordset(["property_product_pricelist"])
         self.modified(list(vals))
+
+    def _retail_write_partner_pricelist(self, company, pricelist_id):
+        """Set Odoo's own per-company pricelist of ``self`` (the tier's
+        pricelist, L5) in one UPDATE of its jsonb column. The one place the
+        suite writes a company-dependent column by hand: Odoo's
+        ``with_company().write()`` runs the whole res.partner write() chain
+        per call (4.6x slower on 5,000 members, tools/bench_loyalty.py), and
+        the review writes up to a batch of them at once. Only members whose
+        pricelist changes are written."""
+        if not self.ids:
+            return
+        self.with_company(company).flush_recordset(["specific_property_product_pricelist"])
+        column = SQL.identifier("specific_property_product_pricelist")
+        if pricelist_id:
+            assignment = SQL(
+                "%s = COALESCE(%s, '{}'::jsonb) || jsonb_build_object(%s::text, %s)",
+                column,
+                column,
+                str(company.id),
+                pricelist_id,
+            )
+        else:
+            assignment = SQL("%s = %s - %s::text", column, column, str(company.id))
+        self.env.execute_query(SQL("UPDATE res_partner SET %s WHERE id = ANY(%s)", assignment, self.ids))
+        self.invalidate_recordset(["specific_property_product_pricelist", "property_product_pricelist"])
+        self.modified(["specific_property_product_pricelist"])

@@ -33,7 +33,8 @@ class RetailCrmTier(models.Model):
 
         def on_batch(done, remaining):
             if not testing:
-                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                if remaining is not None:
+                    self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 self.env.cr.commit()  # pylint: disable=invalid-commit
 
         for company in self.env["res.company"].search([]):
@@ -57,17 +58,27 @@ class RetailCrmTier(models.Model):
             member_filter = SQL("AND p.id = ANY(%s)", list(partner_ids))
         scope = SQL("AND p.active AND (p.company_id IS NULL OR p.company_id = %s)", company.id)
         if lock:
-            # see res.partner._retail_lock_tier_rows: the row update serialises
-            # the evaluations of a member (till, second till, review batch)
+            # see res.partner._retail_lock_tier_rows: moving the member's tier
+            # row serialises the evaluations of a member in the company (till,
+            # second till, review batch)
+            now = fields.Datetime.now()
             lock_cte = SQL(
                 """
                 locked AS (
-                    UPDATE res_partner SET retail_tier_evaluated_at = clock_timestamp() at time zone 'UTC'
-                     WHERE id = ANY(%s) AND retail_is_member
-                 RETURNING id
+                    INSERT INTO retail_crm_member_tier AS lmt
+                           (partner_id, company_id, evaluated_at, create_uid, write_uid, create_date, write_date)
+                    SELECT lp.id, %(company)s, clock_timestamp() AT TIME ZONE 'UTC', %(uid)s, %(uid)s, %(now)s, %(now)s
+                      FROM res_partner lp
+                     WHERE lp.id = ANY(%(ids)s) AND lp.retail_is_member
+                        ON CONFLICT (partner_id, company_id) DO UPDATE
+                       SET evaluated_at = EXCLUDED.evaluated_at
+                 RETURNING lmt.partner_id AS id
                 ),
                 """,
-                list(partner_ids),
+                company=company.id,
+                uid=self.env.uid,
+                now=now,
+                ids=list(partner_ids),
             )
             member_filter = SQL("AND p.id IN (SELECT id FROM locked)")
             scope = SQL("")
@@ -105,15 +116,16 @@ class RetailCrmTier(models.Model):
             ),
             m AS (
                 SELECT p.id,
-                       (p.retail_tier_id ->> %(cid)s)::int AS cur,
-                       COALESCE((p.retail_tier_locked ->> %(cid)s)::boolean, FALSE) AS locked,
-                       (p.retail_tier_locked_until ->> %(cid)s)::date AS locked_until,
-                       (p.retail_tier_downgrade_date ->> %(cid)s)::date AS dg_date,
+                       mt.tier_id AS cur,
+                       COALESCE(mt.locked, FALSE) AS locked,
+                       mt.locked_until,
+                       mt.downgrade_date AS dg_date,
                        (p.specific_property_product_pricelist ->> %(cid)s)::int AS pricelist,
-                       p.retail_tier_evaluated_at AS evaluated_at,
+                       mt.evaluated_at,
                        COALESCE(s.spend, 0) AS spend,
                        COALESCE(s.cnt, 0) AS cnt
                   FROM res_partner p
+             LEFT JOIN retail_crm_member_tier mt ON mt.partner_id = p.id AND mt.company_id = %(company)s
              LEFT JOIN s ON s.partner_id = p.id
                  WHERE p.retail_is_member
                    %(scope)s
@@ -206,7 +218,9 @@ class RetailCrmTier(models.Model):
         caller. Idempotent and resumable: running it again only finds what is
         left to do.
 
-        :param on_batch: called after each batch (the cron commits there)
+        :param on_batch: called as ``on_batch(done, remaining)`` after each
+            batch (the cron commits there), and once with ``remaining=None``
+            before the first batch
         :param retry: start a batch again after a serialization failure
             (only when each batch is committed, i.e. from the cron)
         :param partner_ids: review only these members (default: all)
@@ -234,6 +248,11 @@ class RetailCrmTier(models.Model):
             )
         )
         try:
+            if on_batch:
+                # the cron commits here: the held cursor is materialised by
+                # running the aggregate once (counting its rows first would
+                # run it, and the commit run it a second time)
+                on_batch(0, None)
             cr.execute(SQL("MOVE FORWARD ALL IN %s", cursor))
             total = cr.rowcount
             cr.execute(SQL("MOVE ABSOLUTE 0 IN %s", cursor))
@@ -246,6 +265,11 @@ class RetailCrmTier(models.Model):
                 SQL("FETCH %s FROM %s", batch_size or REVIEW_BATCH_SIZE, cursor)
             ):
                 for attempt in range(MAX_BATCH_TRIES if retry else 1):
+                    if on_batch:
+                        # each batch is committed by the caller and the review
+                        # is resumable (a rerun finds what a crash lost): its
+                        # commit need not wait for the WAL flush
+                        cr.execute(SQL("SET LOCAL synchronous_commit TO OFF"))
                     try:
                         batch_counters = self._review_batch(company, tiers, rows, today)
                         break
@@ -280,21 +304,33 @@ class RetailCrmTier(models.Model):
         changed since the review's first query (a till's order, a manager's
         override): a decision is never older than the batch."""
         seen = {row[0]: row[10] for row in rows}
-        # a row lock, not an update: it conflicts with the till's update of
-        # retail_tier_evaluated_at (the till waits, or this batch fails with a
-        # serialization error and is retried), does not block the till's
-        # order inserts (their foreign key takes KEY SHARE) and writes no new
-        # row version for members the review leaves unchanged
-        locked = self.env.execute_query(
+        # a row lock on the members' tier rows, not an update: it conflicts
+        # with the till's move of the row (the till waits, or this batch fails
+        # with a serialization error and is retried), does not block the
+        # till's order inserts and writes nothing for members the review
+        # leaves unchanged. Members without a row yet are protected by the
+        # row's unique index: a till creating it meanwhile makes this batch's
+        # write fail with a serialization error (retried).
+        evaluated = dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT partner_id, evaluated_at FROM retail_crm_member_tier
+                     WHERE company_id = %s AND partner_id = ANY(%s)
+                       FOR NO KEY UPDATE
+                    """,
+                    company.id,
+                    list(seen),
+                )
+            )
+        )
+        members = self.env.execute_query(
             SQL(
-                """
-                SELECT id, retail_tier_evaluated_at FROM res_partner
-                 WHERE id = ANY(%s) AND retail_is_member AND active
-                   FOR NO KEY UPDATE
-                """,
+                "SELECT id FROM res_partner WHERE id = ANY(%s) AND retail_is_member AND active",
                 list(seen),
             )
         )
+        locked = [(pid, evaluated.get(pid)) for (pid,) in members]
         changed = [pid for pid, evaluated_at in locked if evaluated_at != seen[pid]]
         kept = {pid for pid, _evaluated_at in locked} - set(changed)
         rows = [row for row in rows if row[0] in kept]

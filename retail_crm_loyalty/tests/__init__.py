@@ -17,3 +17,4 @@ from . import test_translations
 from . import test_runtime_translations
 from . import test_views
 from . import test_pos_referral
+from . import test_member_tier_table

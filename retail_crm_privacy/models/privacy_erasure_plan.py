@@ -82,8 +82,11 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
             for sid, models_ids in found.items():
                 for model_name, ids in models_ids.items():
                     target[owner[sid]][model_name] |= ids
+        needles = {pid: identity[pid]["needles"] for pid in pids}
         by_address = Finder._find_by_address_owned(
-            {pid: identity[pid]["id_pattern"] for pid in pids}, {pid: identity[pid]["exact"] for pid in pids}
+            {pid: identity[pid]["id_pattern"] for pid in pids},
+            {pid: identity[pid]["exact"] for pid in pids},
+            {pid: identity[pid]["id_needles"] for pid in pids},
         )
         users, mails, messages_by_address, owned = {}, {}, {}, {}
         for pid in pids:
@@ -115,7 +118,9 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
                 )
 
         def add_scrubs(model_name, ids_by_pid, skip=()):
-            for pid, fields_ids in Finder._scrub_matches_owned(model_name, ids_by_pid, pattern).items():
+            for pid, fields_ids in Finder._scrub_matches_owned(
+                model_name, ids_by_pid, pattern, needles
+            ).items():
                 for field, ids in fields_ids.items():
                     if field not in skip:
                         add(pid, model_name, field, "scrub", ids)
@@ -198,7 +203,7 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
             for model_name in sorted(by_m2m[pid]):
                 if model_name not in owned[pid] and model_name not in DELETE_MODELS:
                     add(pid, model_name, "", "keep", by_m2m[pid][model_name])
-        self._plan_bus(pids, sids, pattern, add)
+        self._plan_bus(pids, sids, pattern, needles, add)
         for pid in pids:
             add(pid, "res.users", "", "archive", users[pid])
         self._plan_partner(subjects, pids, add)

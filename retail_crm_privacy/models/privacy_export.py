@@ -96,7 +96,11 @@ class PrivacyExport(PrivacyService):
         identity = Identity._identity(subjects)
         by_m2o, by_m2m = Erasure._find_by_reference(subjects)
         found = {"res.partner": set(subjects.ids)}
-        for source in (by_m2o, by_m2m, Erasure._find_by_address(identity["id_pattern"], identity["exact"])):
+        for source in (
+            by_m2o,
+            by_m2m,
+            Erasure._find_by_address(identity["id_pattern"], identity["exact"], identity["id_needles"]),
+        ):
             for model_name, ids in source.items():
                 found.setdefault(model_name, set()).update(ids)
         found.pop("retail.crm.erasure.log", None)

@@ -7,7 +7,7 @@ from odoo.tools import SQL
 
 from .privacy_erasure_identity import PrivacyIdentity
 from .privacy_erasure_plan_parts import DELETE_MODELS, PrivacyPlanParts
-from .privacy_finder import PrivacyFinder
+from .privacy_finder import PrivacyFinder, no_jit
 from .privacy_service import PrivacyService
 
 # never rewritten by an erasure
@@ -63,6 +63,7 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
         # record rules; callers check that the user is a data protection officer
         partners = partners.sudo().with_context(active_test=False)
         self.env.flush_all()
+        no_jit(self.env.cr)
         Identity = PrivacyIdentity(self.env)
         Finder = PrivacyFinder(self.env)
         subjects = Identity._subjects_owned(partners)

@@ -9,6 +9,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import table_exists
 
 from .privacy_erasure import PrivacyErasure
+from .privacy_finder import no_jit
 from .privacy_service import PrivacyService
 
 _logger = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class PrivacyRetention(PrivacyService):
             return None
         limit = fields.Datetime.now() - timedelta(days=days)
         self.env.flush_all()
+        no_jit(self.env.cr)
         self.env.cr.execute(
             SQL(
                 """

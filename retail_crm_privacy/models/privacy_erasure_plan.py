@@ -119,9 +119,7 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
                 )
 
         def add_scrubs(model_name, ids_by_pid, skip=()):
-            for pid, fields_ids in Finder._scrub_matches_owned(
-                model_name, ids_by_pid, pattern, needles
-            ).items():
+            for pid, fields_ids in Finder._scrub_matches_owned(model_name, ids_by_pid, pattern).items():
                 for field, ids in fields_ids.items():
                     if field not in skip:
                         add(pid, model_name, field, "scrub", ids)

@@ -319,44 +319,50 @@ class PrivacyFinder(PrivacyService):
             and not (fname == model._rec_name and field.readonly and model_name != "res.partner")
         ]
 
-    def _scrub_matches(self, model_name, ids, pattern, needles=None):
+    def _scrub_matches(self, model_name, ids, pattern):
         """{field: [ids]} of the rows of ``ids`` whose text holds the pattern."""
-        return self._scrub_matches_owned(model_name, {0: ids}, {0: pattern}, {0: needles}).get(0, {})
+        return self._scrub_matches_owned(model_name, {0: ids}, {0: pattern}).get(0, {})
 
-    def _scrub_matches_owned(self, model_name, ids_by_key, patterns, needles=None):
+    def _scrub_matches_owned(self, model_name, ids_by_key, patterns):
         """{key: {field: [ids]}}: the rows of each person (``ids_by_key``)
         whose text holds that person's own pattern, for many people in one
-        query; the person's needles ({key: needles}) select the rows worth
-        testing (_match_rows), then each column is tested."""
-        patterns = {key: p for key, p in patterns.items() if p and ids_by_key.get(key)}
-        if not patterns:
+        query; rows are tested person after person (one regex at a time).
+        No needles here (_match_rows): the person's own rows are few and
+        often hold their address (orders carry the customer's e-mail and
+        mobile); measured on 10,000 orders, the prefilter costs more than
+        it saves (0.25-0.36 s vs 0.18-0.23 s; 2.6 vs 1.7-2.0 s with the
+        addresses on the orders)."""
+        pairs = [(row_id, key) for key, ids in ids_by_key.items() if patterns.get(key) for row_id in ids]
+        if not pairs:
             return {}
         columns = self._text_columns(model_name)
         if not columns:
             return {}
+        keys = sorted({key for _row, key in pairs})
         exprs = [
             SQL("t.%s::text", SQL.identifier(c)) if is_json else SQL("t.%s", SQL.identifier(c))
             for c, is_json in columns
         ]
-        table = self.env[model_name]._table
-        pairs = self._match_rows(table, exprs, patterns, needles or {}, ids_by_key)
-        if not pairs:
-            return {}
-        keys = sorted({key for _row, key in pairs})
+        # OFFSET 0: not flattened, so that each person's rows are tested
+        # together with their pattern (PostgreSQL caches 32 compiled regexes)
         self.env.cr.execute(
             SQL(
                 """
-            SELECT t.id, p.key, %s
-              FROM unnest(%s::int[], %s::int[]) AS c(id, key)
-              JOIN unnest(%s::int[], %s::text[]) AS p(key, pat) ON p.key = c.key
-              JOIN %s t ON t.id = c.id
+            WITH r AS (
+                SELECT u.key, array_agg(u.id) AS ids FROM unnest(%s::int[], %s::int[]) AS u(id, key) GROUP BY u.key
+            )
+            SELECT x.* FROM r JOIN unnest(%s::int[], %s::text[]) AS p(key, pat) ON p.key = r.key
+            CROSS JOIN LATERAL (
+                SELECT t.id, p.key, %s FROM %s t WHERE t.id = ANY(r.ids) AND (%s) OFFSET 0
+            ) x
             """,
-                SQL(", ").join(SQL("coalesce(%s ~* p.pat, false)", e) for e in exprs),
                 [row for row, _key in pairs],
                 [key for _row, key in pairs],
                 keys,
                 [patterns[k] for k in keys],
-                SQL.identifier(table),
+                SQL(", ").join(SQL("coalesce(%s ~* p.pat, false)", e) for e in exprs),
+                SQL.identifier(self.env[model_name]._table),
+                SQL(" OR ").join(SQL("%s ~* p.pat", e) for e in exprs),
             )
         )
         found = defaultdict(lambda: defaultdict(list))

@@ -46,6 +46,12 @@ def main():
     )
     parser.add_argument("--previous-erasure", type=float, help="seconds measured with the previous design")
     parser.add_argument("--previous-retention", type=float, help="seconds measured with the previous design")
+    parser.add_argument(
+        "--export",
+        action="store_true",
+        help="also time the access export (JSON) of the customer before erasing",
+    )
+    parser.add_argument("--previous-export", type=float, help="seconds measured with the previous design")
     args = parser.parse_args()
     registry = bench_odoo.open_registry(args)
     with registry.cursor() as cr:
@@ -55,7 +61,7 @@ def main():
         # the cron commits per batch: not here, everything is rolled back
         cr.commit = lambda: None
         try:
-            erasure = bench_erasure(env, args.orders)
+            erasure = bench_erasure(env, args.orders, args.export and args.previous_export)
             report("erasure of a customer with %d orders" % args.orders, erasure, args.previous_erasure)
             if args.retention:
                 solo = args.retention if args.solo is None else args.solo
@@ -80,7 +86,7 @@ def report(label, seconds, previous):
     print(line)
 
 
-def bench_erasure(env, count):
+def bench_erasure(env, count, previous_export=None):
     cr = env.cr
     session = env["pos.session"].search([("state", "=", "opened")], limit=1)
     if not session:
@@ -123,6 +129,15 @@ def bench_erasure(env, count):
     )
     cr.execute(SQL("SELECT count(*), sum(amount_total) FROM pos_order WHERE partner_id = %s", partner.id))
     before = cr.fetchone()
+    if previous_export is not False:
+        start = time.perf_counter()
+        data = partner._privacy_export_data()
+        env.flush_all()
+        report(
+            f"access export of a customer with {count} orders ({len(data['sections'])} sections)",
+            time.perf_counter() - start,
+            previous_export,
+        )
     start = time.perf_counter()
     partner._privacy_erase()
     env.flush_all()

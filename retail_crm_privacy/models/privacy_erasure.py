@@ -10,6 +10,7 @@ from odoo.tools import SQL
 from . import privacy_match
 from .privacy_erasure_identity import PrivacyIdentity
 from .privacy_erasure_plan import ACTION_ORDER, PrivacyErasurePlan
+from .privacy_finder import no_jit
 from .privacy_service import PrivacyService
 
 _logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class PrivacyErasure(PrivacyService):
         built from that person's plan. Raises, leaving nothing changed, on
         any error: the caller rolls the batch back."""
         self.env.flush_all()
+        no_jit(self.env.cr)
         # superuser: an erasure reaches every record of the person; the
         # callers (request wizard, retention cron) check who runs it
         env = self.env(

@@ -42,7 +42,8 @@ class PrivacyIdentity(PrivacyService):
             while root not in owned:
                 root = parent[root]
             owned[root].append(subject.id)
-        return {pid: subjects.browse(ids) for pid, ids in owned.items()}
+        # one prefetch set: a field read on one person is read for the whole batch
+        return {pid: subjects.browse(ids).with_prefetch(subjects._prefetch_ids) for pid, ids in owned.items()}
 
     def _check_erasable(self, partner, subjects):
         """Refuse, with the reason, what cannot be erased as a customer."""
@@ -115,7 +116,17 @@ class PrivacyIdentity(PrivacyService):
         columns anywhere) and ``pattern`` (identifiers and names, replaced in
         the person's own records only). Also the normalised e-mails and E.164
         numbers (blacklists) and the terms of the audit hash."""
-        id_patterns, name_patterns = set(), set()
+        # {pattern: its needle} (privacy_match): the prefilter of the regexes
+        id_patterns, name_patterns = {}, {}
+
+        def id_add(pattern, needle):
+            if pattern:
+                id_patterns[pattern] = needle or ("text", "")
+
+        def name_add(pattern, needle):
+            if pattern:
+                name_patterns[pattern] = needle or ("text", "")
+
         emails, phones = set(), set()
         exact_emails, exact_phones = set(), set()
         hash_terms = set()
@@ -139,7 +150,7 @@ class PrivacyIdentity(PrivacyService):
             for user in partner.user_ids:
                 addresses.append(user.login)
             for address in filter(None, addresses):
-                id_patterns.add(privacy_match.email_pattern(address))
+                id_add(privacy_match.email_pattern(address), privacy_match.email_needle(address))
                 normalized = tools.email_normalize(address)
                 emails.add(normalized or address.strip())
                 exact_emails.update(filter(None, (address.strip().lower(), normalized)))
@@ -148,9 +159,14 @@ class PrivacyIdentity(PrivacyService):
                 v for f, v in history if "phone" in f or "mobile" in f
             ]
             for number in filter(None, numbers):
-                id_patterns.add(privacy_match.phone_pattern(number, region))
+                id_add(
+                    privacy_match.phone_pattern(number, region), privacy_match.phone_needle(number, region)
+                )
                 # "尾号6813": replaced in the person's own records only
-                name_patterns.add(privacy_match.phone_tail_pattern(number, region))
+                name_add(
+                    privacy_match.phone_tail_pattern(number, region),
+                    privacy_match.phone_tail_needle(number, region),
+                )
                 exact_phones.update(privacy_match.phone_digit_forms(number, region))
                 e164 = privacy_match.phone_e164(number, region)
                 if e164:
@@ -158,26 +174,33 @@ class PrivacyIdentity(PrivacyService):
                     hash_terms.add(e164)
             for fname in id_fields:
                 if partner[fname] and len(partner[fname].strip()) >= 6:
-                    id_patterns.add(privacy_match.word_pattern(partner[fname]))
+                    id_add(
+                        privacy_match.word_pattern(partner[fname]), privacy_match.word_needle(partner[fname])
+                    )
             for fname in date_fields:
-                name_patterns.add(privacy_match.date_pattern(partner[fname]))
+                name_add(
+                    privacy_match.date_pattern(partner[fname]), privacy_match.date_needle(partner[fname])
+                )
             # an inline address starts with the street
             streets = [partner.street, partner.street2] + [
                 v.split(",")[0] for f, v in history if "street" in f or "address" in f
             ]
             for street in filter(None, streets):
                 if len(street.strip()) >= 4:
-                    name_patterns.add(privacy_match.word_pattern(street))
+                    name_add(privacy_match.word_pattern(street), privacy_match.word_needle(street))
             for value in [v for f, v in history if ID_FIELD_PATTERN.search(f)]:
                 if len(value.strip()) >= 6:
-                    id_patterns.add(privacy_match.word_pattern(value))
+                    id_add(privacy_match.word_pattern(value), privacy_match.word_needle(value))
             if partner.name:
                 for term in privacy_match.name_terms(partner.name):
-                    name_patterns.add(privacy_match.word_pattern(term))
+                    name_add(privacy_match.word_pattern(term), privacy_match.word_needle(term))
         id_pattern = privacy_match.combine(id_patterns)
         return {
             "id_pattern": id_pattern,
-            "pattern": privacy_match.combine(id_patterns | name_patterns),
+            "pattern": privacy_match.combine(set(id_patterns) | set(name_patterns)),
+            # LIKE patterns that every row the regexes match holds (privacy_finder)
+            "id_needles": privacy_match.like_needles(id_patterns.values()),
+            "needles": privacy_match.like_needles([*id_patterns.values(), *name_patterns.values()]),
             "emails": sorted(emails),
             "phones": sorted(phones),
             "hash_terms": sorted(hash_terms),

@@ -7,7 +7,7 @@ from odoo.tools import SQL
 
 from .privacy_erasure_identity import PrivacyIdentity
 from .privacy_erasure_plan_parts import DELETE_MODELS, PrivacyPlanParts
-from .privacy_finder import PrivacyFinder
+from .privacy_finder import PrivacyFinder, no_jit
 from .privacy_service import PrivacyService
 
 # never rewritten by an erasure
@@ -63,6 +63,7 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
         # record rules; callers check that the user is a data protection officer
         partners = partners.sudo().with_context(active_test=False)
         self.env.flush_all()
+        no_jit(self.env.cr)
         Identity = PrivacyIdentity(self.env)
         Finder = PrivacyFinder(self.env)
         subjects = Identity._subjects_owned(partners)
@@ -82,8 +83,11 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
             for sid, models_ids in found.items():
                 for model_name, ids in models_ids.items():
                     target[owner[sid]][model_name] |= ids
+        needles = {pid: identity[pid]["needles"] for pid in pids}
         by_address = Finder._find_by_address_owned(
-            {pid: identity[pid]["id_pattern"] for pid in pids}, {pid: identity[pid]["exact"] for pid in pids}
+            {pid: identity[pid]["id_pattern"] for pid in pids},
+            {pid: identity[pid]["exact"] for pid in pids},
+            {pid: identity[pid]["id_needles"] for pid in pids},
         )
         users, mails, messages_by_address, owned = {}, {}, {}, {}
         for pid in pids:
@@ -198,7 +202,7 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
             for model_name in sorted(by_m2m[pid]):
                 if model_name not in owned[pid] and model_name not in DELETE_MODELS:
                     add(pid, model_name, "", "keep", by_m2m[pid][model_name])
-        self._plan_bus(pids, sids, pattern, add)
+        self._plan_bus(pids, sids, pattern, needles, add)
         for pid in pids:
             add(pid, "res.users", "", "archive", users[pid])
         self._plan_partner(subjects, pids, add)

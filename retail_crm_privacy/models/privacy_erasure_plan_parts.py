@@ -131,10 +131,10 @@ class PrivacyPlanParts:
             add(pid, "rating.rating", "feedback", "clear", {r[0] for r in mine if r[2]})
             add(pid, "rating.rating", "", "keep", ratings[pid])
 
-    def _plan_bus(self, pids, sids, pattern, add):
+    def _plan_bus(self, pids, sids, pattern, needles, add):
         """Bus messages on the person's channel (the partner id read from the
-        channel, one scan) or quoting them (their own pattern, row by row:
-        one combined expression for many people would be far slower)."""
+        channel, one scan) or quoting them (the batch's needles select the
+        rows, each tested with its own person's pattern: _match_rows)."""
         if "bus.bus" not in self.env:
             return
         owner = {sid: pid for pid in pids for sid in sids[pid]}
@@ -151,19 +151,11 @@ class PrivacyPlanParts:
         found = defaultdict(set)
         for bus_id, partner_id in self.env.cr.fetchall():
             found[owner[partner_id]].add(bus_id)
-        keys = [pid for pid in pids if pattern[pid]]
+        keys = {pid: pattern[pid] for pid in pids if pattern[pid]}
         if keys:
-            self.env.cr.execute(
-                SQL(
-                    """
-                SELECT x.id, p.key FROM unnest(%s::int[], %s::text[]) AS p(key, pat)
-                CROSS JOIN LATERAL (SELECT b.id FROM bus_bus b WHERE b.message ~* p.pat OFFSET 0) x
-                """,
-                    keys,
-                    [pattern[pid] for pid in keys],
-                )
-            )
-            for bus_id, pid in self.env.cr.fetchall():
+            for bus_id, pid in PrivacyFinder(self.env)._match_rows(
+                "bus_bus", [SQL("t.message")], keys, needles
+            ):
                 found[pid].add(bus_id)
         for pid in pids:
             add(pid, "bus.bus", "", "delete", found.get(pid))

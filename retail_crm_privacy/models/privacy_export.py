@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.tools import SQL, html2plaintext
 
 from .privacy_erasure_identity import PrivacyIdentity
-from .privacy_finder import PrivacyFinder
+from .privacy_finder import PrivacyFinder, no_jit
 from .privacy_service import PrivacyService
 
 SECRET_FIELD_PATTERN = re.compile(r"(password|token|secret|totp|api_key|signature|access_url)")
@@ -26,30 +26,50 @@ class PrivacyExport(PrivacyService):
     them: labels and display names in their language, links as names, the
     lines of their documents, their messages with the changes recorded."""
 
+    def __init__(self, env):
+        super().__init__(env)
+        # per model: [(fname, field, label)], computed once for all its records
+        self._fields_cache = {}
+
     def _exported_fields(self, model):
-        return [
-            (fname, field)
-            for fname, field in model._fields.items()
-            if (field.store or field.type == "one2many")
-            and fname not in SKIPPED_FIELDS
-            and field.type != "binary"
-            and not SECRET_FIELD_PATTERN.search(fname)
-            and field.groups != "base.group_no_one"
-            and not (field.type == "one2many" and field.comodel_name in SKIPPED_ONE2MANY_MODELS)
-            and not fname.startswith("message_")
-            and not fname.startswith("activity_")
-        ]
+        """[(fname, field, label in the export's language)] of ``model``."""
+        if model._name not in self._fields_cache:
+            self._fields_cache[model._name] = [
+                (fname, field, field._description_string(self.env))
+                for fname, field in model._fields.items()
+                if (field.store or field.type == "one2many")
+                and fname not in SKIPPED_FIELDS
+                and field.type != "binary"
+                and not SECRET_FIELD_PATTERN.search(fname)
+                and field.groups != "base.group_no_one"
+                and not (field.type == "one2many" and field.comodel_name in SKIPPED_ONE2MANY_MODELS)
+                and not fname.startswith("message_")
+                and not fname.startswith("activity_")
+            ]
+        return self._fields_cache[model._name]
+
+    def _prefetch(self, records):
+        """Read the exported fields of ``records`` and of their one2many
+        children in one query per model and field set, not per record."""
+        fields_ = self._exported_fields(records)
+        records.fetch([fname for fname, field, _label in fields_ if field.store])
+        for fname, field, _label in fields_:
+            if field.type == "one2many":
+                children = records[fname]
+                if children:
+                    children.fetch([f for f, fld, _label in self._exported_fields(children) if fld.store])
 
     def _values(self, record, depth=0):
         """[[label, value]] of the filled fields, children of one2many one level down."""
         values, children = [], []
-        for fname, field in self._exported_fields(record):
+        selections = self._fields_cache.setdefault("__selections__", {})
+        for fname, field, label in self._exported_fields(record):
             value = record[fname]
             if field.type == "one2many":
                 if depth == 0 and value:
                     children.append(
                         {
-                            "label": field._description_string(self.env),
+                            "label": label,
                             "records": [self._record(child, depth + 1) for child in value],
                         }
                     )
@@ -58,13 +78,20 @@ class PrivacyExport(PrivacyService):
                 continue
             if field.type == "html":
                 value = html2plaintext(value or "")
-            elif field.type in ("many2one", "many2many", "selection", "date", "datetime", "boolean"):
+            elif field.type == "selection":
+                if not value:
+                    continue
+                key = (record._name, fname)
+                if key not in selections:
+                    selections[key] = dict(field._description_selection(self.env))
+                value = selections[key].get(value, value)
+            elif field.type in ("many2one", "many2many", "date", "datetime", "boolean"):
                 if field.type != "boolean" and not value:
                     continue
                 value = field.convert_to_export(value, record)
             if value in (False, None, "", []):
                 continue
-            values.append([field._description_string(self.env), value])
+            values.append([label, value])
         return values, children
 
     def _record(self, record, depth=0):
@@ -96,7 +123,11 @@ class PrivacyExport(PrivacyService):
         identity = Identity._identity(subjects)
         by_m2o, by_m2m = Erasure._find_by_reference(subjects)
         found = {"res.partner": set(subjects.ids)}
-        for source in (by_m2o, by_m2m, Erasure._find_by_address(identity["id_pattern"], identity["exact"])):
+        for source in (
+            by_m2o,
+            by_m2m,
+            Erasure._find_by_address(identity["id_pattern"], identity["exact"], identity["id_needles"]),
+        ):
             for model_name, ids in source.items():
                 found.setdefault(model_name, set()).update(ids)
         found.pop("retail.crm.erasure.log", None)
@@ -141,9 +172,11 @@ class PrivacyExport(PrivacyService):
             self.env(su=True, context=dict(self.env.context, lang=lang, active_test=False))
         )
         export.env.flush_all()
+        no_jit(export.env.cr)
         sections = []
         for model_name, ids in sorted(export._collect(partner).items()):
             records = export.env[model_name].browse(sorted(ids))
+            export._prefetch(records)
             sections.append(
                 {
                     "model": model_name,

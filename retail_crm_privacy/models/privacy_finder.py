@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import tools
 from odoo.tools import SQL
 
+from . import privacy_match
 from .privacy_service import PrivacyService
 
 # columns holding an address, searched for the exact identifiers in every table
@@ -117,12 +118,13 @@ class PrivacyFinder(PrivacyService):
                 target[subject_id][key[4:]].add(res_id)
         return by_m2o, by_m2m
 
-    def _find_by_address(self, id_pattern, exact=None):
+    def _find_by_address(self, id_pattern, exact=None, needles=None):
         """{model: set(ids)} of rows holding one of the person's exact
         addresses in an address column (queued mails, SMS, blacklists,
-        mailing contacts, complaints by e-mail...)."""
+        mailing contacts, complaints by e-mail...); ``needles``: the
+        identity's ``id_needles``."""
         exact = {0: exact} if exact is not None else None
-        return self._find_by_address_owned({0: id_pattern}, exact).get(0, {})
+        return self._find_by_address_owned({0: id_pattern}, exact, {0: needles}).get(0, {})
 
     def _address_columns(self):
         """[(model, [address columns])] of every data table but the skipped."""
@@ -143,16 +145,17 @@ class PrivacyFinder(PrivacyService):
                 result.append((model_name, columns))
         return result
 
-    def _find_by_address_owned(self, patterns, exact=None):
+    def _find_by_address_owned(self, patterns, exact=None, needles=None):
         """{key: {model: set(ids)}} of the rows holding the exact addresses of
-        each person (``patterns``: {key: their id_pattern}), for many people
-        in one query: each table is scanned once with all the addresses, the
-        few rows found are then matched to each person's own pattern."""
+        each person (``patterns``: {key: their id_pattern}; ``needles``:
+        {key: their id_needles}), for many people in one query per table:
+        a LIKE on the needles of the whole batch finds the few rows (and
+        people) worth testing, then each such row is tested with its
+        person's own pattern only."""
         patterns = {key: p for key, p in patterns.items() if p}
         if not patterns:
             return {}
-        keys = sorted(patterns)
-        queries = []
+        needles = needles or {}
         result = defaultdict(lambda: defaultdict(set))
         for model_name, columns in self._address_columns():
             model = self.env[model_name]
@@ -161,28 +164,74 @@ class PrivacyFinder(PrivacyService):
                 columns = [c for c in columns if c not in EXACT_ADDRESS_COLUMNS[model_name]]
                 if not columns:
                     continue
-            # each person's own expression, person after person: one
-            # expression combining hundreds of people is far slower
-            queries.append(
-                SQL(
-                    "SELECT %s, x.id, p.key FROM p CROSS JOIN LATERAL (SELECT t.id FROM %s t WHERE %s OFFSET 0) x",
-                    model_name,
-                    SQL.identifier(model._table),
-                    SQL(" OR ").join(SQL("t.%s ~* p.pat", SQL.identifier(c)) for c in columns),
-                )
-            )
-        if queries:
-            self.env.cr.execute(
-                SQL(
-                    "WITH p AS MATERIALIZED (SELECT * FROM unnest(%s::int[], %s::text[]) AS p(key, pat)) %s",
-                    keys,
-                    [patterns[k] for k in keys],
-                    SQL(" UNION ALL ").join(queries),
-                )
-            )
-            for model_name, res_id, key in self.env.cr.fetchall():
+            exprs = [SQL("t.%s", SQL.identifier(c)) for c in columns]
+            found = self._match_rows(model._table, exprs, patterns, needles)
+            for res_id, key in found:
                 result[key][model_name].add(res_id)
         return result
+
+    def _match_rows(self, table, exprs, patterns, needles, ids_by_key=None):
+        """[(row id, key)] of the rows of ``table`` whose text (``exprs``
+        over alias ``t``) matches the pattern of person ``key``
+        (``patterns``: {key: regex}). The batch's needles ({key: {"text":
+        [LIKE], "digits": [LIKE]}}, privacy_match) select the candidate (row,
+        person) pairs with a LIKE on the row's two normalised forms, computed
+        once per row; only those pairs are tested with the regex. A person
+        without needles is tested on every row. ``ids_by_key``: only these
+        rows of each person."""
+        keys = sorted(patterns)
+        n_keys, n_kinds, n_likes = [], [], []
+        for key in keys:
+            person = needles.get(key)
+            if person is None:
+                person = {"text": ["%"]}
+            for kind in ("text", "digits"):
+                for like in person.get(kind, ()):
+                    n_keys.append(key)
+                    n_kinds.append(kind)
+                    n_likes.append(like)
+        text = SQL("concat_ws('|', %s)", SQL(", ").join(exprs))
+        source = SQL("%s t CROSS JOIN (SELECT NULL::int AS key) o", SQL.identifier(table))
+        if ids_by_key is not None:
+            pairs = [(row, key) for key in keys for row in ids_by_key.get(key, ())]
+            source = SQL(
+                "%s t JOIN unnest(%s::int[], %s::int[]) AS o(id, key) ON o.id = t.id",
+                SQL.identifier(table),
+                [row for row, _key in pairs],
+                [key for _row, key in pairs],
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH n AS MATERIALIZED (
+                SELECT * FROM unnest(%(n_keys)s::int[], %(n_kinds)s::text[], %(n_likes)s::text[]) AS n(key, kind, pat)
+            ), p AS MATERIALIZED (
+                SELECT * FROM unnest(%(keys)s::int[], %(pats)s::text[]) AS p(key, pat)
+            ), f AS MATERIALIZED (
+                SELECT t.id, o.key, lower(%(text)s) AS l,
+                       translate(regexp_replace(%(text)s, %(sep)s, '', 'g'), %(full)s, '0123456789') AS d
+                  FROM %(source)s
+            ), c AS MATERIALIZED (
+                SELECT DISTINCT f.id, n.key FROM f JOIN n ON %(own)s
+                   AND ((n.kind = 'text' AND f.l LIKE n.pat) OR (n.kind = 'digits' AND f.d LIKE n.pat))
+            )
+            SELECT c.id, c.key FROM c JOIN p ON p.key = c.key JOIN %(table)s t ON t.id = c.id WHERE %(match)s
+            """,
+                n_keys=n_keys,
+                n_kinds=n_kinds,
+                n_likes=n_likes,
+                keys=keys,
+                pats=[patterns[k] for k in keys],
+                text=text,
+                sep=privacy_match.SEP_CLASS + "+",
+                full=privacy_match.FULL_WIDTH_DIGITS,
+                source=source,
+                table=SQL.identifier(table),
+                own=SQL("n.key = f.key") if ids_by_key is not None else SQL("TRUE"),
+                match=SQL(" OR ").join(SQL("%s ~* p.pat", e) for e in exprs),
+            )
+        )
+        return self.env.cr.fetchall()
 
     def _find_exact_addresses(self, model, exact, result):
         """Add to ``result`` ({key: {model: ids}}) the rows of ``model`` whose
@@ -197,16 +246,18 @@ class PrivacyFinder(PrivacyService):
             if not owners or column not in model._fields:
                 continue
             expression = address_expression(column, kind)
-            # = ANY(constant array): an index scan, the values mapped back here
+            # one index probe per value (LATERAL, OFFSET 0: not flattened into
+            # a join): with = ANY(hundreds of values), or as a join, the
+            # planner expects most of the table and reads it all
             self.env.cr.execute(
                 SQL(
                     # the IS NOT NULL of the partial index, for the planner to use it
-                    "SELECT t.id, %s FROM %s t WHERE %s IS NOT NULL AND %s = ANY(%s)",
-                    expression,
+                    "SELECT x.id, v.value FROM unnest(%s::text[]) AS v(value) CROSS JOIN LATERAL "
+                    "(SELECT t.id FROM %s t WHERE %s IS NOT NULL AND %s = v.value OFFSET 0) x",
+                    sorted(owners),
                     SQL.identifier(model._table),
                     SQL.identifier("t", column),
                     expression,
-                    sorted(owners),
                 )
             )
             for row_id, value in self.env.cr.fetchall():
@@ -228,16 +279,20 @@ class PrivacyFinder(PrivacyService):
         by_model = {model_name: ids for model_name, ids in by_model.items() if ids}
         if not by_model:
             return {}
-        conditions = [
-            SQL("(%s = %s AND res_id = ANY(%s))", SQL.identifier(model_column), model_name, sorted(ids))
+        # a join on the (model, id) pairs, one id array per model: a person
+        # with 10,000 orders gives 10,000 ids, an ANY(array) of them would be
+        # tested against every row
+        pairs = SQL(" UNION ALL ").join(
+            SQL("SELECT %s::varchar AS model, unnest(%s::int[]) AS res_id", model_name, sorted(ids))
             for model_name, ids in sorted(by_model.items())
-        ]
+        )
         self.env.cr.execute(
             SQL(
-                "SELECT id, %s, res_id FROM %s WHERE %s",
+                "SELECT t.id, t.%s, t.res_id FROM %s t JOIN (%s) o ON t.%s = o.model AND t.res_id = o.res_id",
                 SQL.identifier(model_column),
                 SQL.identifier(table),
-                SQL(" OR ").join(conditions),
+                pairs,
+                SQL.identifier(model_column),
             )
         )
         # few rows are found: each goes to the people whose record it is on
@@ -271,7 +326,12 @@ class PrivacyFinder(PrivacyService):
     def _scrub_matches_owned(self, model_name, ids_by_key, patterns):
         """{key: {field: [ids]}}: the rows of each person (``ids_by_key``)
         whose text holds that person's own pattern, for many people in one
-        query; rows are tested person after person (one regex at a time)."""
+        query; rows are tested person after person (one regex at a time).
+        No needles here (_match_rows): the person's own rows are few and
+        often hold their address (orders carry the customer's e-mail and
+        mobile); measured on 10,000 orders, the prefilter costs more than
+        it saves (0.25-0.36 s vs 0.18-0.23 s; 2.6 vs 1.7-2.0 s with the
+        addresses on the orders)."""
         pairs = [(row_id, key) for key, ids in ids_by_key.items() if patterns.get(key) for row_id in ids]
         if not pairs:
             return {}
@@ -335,15 +395,27 @@ def address_expression(column, kind, alias="t"):
     return SQL("regexp_replace(%s, '[^0-9]', '', 'g')", name)
 
 
+def no_jit(cr):
+    """No JIT compilation for the rest of the transaction: the erasure's
+    queries are selective (index probes, a few rows), but the planner's
+    estimates on tables of millions of rows pass the JIT threshold, and
+    compiling costs ~0.5 s per statement, more than the statement itself."""
+    cr.execute(SQL("SET LOCAL jit = off"))
+
+
 def ensure_address_indexes(env):
-    """Indexes behind the exact address search (EXACT_ADDRESS_COLUMNS)."""
+    """Indexes behind the exact address search (EXACT_ADDRESS_COLUMNS); the
+    table is analysed after a new index, for the planner to know how few
+    rows one address finds (statistics of the indexed expression)."""
     for model_name, columns in EXACT_ADDRESS_COLUMNS.items():
         if model_name not in env:
             continue
         model = env[model_name]
+        created = False
         for column, kind in columns.items():
             if column not in model._fields or not model._fields[column].store:
                 continue
+            created |= not tools.index_exists(env.cr, f"{model._table}_{column}_privacy_address_index")
             tools.create_index(
                 env.cr,
                 f"{model._table}_{column}_privacy_address_index",
@@ -351,3 +423,5 @@ def ensure_address_indexes(env):
                 [address_expression(column, kind, alias=None).code],
                 where=SQL("%s IS NOT NULL", SQL.identifier(column)).code,
             )
+        if created:
+            env.cr.execute(SQL("ANALYZE %s", SQL.identifier(model._table)))

@@ -16,7 +16,9 @@ from odoo import tools
 
 # separators people put inside numbers: spaces, dots, dashes, brackets, and
 # their full-width forms typed with a Chinese input method (　－—–（）．)
-SEP = "[[:space:].()\u3000\uff0d\u2014\u2013\uff08\uff09\uff0e-]*"
+SEP_CLASS = "[[:space:].()\u3000\uff0d\u2014\u2013\uff08\uff09\uff0e-]"
+SEP = SEP_CLASS + "*"
+FULL_WIDTH_DIGITS = "".join(chr(0xFF10 + d) for d in range(10))
 # a digit, or a character that would extend the number (full-width digits too)
 DIGIT = "[0-9\uff10-\uff19]"
 PLUS = "[+\uff0b]"
@@ -219,3 +221,59 @@ def combine(patterns):
     its last digits."""
     patterns = sorted({p for p in patterns if p}, key=len, reverse=True)
     return "(?:" + "|".join(patterns) + ")" if patterns else None
+
+
+# Needles: for each pattern above, a plain string that every text matching it
+# contains, in one of two normalised forms of the text (privacy_finder's
+# prefilter): "text", the lowercase text; "digits", the text without the
+# separators of SEP and with full-width digits as ASCII. A cheap LIKE on the
+# needle finds the few rows worth testing with the regular expression; it
+# never decides alone. An empty needle matches every row (no prefilter).
+
+
+def _ascii_digits(digits):
+    """``digits`` with full-width digits as ASCII; None if another script's
+    digits remain (the prefilter would not see them)."""
+    result = digits.translate(str.maketrans(FULL_WIDTH_DIGITS, "0123456789"))
+    return result if result.isascii() else None
+
+
+def word_needle(text):
+    text = (text or "").strip()
+    return ("text", text.lower()) if text else None
+
+
+def email_needle(email):
+    email = (email or "").strip()
+    if not email:
+        return None
+    normalized = tools.email_normalize(email)
+    return ("text", normalized.lower()) if normalized else word_needle(email)
+
+
+def phone_needle(value, region):
+    """The digits every spelling of the number holds: the last 8 of the
+    national number (the shortest alternative of phone_pattern)."""
+    parsed = parse_phone(value, region)
+    digits = _ascii_digits(str(parsed.national_number) if parsed is not None else _digits(value))
+    return ("digits", digits[-8:]) if digits else ("text", "")
+
+
+def phone_tail_needle(value, region):
+    parsed = parse_phone(value, region)
+    digits = _ascii_digits((str(parsed.national_number) if parsed is not None else _digits(value))[-4:])
+    return ("digits", digits) if digits else ("text", "")
+
+
+def date_needle(value):
+    """The year, written in every format of date_pattern."""
+    return ("text", str(value.year)) if isinstance(value, date) else None
+
+
+def like_needles(needles):
+    """{"text": [LIKE patterns], "digits": [...]} of (kind, needle) pairs."""
+    result = {"text": set(), "digits": set()}
+    for kind, needle in needles:
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        result[kind].add(f"%{escaped}%")
+    return {kind: sorted(values) for kind, values in result.items()}

@@ -9,6 +9,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import table_exists
 
 from .privacy_erasure import PrivacyErasure
+from .privacy_finder import no_jit
 from .privacy_service import PrivacyService
 
 _logger = logging.getLogger(__name__)
@@ -27,9 +28,13 @@ class PrivacyRetention(PrivacyService):
         except ValueError:
             return int(default)
 
-    def _activity_queries(self):
-        """(table, partner column, date expression, extra condition) of every
-        kind of activity; only tables that exist (suite addons are optional)."""
+    def _activity_queries(self, limit):
+        """Queries of the people (``pid`` of the ``grp`` CTE: a candidate
+        and their contacts as ``member``) with an activity since ``limit``,
+        one per kind of activity; only tables that exist (suite addons are
+        optional). Each reads the activity of the candidates only, through
+        the index on the person's column (or, for many candidates, one scan
+        of the recent rows): never an aggregate over every order."""
         sources = [
             ("pos_order", "partner_id", "date_order", None),
             ("retail_crm_consent", "partner_id", "create_date", None),
@@ -39,32 +44,30 @@ class PrivacyRetention(PrivacyService):
                 "date",
                 SQL("t.message_type IN ('email', 'comment')"),
             ),
-            ("res_users_log", None, "create_date", None),
             ("retail_crm_complaint", "partner_id", "date_received", None),
             ("retail_crm_privacy_request", "partner_id", "request_date", None),
         ]
         queries = []
+        if table_exists(self.env.cr, "res_users_log"):
+            # a portal login is an interaction of the user's contact
+            queries.append(
+                SQL(
+                    "SELECT g.pid FROM grp g JOIN res_users u ON u.partner_id = g.member "
+                    "JOIN res_users_log t ON t.create_uid = u.id WHERE t.create_date >= %s",
+                    limit,
+                )
+            )
         for table, column, date_column, condition in sources:
             if not table_exists(self.env.cr, table):
                 continue
-            if table == "res_users_log":
-                # a portal login is an interaction of the user's contact
-                queries.append(
-                    SQL(
-                        "SELECT u.partner_id AS pid, max(t.create_date) AS last "
-                        "FROM res_users_log t JOIN res_users u ON u.id = t.create_uid GROUP BY u.partner_id"
-                    )
-                )
-                continue
             queries.append(
                 SQL(
-                    "SELECT t.%s AS pid, max(t.%s) AS last FROM %s t WHERE t.%s IS NOT NULL %s GROUP BY t.%s",
-                    SQL.identifier(column),
-                    SQL.identifier(date_column),
+                    "SELECT g.pid FROM grp g JOIN %s t ON t.%s = g.member WHERE t.%s >= %s %s",
                     SQL.identifier(table),
                     SQL.identifier(column),
+                    SQL.identifier(date_column),
+                    limit,
                     SQL("AND %s", condition) if condition else SQL(""),
-                    SQL.identifier(column),
                 )
             )
         return queries
@@ -98,35 +101,47 @@ class PrivacyRetention(PrivacyService):
         return blockers
 
     def _candidate_ids(self):
+        """Customers created before the retention limit with no activity
+        since (theirs or their contacts'), not blocked. The customers
+        created before the limit are read first; only their activity since
+        the limit is then looked up."""
         days = self._icp_int("retail_crm_privacy.retention_days", 0)
         if days <= 0:
             return None
         limit = fields.Datetime.now() - timedelta(days=days)
         self.env.flush_all()
-        activity = SQL(" UNION ALL ").join(self._activity_queries())
+        no_jit(self.env.cr)
         self.env.cr.execute(
             SQL(
                 """
-            WITH activity AS (
-                SELECT coalesce(a.commercial_partner_id, a.id) AS pid, max(x.last) AS last
-                  FROM (%s) x JOIN res_partner a ON a.id = x.pid
-              GROUP BY coalesce(a.commercial_partner_id, a.id)
+            WITH cand AS MATERIALIZED (
+                SELECT p.id
+                  FROM res_partner p
+                 WHERE p.privacy_erased_date IS NULL
+                   AND p.partner_share
+                   AND p.parent_id IS NULL
+                   AND p.create_date < %(limit)s
+                   AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
+                   AND NOT EXISTS (SELECT 1 FROM res_company c WHERE c.partner_id = p.id)
+            ), grp AS MATERIALIZED (
+                -- a candidate and their contacts: an activity of a contact
+                -- is one of its commercial partner
+                SELECT id AS member, id AS pid FROM cand
+                 UNION
+                SELECT a.id, a.commercial_partner_id FROM res_partner a
+                  JOIN cand ON cand.id = a.commercial_partner_id
+            ), active AS MATERIALIZED (
+                %(activity)s
             )
             SELECT p.id
-              FROM res_partner p
-              LEFT JOIN activity ON activity.pid = p.id
-             WHERE p.privacy_erased_date IS NULL
-               AND p.partner_share
-               AND p.parent_id IS NULL
-               AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
-               AND NOT EXISTS (SELECT 1 FROM res_company c WHERE c.partner_id = p.id)
-               AND greatest(activity.last, p.create_date) < %s
-               AND NOT (%s)
+              FROM cand JOIN res_partner p ON p.id = cand.id
+             WHERE p.id NOT IN (SELECT pid FROM active)
+               AND NOT (%(blockers)s)
           ORDER BY p.id
             """,
-                activity,
-                limit,
-                SQL(" OR ").join(self._blockers()),
+                limit=limit,
+                activity=SQL(" UNION ALL ").join(self._activity_queries(limit)),
+                blockers=SQL(" OR ").join(self._blockers()),
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]

@@ -119,14 +119,6 @@ PROCESS_PARAMETERS = ("batch_size", "write_workers")
 FETCH_SIZE = 100000
 
 
-def as_text(values, fmt):
-    """COPY text of a numeric column: ``fmt`` per value, ``\\N`` (NULL) for NaN."""
-    values = np.asarray(values, dtype=float)
-    text = np.char.mod(fmt, np.nan_to_num(values)).astype(object)
-    text[np.isnan(values)] = "\\N"
-    return text
-
-
 def finite(value):
     return float(value) if value is not None and np.isfinite(value) else 0.0
 

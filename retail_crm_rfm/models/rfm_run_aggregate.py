@@ -81,7 +81,7 @@ class RfmRunAggregate:
     __slots__ = ()
 
     def init(self):
-        super().init()
+        res = super().init()
         # the refunds netted by the aggregate, without a scan of every order
         create_index(
             self.env.cr,
@@ -90,6 +90,7 @@ class RfmRunAggregate:
             ["company_id", "id"],
             where="amount_total < 0",
         )
+        return res
 
     # -- phase 1 -------------------------------------------------------
     def _aggregate_query(self):

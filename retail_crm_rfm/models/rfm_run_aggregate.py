@@ -27,6 +27,8 @@ from .rfm_run_common import (
     get_param,
 )
 
+# memory of the aggregate's sort and of the margin's hash join (this statement only)
+AGGREGATE_WORK_MEM = "1GB"
 # days are numbered from here in the aggregate (integers are cheaper than dates)
 EPOCH = date(2000, 1, 1)
 
@@ -237,7 +239,9 @@ class RfmRunAggregate:
     @staticmethod
     def _fetch_rows(cr, query):
         """The summary rows in partner id order, as float arrays of FETCH_SIZE rows."""
-        cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
+        # the partner-days of 10M orders sort in memory (about 1 GB for this
+        # statement only), not in temporary files
+        cr.execute(SQL("SET LOCAL work_mem = %s", AGGREGATE_WORK_MEM))
         # sorted aggregation: a hash table of every partner-day holds
         # millions of numeric sums (more memory and time than the sort)
         cr.execute(SQL("SET LOCAL enable_hashagg = off"))

@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
+from threadpoolctl import threadpool_limits
 
 from odoo import _
 from odoo.exceptions import UserError
@@ -64,13 +65,15 @@ class RfmRunScoring:
         """Churn model chosen on the holdout, churn risk, expected purchases, value."""
         horizon = stats.months_to_weeks(self.horizon_months)
         holdout = (self.run_date - self._calibration_end()).days / 7.0 if self.holdout_months else 0.0
-        result = pipeline.predict(
-            summary,
-            horizon,
-            holdout,
-            self.discount_rate / 100.0,
-            steps=pipeline.value_steps(self.horizon_months),
-        )
+        # one thread: BLAS thread pools stall on a busy host (see engine.kmeans_clusters)
+        with threadpool_limits(limits=1):
+            result = pipeline.predict(
+                summary,
+                horizon,
+                holdout,
+                self.discount_rate / 100.0,
+                steps=pipeline.value_steps(self.horizon_months),
+            )
         errors = {check.kind: check.error for check in result.checks}
         chosen = next((check for check in result.checks if check.kind == result.kind), None)
         fit = result.fit or stats.FitResult(False, message=result.message)

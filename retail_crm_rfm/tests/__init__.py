@@ -11,4 +11,3 @@ from . import test_rfm_dashboard
 from . import test_translations
 from . import test_settings_view
 from . import test_rfm_aggregate
-from . import test_rfm_fit_gradient

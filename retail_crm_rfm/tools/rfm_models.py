@@ -44,17 +44,12 @@ class FitResult:
 LOG_BOUND = 18.0  # parameters live in [e^-18, e^18]; reaching a bound means "not identified"
 
 
-def _minimise(objective, start, gradient=None):
-    """Bounded L-BFGS-B on log-parameters, polished by Nelder-Mead when it stops early.
-
-    ``gradient``: the objective's gradient (else estimated by finite differences,
-    one more evaluation per parameter and iteration).
-    """
+def _minimise(objective, start):
+    """Bounded L-BFGS-B on log-parameters, polished by Nelder-Mead when it stops early."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
     res = optimize.minimize(
         objective,
         start,
-        jac=gradient,
         method="L-BFGS-B",
         bounds=bounds,
         options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
@@ -139,8 +134,7 @@ def log_likelihood(kind, params, x, t_x, T):
 
 
 def _objective(kind, ux, ut, uT, w):
-    """Mean negative log-likelihood on collapsed rows (terms in x computed once per distinct x),
-    and its analytic gradient in the log-parameters."""
+    """Mean negative log-likelihood on collapsed rows (terms in x computed once per distinct x)."""
     total = w.sum()
     xs, xi = np.unique(ux, return_inverse=True)
     modified = kind == "mbgnbd"
@@ -148,8 +142,6 @@ def _objective(kind, ux, ut, uT, w):
     rows = np.ones(ux.size, dtype=bool) if modified else ux > 0
     w_r, xi_r, x_r, t_r, T_r = w[rows], xi[rows], ux[rows], ut[rows], uT[rows]
     shift = 0.0 if modified else 1.0
-    # weight of each distinct x (all rows, and rows with a dropout term)
-    w_x = np.bincount(xi, weights=w, minlength=xs.size)
 
     def objective(logp):
         r, alpha, a, b = np.exp(logp)
@@ -169,33 +161,7 @@ def _objective(kind, ux, ut, uT, w):
         value = -ll / total
         return value if np.isfinite(value) else 1e300
 
-    def gradient(logp):
-        r, alpha, a, b = np.exp(logp)
-        log_span = np.log(alpha + t_r) - np.log(alpha + T_r)
-        log_ratio = (np.log(a) - np.log(np.maximum(b + xs - shift, 1e-300)))[xi_r] - (r + x_r) * log_span
-        weight = w_r * special.expit(log_ratio)  # d logaddexp(0, L) / dL, weighted
-        psi_abx = special.digamma(a + b + xs + 1 - shift)
-        d_r = (
-            _wsum(w_x, special.digamma(r + xs))
-            - _wsum(w, np.log(alpha + uT))
-            + total * (np.log(alpha) - special.digamma(r))
-            - _wsum(weight, log_span)
-        )
-        d_alpha = (
-            -_wsum(w, (r + ux) / (alpha + uT))
-            + total * r / alpha
-            - _wsum(weight, (r + x_r) * (1.0 / (alpha + t_r) - 1.0 / (alpha + T_r)))
-        )
-        d_a = -_wsum(w_x, psi_abx) + total * special.digamma(a + b) + weight.sum() / a
-        d_b = (
-            _wsum(w_x, special.digamma(b + xs + 1 - shift) - psi_abx)
-            + total * (special.digamma(a + b) - special.digamma(b))
-            - _wsum(weight, 1.0 / np.maximum(b + xs - shift, 1e-300)[xi_r])
-        )
-        grad = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / total
-        return grad if np.all(np.isfinite(grad)) else np.zeros(4)
-
-    return objective, gradient, total
+    return objective, total
 
 
 def fit_bgnbd(x, t_x, T, min_customers=20, min_repeaters=5, kind="bgnbd", start=None):
@@ -220,12 +186,12 @@ def fit_bgnbd(x, t_x, T, min_customers=20, min_repeaters=5, kind="bgnbd", start=
         )
     _check_summary(x, t_x, T)
     (ux, ut, uT), w = _collapse(x, t_x, T)
-    objective, gradient, total = _objective(kind, ux, ut, uT, w)
+    objective, total = _objective(kind, ux, ut, uT, w)
     scale = max(float(np.mean(T)), 1e-6)
     guess = np.log([1.0, scale, 1.0, 1.0])
     if start:
         guess = np.clip(np.log([start[k] for k in ("r", "alpha", "a", "b")]), -LOG_BOUND + 1, LOG_BOUND - 1)
-    best, nit, converged, at_bound = _minimise(objective, guess, gradient)
+    best, nit, converged, at_bound = _minimise(objective, guess)
     r, alpha, a, b = np.exp(best.x)
     ll = -best.fun * total
     message = "converged" if converged else f"did not converge: {best.message}"

@@ -121,7 +121,7 @@ def generate_datagen(env, args):
 
 
 def clear_rfm(env):
-    from odoo.addons.retail_crm_rfm.models.retail_crm_rfm_run import (  # noqa: PLC0415
+    from odoo.addons.retail_crm_rfm.models.rfm_run_common import (  # noqa: PLC0415
         PARTNER_COLUMNS,
     )
 

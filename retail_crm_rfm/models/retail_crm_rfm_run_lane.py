@@ -3,7 +3,7 @@ import time
 from odoo import api, fields, models, modules
 from odoo.tools import SQL
 
-from .retail_crm_rfm_run import DEFAULTS, PARTNER_COLUMNS
+from .rfm_run_common import DEFAULTS, PARTNER_COLUMNS
 
 
 class RetailCrmRfmRunLane(models.Model):

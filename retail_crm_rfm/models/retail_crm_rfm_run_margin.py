@@ -6,6 +6,8 @@ import pytz
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .rfm_run_aggregate import AGGREGATE_WORK_MEM
+
 PAID_STATES = ("paid", "done", "invoiced")
 
 
@@ -37,6 +39,9 @@ class RetailCrmRfmRun(models.Model):
         self.env["pos.order.line"].flush_model(
             ["order_id", "price_subtotal", "price_subtotal_incl", "total_cost", "is_total_cost_computed"]
         )
+        # the join of every costed line with its order: in memory, not in
+        # temporary files (the aggregate's setting, this statement only)
+        self.env.cr.execute(SQL("SET LOCAL work_mem = %s", AGGREGATE_WORK_MEM))
         self.env.cr.execute(
             SQL(
                 """
@@ -56,6 +61,7 @@ class RetailCrmRfmRun(models.Model):
             )
         )
         rows = np.array(self.env.cr.fetchall(), dtype=float).reshape(-1, 3)
+        self.env.cr.execute(SQL("RESET work_mem"))
         if not rows.size or rows[:, 2].sum() <= 0:
             return np.full(len(partner_ids), np.nan), float("nan")
         company = float(rows[:, 1].sum() / rows[:, 2].sum())

@@ -1,0 +1,291 @@
+"""Phase 1 of the RFM run: the per-customer summary of the paid POS orders.
+
+One SQL statement (on Odoo's read replica when one is configured), fetched
+into numpy arrays, and the input digest that recognises a run of the same
+day on the same input.
+"""
+
+import hashlib
+import json
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pytz
+from dateutil.relativedelta import relativedelta
+
+from odoo import api
+from odoo.tools import SQL, config
+from odoo.tools.sql import create_index
+
+from ..tools import rfm_pipeline as pipeline
+from .rfm_run_common import (
+    DIGEST_VERSION,
+    FETCH_SIZE,
+    PAID_STATES,
+    RESULT_FIELDS,
+    RESULT_PARAMETERS,
+    get_param,
+)
+
+# memory of the aggregate's sort and of the margin's hash join (this statement only)
+AGGREGATE_WORK_MEM = "1GB"
+# days are numbered from here in the aggregate (integers are cheaper than dates)
+EPOCH = date(2000, 1, 1)
+
+
+def _utc_midnight(tz, day):
+    """The UTC time (naive, like ``date_order``) of the start of ``day`` in ``tz``."""
+    local = pytz.timezone(tz).localize(datetime.combine(day, datetime.min.time()))
+    return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def _amount_sql(alias):
+    """The order's total in the company currency (no division at the usual rate 1)."""
+    return SQL(
+        "CASE WHEN %(o)s.currency_rate = 1 THEN %(o)s.amount_total"
+        " ELSE %(o)s.amount_total / COALESCE(NULLIF(%(o)s.currency_rate, 0), 1) END",
+        o=SQL.identifier(alias),
+    )
+
+
+def _local_day_sql(tz, run_date):
+    """Local day number (since ``EPOCH``) of ``o.date_order`` (UTC) in ``tz``.
+
+    Since the zone's last change of UTC offset (1991 for Asia/Shanghai, never
+    for UTC), the local day is the UTC time plus a fixed offset: cheaper than
+    two time zone conversions per order. Zones that still change (daylight
+    saving time) and older orders take the conversion.
+    """
+    zone = pytz.timezone(tz)
+    converted = SQL("(o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %s)::date - %s::date", tz, EPOCH)
+    transitions = getattr(zone, "_utc_transition_times", None)
+    noon = datetime.combine(run_date, datetime.min.time()).replace(hour=12)
+    offset = SQL("%s::interval", f"{int(zone.utcoffset(noon).total_seconds())} seconds")
+    if not transitions:
+        return SQL("(o.date_order + %s)::date - %s::date", offset, EPOCH)
+    since = transitions[-1]
+    if since > noon:
+        return converted
+    return SQL(
+        "CASE WHEN o.date_order >= %(since)s THEN (o.date_order + %(offset)s)::date - %(epoch)s::date"
+        " ELSE %(converted)s END",
+        since=since,
+        offset=offset,
+        epoch=EPOCH,
+        converted=converted,
+    )
+
+
+class RfmRunAggregate:
+    """Mixin of ``retail.crm.rfm.run``: aggregate and fetch the customer summary."""
+
+    # no instance attributes of its own: Odoo models have fixed slots
+    __slots__ = ()
+
+    def init(self):
+        res = super().init()
+        # the refunds netted by the aggregate, without a scan of every order
+        create_index(
+            self.env.cr,
+            "retail_crm_rfm_pos_order_refund_idx",
+            "pos_order",
+            ["company_id", "id"],
+            where="amount_total < 0",
+        )
+        return res
+
+    # -- phase 1 -------------------------------------------------------
+    def _aggregate_query(self):
+        """Per-customer summary of the company's paid POS orders (one statement).
+
+        The columns and the definition of a visit are those of
+        ``tools/rfm_pipeline.py`` (module docstring): a visit is a local
+        purchase day with an order of positive net value; a refund
+        (negative order whose lines point to the lines of a counted order) is
+        netted into its original order, whatever day it was rung up.
+
+        The plan scans ``pos_order`` once and aggregates twice by hash
+        (partner-day, then partner): no window function and no sort. Days are
+        integers (days since ``EPOCH``); the value of the first purchase day
+        is the second element of the smallest ``[day, net]`` pair of the
+        purchase days; amounts stay numeric (exact sums).
+        """
+        tz = self.tz or "UTC"
+        counted = SQL(
+            "o.company_id = %(company)s AND o.partner_id IS NOT NULL"
+            " AND o.state IN %(states)s AND o.date_order < %(end)s",
+            company=self.company_id.id,
+            states=PAID_STATES,
+            end=_utc_midnight(tz, self.run_date + timedelta(days=1)),
+        )
+        return SQL(
+            """
+            WITH refunds AS (
+                SELECT r.id AS refund_id, min(ol.order_id) AS original_id, min(%(r_amount)s) AS amount
+                  FROM pos_order r
+                  JOIN pos_order_line l ON l.order_id = r.id
+                  JOIN pos_order_line ol ON ol.id = l.refunded_orderline_id
+                  JOIN pos_order o ON o.id = ol.order_id
+                 WHERE %(counted_r)s AND r.amount_total < 0 AND %(counted)s AND o.id <> r.id
+                 GROUP BY r.id
+            ), adjust AS (
+                -- per order: the refunds netted into it, or netted itself (a refund)
+                SELECT id, sum(amount) AS amount, bool_or(netted) AS netted
+                  FROM (SELECT original_id AS id, amount, false AS netted FROM refunds
+                        UNION ALL
+                        SELECT refund_id, 0, true FROM refunds) AS a
+                 GROUP BY id
+            ), orders AS (
+                SELECT o.partner_id, %(day)s AS day, %(o_amount)s + COALESCE(a.amount, 0) AS net
+                  FROM pos_order o
+                  LEFT JOIN adjust a ON a.id = o.id
+                 WHERE %(counted)s AND a.netted IS NOT TRUE
+                   AND NOT (o.partner_id = ANY(%(refused)s::int[]))
+            ), daily AS (
+                SELECT partner_id, day, bool_or(net >= 0.005) AS visit, sum(net) AS net
+                  FROM orders
+                 GROUP BY partner_id, day
+            ), customers AS (
+                SELECT partner_id,
+                       min(day) FILTER (WHERE visit) AS first_day,
+                       max(day) FILTER (WHERE visit) AS last_day,
+                       count(*) FILTER (WHERE visit) AS visits,
+                       count(*) FILTER (WHERE visit AND day > %(start)s) AS frequency,
+                       sum(net) FILTER (WHERE day > %(start)s) AS monetary,
+                       sum(net) FILTER (WHERE visit) AS visit_net,
+                       (min(ARRAY[day, net]) FILTER (WHERE visit))[2] AS first_net,
+                       count(*) FILTER (WHERE visit AND day <= %(cal_end)s) AS cal_visits,
+                       max(day) FILTER (WHERE visit AND day <= %(cal_end)s) AS cal_last_day
+                  FROM daily
+                 GROUP BY partner_id
+            )
+            SELECT partner_id,
+                   %(run_day)s - last_day AS recency,
+                   frequency,
+                   COALESCE(round(monetary, 2), 0) AS monetary,
+                   visits - 1 AS repeat_days,
+                   last_day - first_day AS t_x,
+                   %(run_day)s - first_day AS age,
+                   visit_net - first_net AS repeat_net,
+                   first_net,
+                   cal_visits - 1 AS cal_x,
+                   COALESCE(cal_last_day - first_day, 0) AS cal_t_x,
+                   GREATEST(%(cal_end)s - first_day, 0) * (first_day <= %(cal_end)s)::int AS cal_age,
+                   visits - cal_visits AS hold_x
+              FROM customers
+             WHERE visits > 0
+            """,
+            refused=self._profiling_refused_ids(),
+            counted=counted,
+            counted_r=SQL(
+                "r.company_id = %(company)s AND r.partner_id IS NOT NULL"
+                " AND r.state IN %(states)s AND r.date_order < %(end)s",
+                company=self.company_id.id,
+                states=PAID_STATES,
+                end=_utc_midnight(tz, self.run_date + timedelta(days=1)),
+            ),
+            r_amount=_amount_sql("r"),
+            o_amount=_amount_sql("o"),
+            day=_local_day_sql(tz, self.run_date),
+            run_day=(self.run_date - EPOCH).days,
+            start=(self.run_date - relativedelta(months=self.window_months) - EPOCH).days,
+            cal_end=(self._calibration_end() - EPOCH).days,
+        )
+
+    def _profiling_refused_ids(self):
+        """People who refused profiling (PIPL Art. 24) or may not be profiled
+        (children under 14 without a guardian's consent), when the suite's
+        privacy addon records consent: they are not scored, and the figures
+        of an earlier run are cleared like those of any customer not scored."""
+        Partner = self.env["res.partner"]
+        if hasattr(Partner, "_privacy_profiling_refused_ids"):
+            return sorted(Partner._privacy_profiling_refused_ids())
+        return []
+
+    def _calibration_end(self):
+        return self.run_date - relativedelta(months=self.holdout_months)
+
+    @api.model
+    def _use_replica(self):
+        """True when the aggregate goes to Odoo's read replica.
+
+        That is when ``db_replica_host`` (or ``db_replica_port``) is set in
+        the server configuration and the ``retail_crm_rfm.aggregate_on_replica``
+        system parameter is not 0. Without a replica the aggregate runs on
+        the run's own cursor (the primary), so it also sees what this
+        transaction wrote.
+        """
+        replica = config.get("db_replica_host") is not False or config.get("db_replica_port") is not False
+        return bool(replica and get_param(self.env, "aggregate_on_replica"))
+
+    def _fetch_summary(self):
+        self.env["pos.order"].flush_model(
+            ["partner_id", "state", "date_order", "amount_total", "currency_rate", "company_id"]
+        )
+        self.env["pos.order.line"].flush_model(["order_id", "refunded_orderline_id"])
+        query = self._aggregate_query()
+        if self._use_replica():
+            # a read-only cursor: Odoo opens it on the replica, or on the
+            # primary when the replica cannot be reached
+            with self.env.registry.cursor(readonly=True) as cr:
+                chunks = self._fetch_rows(cr, query)
+        else:
+            chunks = self._fetch_rows(self.env.cr, query)
+        names = pipeline.SUMMARY_COLUMNS
+        data = np.concatenate(chunks) if chunks else np.zeros((0, len(names)))
+        self.input_digest = self._input_digest(data)
+        return {name: data[:, i] for i, name in enumerate(names)}
+
+    @staticmethod
+    def _fetch_rows(cr, query):
+        """The summary rows in partner id order, as float arrays of FETCH_SIZE rows."""
+        # the partner-days of 10M orders sort in memory (about 1 GB for this
+        # statement only), not in temporary files
+        cr.execute(SQL("SET LOCAL work_mem = %s", AGGREGATE_WORK_MEM))
+        # sorted aggregation: a hash table of every partner-day holds
+        # millions of numeric sums (more memory and time than the sort)
+        cr.execute(SQL("SET LOCAL enable_hashagg = off"))
+        cr.execute(SQL("%s ORDER BY partner_id", query))
+        chunks = []
+        while rows := cr.fetchmany(FETCH_SIZE):
+            chunks.append(np.array(rows, dtype=float))
+        cr.execute(SQL("RESET work_mem"))
+        cr.execute(SQL("RESET enable_hashagg"))
+        return chunks
+
+    def _input_digest(self, data):
+        """Fingerprint of everything the results are computed from.
+
+        The per-customer summary (every column, in partner id order) and the
+        run's frozen parameters. The computation is deterministic (fixed
+        K-means seed, deterministic optimiser), so equal digests mean equal
+        results.
+        """
+        parameters = {name: self[name] for name in ("tz",) + RESULT_PARAMETERS}
+        parameters.update(run_date=str(self.run_date), company=self.company_id.id, version=DIGEST_VERSION)
+        digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode())
+        digest.update(np.ascontiguousarray(data).tobytes())
+        return digest.hexdigest()
+
+    def _same_input_run(self):
+        """The last finished run of the same day when it was computed from the same input."""
+        previous = self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "done"),
+                ("source_run_id", "=", False),
+                ("id", "!=", self.id),
+            ],
+            order="id desc",
+            limit=1,
+        )
+        if previous.run_date == self.run_date and previous.input_digest == self.input_digest:
+            return previous
+        return previous.browse()
+
+    def _take_results_of(self, source):
+        """This run's results are ``source``'s: refer to them, copy the diagnostics."""
+        values = {"source_run_id": source.id}
+        for name in RESULT_FIELDS:
+            values[name] = source[name]
+        self.write(values)

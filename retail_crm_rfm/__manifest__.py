@@ -28,6 +28,16 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/retail_crm_rfm_menus.xml",
+        "data/retail_crm_rfm_rule_cron.xml",
+        "views/retail_crm_rfm_rule_views.xml",
     ],
+    "assets": {
+        "point_of_sale._assets_pos": [
+            "retail_crm_rfm/static/src/pos/**/*",
+        ],
+        "web.assets_tests": [
+            "retail_crm_rfm/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

@@ -15,3 +15,4 @@ from . import retail_crm_rfm_rule_run
 from . import retail_crm_rfm_rule
 from . import res_partner_recommendation
 from . import product_template_rule
+from . import retail_crm_rfm_ab_test_crosssell

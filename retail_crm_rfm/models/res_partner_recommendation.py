@@ -1,5 +1,7 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 PAID_STATES = ("paid", "done", "invoiced")
@@ -146,3 +148,30 @@ class ResPartner(models.Model):
             {"product_id": product_id, "name": names[product_id], "lift": round(lift, 2)}
             for product_id, _score, lift in rows
         ]
+
+    def mail_allowed_qweb_expressions(self):
+        # the mailing of recommendations shows this field; a marketing user who
+        # is not a template editor may send it (the field is group-restricted)
+        return (*super().mail_allowed_qweb_expressions(), "object.rfm_recommendation_text")
+
+    def _rfm_recommendation_mailing(self, subject=False):
+        """A draft mailing to these customers that shows each one their own
+        top three recommendations (rendered per recipient at sending time).
+        Only the customers with a recommendation and an e-mail address."""
+        found = self._rfm_recommendations(limit=POS_SUGGESTIONS)
+        recipients = self.filtered(lambda p: p.id in found and p.email)
+        if not recipients:
+            raise UserError(self.env._("None of these customers has a recommendation and an e-mail address."))
+        body = Markup(
+            '<div class="o_layout"><p><t t-out="object.name"/>, %s</p>'
+            '<p><strong><t t-out="object.rfm_recommendation_text"/></strong></p></div>'
+        ) % self.env._("we picked these for you:")
+        return self.env["mailing.mailing"].create(
+            {
+                "subject": subject or self.env._("Picked for you"),
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "in", recipients.ids)]),
+                "body_arch": body,
+                "body_html": body,
+            }
+        )

@@ -11,3 +11,4 @@ from . import test_rfm_dashboard
 from . import test_translations
 from . import test_settings_view
 from . import test_crosssell
+from . import test_crosssell_pos

@@ -1,7 +1,7 @@
 from datetime import datetime, time, timedelta
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import RfmCommon
@@ -351,3 +351,76 @@ class TestCrossSellRecommendations(CrossSellCommon):
         self.assertFalse(self.buyer._rfm_recommendations())
         self.buyer.invalidate_recordset()
         self.assertFalse(self.buyer.rfm_recommended_product_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestCrossSellActions(CrossSellCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._users()
+        day = cls.today - timedelta(days=15)
+        m = cls.members
+        for partner in m[:8]:
+            cls._basket(partner, cls.shirt | cls.tie, day)
+        for partner in m[8:14]:
+            cls._basket(partner, cls.bread, day)
+        cls.buyers = m[14:20]
+        cls.buyers.write({"email": "buyer@example.com"})
+        for partner in cls.buyers:
+            cls._basket(partner, cls.shirt, cls.today)
+        cls._consent_to_marketing(cls.buyers)
+        run = cls.env["retail.crm.rfm.rule.run"].sudo()._get_or_create_today(cls.company_a)
+        run.with_company(cls.company_a)._mine()
+
+    def test_marketing_reads_rules_cashier_does_not(self):
+        rules = (
+            self.env["retail.crm.rfm.rule"].with_user(self.marketing_user).search([("is_current", "=", True)])
+        )
+        self.assertTrue(rules)
+        rules.read(["support", "confidence", "lift", "customer_count"])
+        with self.assertRaises(AccessError):
+            self.env["retail.crm.rfm.rule"].with_user(self.pos_user).search([])
+        with self.assertRaises(AccessError):
+            self.buyers[0].with_user(self.pos_user).read(["rfm_recommended_product_ids"])
+
+    def test_segment_action_mails_each_customer_their_recommendations(self):
+        wizard = (
+            self.env["retail.crm.rfm.segment.action"]
+            .with_user(self.marketing_user)
+            .create({"partner_ids": [Command.set(self.buyers.ids)], "action_type": "recommendation"})
+        )
+        action = wizard.action_apply()
+        mailing = self.env["mailing.mailing"].browse(action["res_id"])
+        self.assertEqual(mailing.mailing_model_real, "res.partner")
+        self.assertEqual(self.env["res.partner"].search(mailing._parse_mailing_domain()), self.buyers)
+        rendered = mailing.with_user(self.marketing_user)._render_field("body_html", self.buyers[:1].ids)
+        self.assertIn("真丝领带", rendered[self.buyers[0].id])
+
+    def test_ab_test_recommendation_against_plain_offer(self):
+        Program = self.env["loyalty.program"]
+        plain = Program.create(
+            {"name": "满200减20", "program_type": "coupons", "company_id": self.company_a.id}
+        )
+        with_reco = Program.create(
+            {"name": "满200减20 推荐", "program_type": "coupons", "company_id": self.company_a.id}
+        )
+        test = (
+            self.env["retail.crm.rfm.ab.test"]
+            .with_user(self.marketing_user)
+            .with_company(self.company_a)
+            .create(
+                {
+                    "name": "推荐 vs 普通优惠",
+                    "partner_ids": [Command.set(self.buyers.ids)],
+                    "program_a_id": plain.id,
+                    "program_b_id": with_reco.id,
+                    "b_with_recommendations": True,
+                }
+            )
+        )
+        test.action_start()
+        b_members = test.member_ids.filtered(lambda m: m.variant == "b").partner_id
+        self.assertTrue(b_members)
+        mailing = test.recommendation_mailing_id
+        self.assertEqual(self.env["res.partner"].search(mailing._parse_mailing_domain()), b_members)

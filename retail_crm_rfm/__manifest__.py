@@ -29,11 +29,16 @@
         "views/res_config_settings_views.xml",
         "views/retail_crm_rfm_menus.xml",
         "report/retail_crm_rfm_kpi_voice_views.xml",
+        "data/retail_crm_rfm_rule_cron.xml",
+        "views/retail_crm_rfm_rule_views.xml",
     ],
-    "installable": True,
     "assets": {
+        "point_of_sale._assets_pos": [
+            "retail_crm_rfm/static/src/pos/**/*",
+        ],
         "web.assets_tests": [
             "retail_crm_rfm/static/tests/tours/**/*",
         ],
     },
+    "installable": True,
 }

@@ -493,6 +493,19 @@ class _Generator:
             pw = 1.0 / np.arange(1, len(idx) + 1) ** 0.8
             self.cat_products.append((idx, np.cumsum(pw / pw.sum())))
         self.stats["product.product"] = len(products)
+        self._planting(products)
+
+    def _planting(self, products):
+        """Indexes of the planted associations and of the repurchase-cycle product."""
+        by_name = {p[1].split("] ", 1)[-1]: i for i, p in enumerate(products)}
+        self.planted = []
+        for left, right, prob in D.PLANTED:
+            if left.startswith("*"):
+                left_idx = np.flatnonzero(self.prod_cat == self.cat_names.index(left[1:]))
+            else:
+                left_idx = np.array([by_name[left]])
+            self.planted.append((left_idx, by_name[right], prob))
+        self.cycle_prod = by_name[D.CYCLE_PRODUCT]
 
     def _payment_methods(self):
         env = self.env
@@ -664,6 +677,13 @@ class _Generator:
         pref = rng.choice(len(self.cat_names), size=n, p=self.cat_share)
         mum = female & (age >= 24) & (age <= 38) & (rng.random(n) < 0.5)
         self.c_pref = np.where(mum, 0, pref)
+        # repurchase cycles (own generator: the rest of the data does not move)
+        prng = np.random.default_rng(self.seed + 7919)
+        self.plant_rng = prng
+        lo_days, hi_days = D.CYCLE_DAYS
+        self.c_cycle = np.flatnonzero(prng.random(n) < D.CYCLE_SHARE)
+        self.c_cycle_days = prng.integers(lo_days, hi_days + 1, len(self.c_cycle))
+        self.c_cycle_phase = (prng.random(len(self.c_cycle)) * self.c_cycle_days).astype(np.int64)
 
         # names
         sur = [x for x, _w in D.SURNAMES]
@@ -977,6 +997,8 @@ class _Generator:
             active, self.cum_w[np.clip(hi, 0, self.n_days)] - self.cum_w[np.clip(lo, 0, self.n_days)], 0.0
         )
         p = self.c_rate * expo
+        cyc_cust, cyc_day = self._cycle_orders(a, b)
+        n_member = max(n_member - len(cyc_cust), 0)  # the cycle purchases are part of the orders asked for
         if n_member and p.sum() > 0:
             counts = rng.multinomial(n_member, p / p.sum())
             cust = np.repeat(np.arange(self.n_customers, dtype=np.int64), counts)
@@ -992,6 +1014,12 @@ class _Generator:
         dhi = np.where(member, hi[c_safe], b)
         u = self.cum_w[dlo] + rng.random(n) * (self.cum_w[dhi] - self.cum_w[dlo])
         day = np.clip(np.searchsorted(self.cum_w, u, side="right") - 1, dlo, dhi - 1)
+        cust = np.concatenate([cust, cyc_cust])
+        day = np.concatenate([day, cyc_day])
+        is_cyc = np.concatenate([np.zeros(n, dtype=bool), np.ones(len(cyc_cust), dtype=bool)])
+        n = len(cust)
+        member = cust >= 0
+        c_safe = np.where(member, cust, 0)
         hw = np.array(HOUR_WEIGHTS, dtype=float)
         hour = rng.choice(len(hw), size=n, p=hw / hw.sum()) + 9
         sec = day * 86400 + hour * 3600 + rng.integers(0, 3600, n)
@@ -1003,6 +1031,7 @@ class _Generator:
         )
         order = np.argsort(sec, kind="stable")
         cust, member, sec, store, day = cust[order], member[order], sec[order], store[order], day[order]
+        is_cyc = is_cyc[order]
         c_safe = np.where(member, cust, 0)
         user = np.where(
             member & (store == self.c_home[c_safe]),
@@ -1012,7 +1041,7 @@ class _Generator:
         pay = rng.choice(4, size=n, p=PAYMENT_SHARES)
 
         # lines
-        nl = rng.choice(3, size=n, p=LINES_P) + 1
+        nl = np.where(is_cyc, 1, rng.choice(3, size=n, p=LINES_P) + 1)
         lorder = np.repeat(np.arange(n, dtype=np.int64), nl)
         L = len(lorder)
         lmember = member[lorder]
@@ -1025,6 +1054,12 @@ class _Generator:
             sel = cat == ci
             if sel.any():
                 prod[sel] = idx[np.minimum(np.searchsorted(cum, ur[sel]), len(idx) - 1)]
+        prod[is_cyc[lorder]] = self.cycle_prod
+        lorder, prod = self._plant(lorder, prod, n)
+        nl = np.bincount(lorder, minlength=n)
+        L = len(lorder)
+        lmember = member[lorder]
+        cat = self.prod_cat[prod]
         qty = rng.choice(3, size=L, p=QTY_P) + 1
         qty = np.where(cat == 0, qty + (rng.random(L) < 0.3), qty)  # formula: often several cans
         promo = self.promo[day[lorder]]
@@ -1074,6 +1109,40 @@ class _Generator:
             "r_sec": r_sec,
             "r_month": r_month,
         }
+
+    def _cycle_orders(self, a, b):
+        """Members on a repurchase cycle: (customer, day) of their purchases in days [a, b)."""
+        if not len(self.c_cycle):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        c = self.c_cycle
+        lo = np.maximum(self.c_start[c], a)
+        hi = np.minimum(self.c_end[c] + 1, b)
+        step, phase = self.c_cycle_days, self.c_start[c] + self.c_cycle_phase
+        k_lo = np.maximum(-((phase - lo) // step), 0)  # ceil((lo - phase) / step)
+        k_hi = np.maximum(-((phase - hi) // step), 0)
+        count = np.maximum(k_hi - k_lo, 0)
+        who = np.repeat(np.arange(len(c)), count)
+        k = np.repeat(k_lo, count) + (np.arange(len(who)) - np.repeat(np.cumsum(count) - count, count))
+        jitter = self.plant_rng.integers(-1, 2, len(who))
+        day = np.clip(phase[who] + k * step[who] + jitter, lo[who], hi[who] - 1)
+        return c[who].astype(np.int64), day.astype(np.int64)
+
+    def _plant(self, lorder, prod, n):
+        """Add the planted right-hand products to orders holding a left-hand one."""
+        prng = self.plant_rng
+        add_order, add_prod = [], []
+        for left_idx, right, prob in self.planted:
+            has_left = np.zeros(n, dtype=bool)
+            has_left[lorder[np.isin(prod, left_idx)]] = True
+            has_right = np.zeros(n, dtype=bool)
+            has_right[lorder[prod == right]] = True
+            pick = np.flatnonzero(has_left & ~has_right & (prng.random(n) < prob))
+            add_order.append(pick)
+            add_prod.append(np.full(len(pick), right, dtype=np.int64))
+        lorder = np.concatenate([lorder] + add_order)
+        prod = np.concatenate([prod] + add_prod)
+        keep = np.argsort(lorder, kind="stable")
+        return lorder[keep], prod[keep]
 
     def _write_month(self, A, lo_, ll_, lp_):
         n = A["n"]

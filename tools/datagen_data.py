@@ -169,6 +169,8 @@ CATALOGUE = [
             ("儿童卫衣 套装", 169.0),
             ("运动休闲鞋", 329.0),
             ("羊毛围巾", 199.0),
+            ("商务衬衫 男款 长袖", 229.0),
+            ("真丝领带 商务款", 159.0),
         ],
     ),
     (
@@ -200,6 +202,7 @@ CATALOGUE = [
             ("收纳箱 三件套", 79.0),
             ("加湿器 4L", 199.0),
             ("毛巾 纯棉 3条装", 49.9),
+            ("云南白药 牙膏 180g", 29.9),
         ],
     ),
     (
@@ -218,6 +221,20 @@ CATALOGUE = [
         ],
     ),
 ]
+
+# Planted associations (issue 16): an order with the first product gets the
+# second one added with this probability (shirts -> ties, formula -> diapers;
+# formula is the whole first category), so the cross-sell rules have a known
+# answer. And repurchase cycles: this share of the members buys the
+# toothpaste every CYCLE_DAYS days (a per-member interval in that range, a
+# day or two either side), in an order of its own.
+PLANTED = [
+    ("商务衬衫 男款 长袖", "真丝领带 商务款", 0.7),
+    ("*婴幼儿奶粉", "花王 妙而舒 纸尿裤 M 64片", 0.45),
+]
+CYCLE_PRODUCT = "云南白药 牙膏 180g"
+CYCLE_SHARE = 0.08
+CYCLE_DAYS = (25, 35)
 
 VAT_RATE = 13.0  # China's standard VAT rate for goods, included in shelf prices.
 

@@ -9,3 +9,10 @@ from . import retail_crm_rfm_ab_test
 from . import retail_crm_rfm_ab_test_member
 from . import retail_crm_rfm_run_margin
 from . import retail_crm_rfm_dashboard
+from . import res_company_crosssell
+from . import res_config_settings_crosssell
+from . import retail_crm_rfm_rule_run
+from . import retail_crm_rfm_rule
+from . import res_partner_recommendation
+from . import product_template_rule
+from . import retail_crm_rfm_ab_test_crosssell

@@ -12,3 +12,5 @@ from . import test_translations
 from . import test_settings_view
 from . import test_tour_segment_action
 from . import test_rfm_aggregate
+from . import test_crosssell
+from . import test_crosssell_pos

@@ -1,1 +1,2 @@
 from . import retail_crm_rfm_segment_action
+from . import retail_crm_rfm_segment_action_crosssell

@@ -9,7 +9,7 @@
     "website": "https://github.com/retail-crm-odoo/retail-crm",
     "maintainers": ["retail-crm-odoo"],
     "development_status": "Beta",
-    "depends": ["point_of_sale", "loyalty", "mass_mailing"],
+    "depends": ["point_of_sale", "loyalty", "mass_mailing", "sms"],
     "external_dependencies": {"python": ["numpy", "scipy", "scikit-learn"]},
     "data": [
         "security/retail_crm_rfm_security.xml",
@@ -28,6 +28,9 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/retail_crm_rfm_menus.xml",
+        "security/retail_crm_replenishment_security.xml",
+        "data/replenishment_data.xml",
+        "views/retail_crm_replenishment_views.xml",
     ],
     "installable": True,
 }

@@ -9,3 +9,7 @@ from . import retail_crm_rfm_ab_test
 from . import retail_crm_rfm_ab_test_member
 from . import retail_crm_rfm_run_margin
 from . import retail_crm_rfm_dashboard
+from . import res_company_replenishment
+from . import res_config_settings_replenishment
+from . import retail_crm_replenishment
+from . import retail_crm_replenishment_reminder

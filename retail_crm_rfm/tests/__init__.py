@@ -10,3 +10,6 @@ from . import test_rfm_nightly
 from . import test_rfm_dashboard
 from . import test_translations
 from . import test_settings_view
+from . import test_replenishment
+from . import test_replenishment_reminder
+from . import test_replenishment_rpc

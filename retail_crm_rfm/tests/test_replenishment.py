@@ -275,11 +275,9 @@ class TestReplenishmentForecast(ReplenishmentCommon):
     def test_lead_days_validated_nothing_stored(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"].search([("name", "=", "retail_crm_rfm")])._update_translations(["zh_CN"])
-        settings = self.env["res.config.settings"].create({})
-        settings.retail_replenishment_level = "category"
-        settings.retail_replenishment_lead_days = 99
+        Settings = self.env["res.config.settings"].with_context(lang="zh_CN")
         with self.assertRaises(ValidationError) as caught:
-            settings.with_context(lang="zh_CN").execute()
+            Settings.create({"retail_replenishment_level": "category", "retail_replenishment_lead_days": 99}).execute()
         self.assertIn("天", str(caught.exception))
         self.company_a.invalidate_recordset()
         self.assertEqual(self.company_a.retail_replenishment_level, "product")

@@ -277,7 +277,9 @@ class TestReplenishmentForecast(ReplenishmentCommon):
         self.env["ir.module.module"].search([("name", "=", "retail_crm_rfm")])._update_translations(["zh_CN"])
         Settings = self.env["res.config.settings"].with_context(lang="zh_CN")
         with self.assertRaises(ValidationError) as caught:
-            Settings.create({"retail_replenishment_level": "category", "retail_replenishment_lead_days": 99}).execute()
+            Settings.create(
+                {"retail_replenishment_level": "category", "retail_replenishment_lead_days": 99}
+            ).execute()
         self.assertIn("天", str(caught.exception))
         self.company_a.invalidate_recordset()
         self.assertEqual(self.company_a.retail_replenishment_level, "product")

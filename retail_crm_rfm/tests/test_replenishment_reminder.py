@@ -27,7 +27,9 @@ class TestReplenishmentReminder(ReplenishmentCommon):
         cls.members = cls.consenting | cls.no_consent | cls.sms_blacklisted | cls.all_blacklisted
         cls._consent_to_marketing(cls.consenting | cls.sms_blacklisted | cls.all_blacklisted)
         # they opted out (unsubscribed) after consenting
-        cls.env["phone.blacklist"]._add([p.phone_sanitized for p in cls.sms_blacklisted | cls.all_blacklisted])
+        cls.env["phone.blacklist"]._add(
+            [p.phone_sanitized for p in cls.sms_blacklisted | cls.all_blacklisted]
+        )
         cls.env["mail.blacklist"]._add(cls.all_blacklisted.email)
         for partner in cls.members:
             for offset in (90, 60, 30, 0):

@@ -90,37 +90,44 @@ class RetailCrmReplenishment(models.Model):
     # Activities for the salesperson
     # ------------------------------------------------------------------
     def _replenishment_create_activities(self):
-        """One activity per row for the customer's salesperson (导购), created
-        in one call; customers without an active salesperson get none."""
+        """One activity per customer for their salesperson (导购), listing the
+        customer's due items, all created in one call; customers without an
+        active salesperson get none."""
         activity_type = self.env.ref(
             "retail_crm_rfm.mail_activity_type_replenishment", raise_if_not_found=False
         ) or self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id("res.partner")
-        with_salesperson = self.filtered(lambda row: row.partner_id.user_id.active)
-        by_lang = defaultdict(list)
-        for row in with_salesperson:
-            by_lang[row.partner_id.user_id.lang or "en_US"].append(row.id)
+        by_partner = defaultdict(list)
+        for row in self.filtered(lambda row: row.partner_id.user_id.active):
+            by_partner[row.partner_id].append(row.id)
         values = []
-        for lang, ids in by_lang.items():
-            for row in self.browse(ids).with_context(lang=lang):
-                values.append(
-                    {
-                        "res_model_id": model_id,
-                        "res_id": row.partner_id.id,
-                        "activity_type_id": activity_type.id,
-                        "user_id": row.partner_id.user_id.id,
-                        "date_deadline": row.expected_date,
-                        "summary": _("Replenishment: %(item)s", item=row.item_name),
-                        "note": _(
-                            "Buys %(item)s about every %(days)s days; last purchase on %(last)s, "
-                            "next expected on %(expected)s.",
-                            item=row.item_name,
-                            days=round(row.interval_days),
-                            last=row.last_date,
-                            expected=row.expected_date,
-                        ),
-                    }
+        for partner, ids in by_partner.items():
+            # in the salesperson's language
+            rows = self.browse(ids).with_context(lang=partner.user_id.lang or "en_US")
+            notes = [
+                rows.env._(
+                    "Buys %(item)s about every %(days)s days; last purchase on %(last)s, "
+                    "next expected on %(expected)s.",
+                    item=row.item_name,
+                    days=round(row.interval_days),
+                    last=row.last_date,
+                    expected=row.expected_date,
                 )
+                for row in rows
+            ]
+            values.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": partner.user_id.id,
+                    "date_deadline": min(rows.mapped("expected_date")),
+                    "summary": rows.env._(
+                        "Replenishment: %(item)s", item=", ".join(rows.mapped("item_name"))
+                    ),
+                    "note": Markup("<br/>").join(notes),
+                }
+            )
         # sudo: the cron schedules activities for salespersons on their customers
         return self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
 

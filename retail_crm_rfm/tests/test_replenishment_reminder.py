@@ -86,6 +86,21 @@ class TestReplenishmentReminder(ReplenishmentCommon):
         self._run(next_day - timedelta(days=2))
         self.assertEqual(len(self._activities(self.consenting)), 2)
 
+    def test_two_items_due_the_same_day(self):
+        """Two products due together: one activity for the customer listing
+        both (Odoo subscribes the salesperson once per customer)."""
+        partner = self._member("吴敏")
+        for offset in (90, 60, 30, 0):
+            self._buy(partner, self.last - timedelta(days=offset), [(self.toothpaste, 1), (self.brush, 1)])
+        reminded = self._run(self.reminder_day)
+        self.assertEqual(len(reminded.filtered(lambda r: r.partner_id == partner)), 2)
+        activity = self._activities(partner)
+        self.assertEqual(len(activity), 1)
+        self.assertIn("牙膏", activity.summary)
+        self.assertIn("牙刷", activity.summary)
+        self.assertEqual(activity.user_id, self.salesperson)
+        self.assertIn(self.salesperson.partner_id, partner.message_partner_ids)
+
     def test_consent_and_blacklists(self):
         self._run(self.reminder_day)
         sms = self._sms()

@@ -269,7 +269,10 @@ def main():
                 r["interval_days"],
                 r["expected_date"],
             )
-        agree = all(sql_result.get(pid, {}) == naive[pid] for pid in sample)
+        differ = [pid for pid in sample if sql_result.get(pid, {}) != naive[pid]]
+        agree = not differ
+        for pid in differ[:3]:
+            print(f"  differs for customer {pid}: set-based {sql_result.get(pid, {})} naive {naive[pid]}")
         print(
             f"naive ORM loop:      {naive_time:8.1f} s  on {len(sample):,} customers -> {extrapolated:,.0f} s for {len(all_ids):,} (extrapolated)"
         )

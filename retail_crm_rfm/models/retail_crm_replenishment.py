@@ -255,7 +255,7 @@ class RetailCrmReplenishment(models.Model):
                     purchase_count, first_date, last_date, interval_days, expected_date)
                 SELECT %(company)s, r.partner_id, %(level)s, r.item_id, %(columns)s, r.config_id,
                        r.purchases, r.first_day, r.last_day, r.interval_days,
-                       r.last_day + round(r.interval_days)::int
+                       r.last_day + round(r.interval_days::numeric)::int
                   FROM retail_crm_replenishment_chunk r
                   %(item_join)s
                 ON CONFLICT (company_id, partner_id, level, item_id) DO UPDATE

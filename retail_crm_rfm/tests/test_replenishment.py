@@ -166,6 +166,17 @@ class TestReplenishmentForecast(ReplenishmentCommon):
         # company B: only one purchase day there
         self.assertFalse(self._rows(partner).filtered(lambda r: r.company_id == self.company_b))
 
+    def test_half_day_median_rounds_up(self):
+        """Gaps 16 and 17: median 16.5, the next day is 17 days after the last (not 16)."""
+        base = self.today - timedelta(days=40)
+        partner = self._member("郑爽")
+        for offset in (0, 16, 33):
+            self._buy(partner, base + timedelta(days=offset), [(self.toothpaste, 1)])
+        self._refresh()
+        row = self._rows(partner, self.toothpaste)
+        self.assertEqual(row.interval_days, 16.5)
+        self.assertEqual(row.expected_date, base + timedelta(days=50))
+
     def test_refund_on_another_day_removes_that_purchase(self):
         base = self.today - timedelta(days=90)
         partner = self._member("张伟 138-0013-8000")

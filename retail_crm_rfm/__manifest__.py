@@ -9,7 +9,7 @@
     "website": "https://github.com/retail-crm-odoo/retail-crm",
     "maintainers": ["retail-crm-odoo"],
     "development_status": "Beta",
-    "depends": ["point_of_sale", "loyalty", "mass_mailing"],
+    "depends": ["point_of_sale", "loyalty", "mass_mailing", "sms"],
     "external_dependencies": {"python": ["numpy", "scipy", "scikit-learn"]},
     "data": [
         "security/retail_crm_rfm_security.xml",
@@ -31,6 +31,9 @@
         "report/retail_crm_rfm_kpi_voice_views.xml",
         "data/retail_crm_rfm_rule_cron.xml",
         "views/retail_crm_rfm_rule_views.xml",
+        "security/retail_crm_replenishment_security.xml",
+        "data/replenishment_data.xml",
+        "views/retail_crm_replenishment_views.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

@@ -16,3 +16,7 @@ from . import retail_crm_rfm_rule
 from . import res_partner_recommendation
 from . import product_template_rule
 from . import retail_crm_rfm_ab_test_crosssell
+from . import res_company_replenishment
+from . import res_config_settings_replenishment
+from . import retail_crm_replenishment
+from . import retail_crm_replenishment_reminder

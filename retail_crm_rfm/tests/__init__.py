@@ -14,3 +14,6 @@ from . import test_tour_segment_action
 from . import test_rfm_aggregate
 from . import test_crosssell
 from . import test_crosssell_pos
+from . import test_replenishment
+from . import test_replenishment_reminder
+from . import test_replenishment_rpc

@@ -1,0 +1,397 @@
+"""Replenishment forecast (R9, issue 16 item 3): per customer and product (or
+product category) with at least three purchase days, the typical interval
+between purchases and the next expected purchase day.
+
+Definitions (those of the RFM run, ``retail_crm_rfm_run._aggregate_query``):
+paid POS orders (``paid``/``done``/``invoiced``) of the company with a
+customer, local purchase days in the company's time zone; a refund line
+(``refunded_orderline_id``) is netted into the line it refunds, whatever day
+it was rung up, so a fully refunded purchase does not count.  A purchase day
+of an item is a day whose net quantity of that item is positive.
+
+The interval is the median (``percentile_cont(0.5)``) of the differences in
+days between consecutive purchase days (``lag()``); the next expected day is
+the last purchase day plus the rounded median.
+
+The table is refreshed set-based, one SQL statement per chunk of customers
+(compute, delete what no longer qualifies, upsert the rest), committed per
+chunk by the scheduled action.  A full pass covers every customer; later
+passes only the customers with orders written since the previous pass.  The
+pass position is kept on the company, so a killed pass resumes where it
+stopped and a pass run twice gives the same rows.
+"""
+
+from datetime import datetime, timedelta
+
+import pytz
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+PAID_STATES = ("paid", "done", "invoiced")
+MIN_PURCHASES = 3
+# a full pass also drops purchases that left the look-back window
+FULL_PASS_DAYS = 28
+# orders written by a transaction that started before a pass but committed
+# after it began are caught by the next pass
+WATERMARK_MARGIN = timedelta(hours=1)
+
+
+class RetailCrmReplenishment(models.Model):
+    _name = "retail.crm.replenishment"
+    _description = "Replenishment Forecast"
+    _order = "expected_date, id"
+    _rec_name = "partner_id"
+    _log_access = False
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
+    salesperson_id = fields.Many2one(
+        "res.users", string="Salesperson (导购)", related="partner_id.user_id", readonly=True
+    )
+    level = fields.Selection(
+        [("product", "Product"), ("category", "Product Category")], required=True, readonly=True
+    )
+    item_id = fields.Integer(
+        string="Item Id", required=True, readonly=True, help="The product or the category (technical)."
+    )
+    product_id = fields.Many2one("product.product", readonly=True, ondelete="cascade")
+    categ_id = fields.Many2one(
+        "product.category", string="Product Category", readonly=True, ondelete="cascade"
+    )
+    item_name = fields.Char(string="Item", compute="_compute_item_name")
+    config_id = fields.Many2one(
+        "pos.config",
+        string="Store",
+        readonly=True,
+        index=True,
+        ondelete="set null",
+        help="The point of sale where the customer last bought the item.",
+    )
+    purchase_count = fields.Integer(string="Purchase Days", readonly=True, aggregator="avg")
+    first_date = fields.Date(string="First Purchase", readonly=True)
+    last_date = fields.Date(string="Last Purchase", readonly=True)
+    interval_days = fields.Float(
+        string="Typical Interval (days)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator="avg",
+        help="Median number of days between two purchase days.",
+    )
+    expected_date = fields.Date(string="Next Expected Purchase", readonly=True, index=True)
+    reminded_date = fields.Date(
+        string="Reminded for",
+        readonly=True,
+        help="The expected day of the cycle a reminder was created for: one reminder per cycle.",
+    )
+    reminded_on = fields.Date(string="Reminder Created On", readonly=True)
+
+    _sql_constraints = [
+        (
+            "partner_item_uniq",
+            "unique(company_id, partner_id, level, item_id)",
+            "One replenishment forecast per customer and item.",
+        ),
+    ]
+
+    @api.depends("product_id", "categ_id", "level")
+    def _compute_item_name(self):
+        for row in self:
+            if row.level == "product":
+                row.item_name = row.product_id.display_name or ""
+            else:
+                row.item_name = row.categ_id.name or ""
+
+    # ------------------------------------------------------------------
+    # Refresh
+    # ------------------------------------------------------------------
+    @api.model
+    def _replenishment_tz(self, company):
+        return company.partner_id.tz or self.env.user.tz or "UTC"
+
+    @api.model
+    def _replenishment_refused_ids(self):
+        """People who refused profiling, when the suite's privacy addon
+        records consent (the RFM run's hook): a purchase rhythm is profiling,
+        so they get no forecast and no reminder."""
+        Partner = self.env["res.partner"]
+        if hasattr(Partner, "_privacy_profiling_refused_ids"):
+            return sorted(Partner._privacy_profiling_refused_ids())
+        return []
+
+    @api.model
+    def _replenishment_lookback_start(self, today):
+        # sudo: settings are global technical parameters; reading them is harmless
+        months = self.env["ir.config_parameter"].sudo().get_param("retail_crm_rfm.lookback_months") or 24
+        return today - relativedelta(months=int(months))
+
+    @api.model
+    def _replenishment_compute_sql(self, company, today, scope, refused):
+        """The forecasts of the customers in ``scope`` (a function alias ->
+        SQL condition on that alias' partner_id), one statement without
+        side effects so that PostgreSQL may run it in parallel."""
+        level = company.retail_replenishment_level or "product"
+        tz = self._replenishment_tz(company)
+        local_end = pytz.timezone(tz).localize(
+            datetime.combine(today + timedelta(days=1), datetime.min.time())
+        )
+        end = local_end.astimezone(pytz.utc).replace(tzinfo=None)
+        if level == "category":
+            item = SQL("pt.categ_id")
+            item_join = SQL(
+                "JOIN product_product pp ON pp.id = l.product_id JOIN product_template pt ON pt.id = pp.product_tmpl_id"
+            )
+        else:
+            item = SQL("l.product_id")
+            item_join = SQL("")
+        counted = SQL(
+            """%(alias)s.company_id = %(company)s AND %(alias)s.partner_id IS NOT NULL
+               AND %(alias)s.state IN %(states)s AND %(alias)s.date_order < %(end)s AND %(scope)s
+               AND NOT (%(alias)s.partner_id = ANY(%(refused)s::int[]))""",
+            alias=SQL.identifier("o"),
+            company=company.id,
+            states=PAID_STATES,
+            end=end,
+            scope=scope("o"),
+            refused=refused,
+        )
+        return SQL(
+            """
+            WITH refunded AS (
+                SELECT l.refunded_orderline_id AS line_id, sum(l.qty)::float8 AS qty
+                  FROM pos_order o
+                  JOIN pos_order_line l ON l.order_id = o.id
+                 WHERE l.refunded_orderline_id IS NOT NULL AND %(counted)s
+                 GROUP BY l.refunded_orderline_id
+            ), days AS (
+                SELECT o.partner_id, %(item)s AS item_id,
+                       (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day,
+                       max(o.config_id) AS config_id
+                  FROM pos_order o
+                  JOIN pos_order_line l ON l.order_id = o.id
+                  %(item_join)s
+                  LEFT JOIN refunded f ON f.line_id = l.id
+                 WHERE %(counted)s AND o.date_order >= %(start)s
+                   AND l.refunded_orderline_id IS NULL AND l.product_id IS NOT NULL
+                 GROUP BY 1, 2, 3
+                HAVING sum(l.qty::float8 + COALESCE(f.qty, 0)) > 0
+            ), gaps AS (
+                SELECT partner_id, item_id, day, config_id,
+                       day - lag(day) OVER w AS gap,
+                       row_number() OVER w AS position,
+                       count(*) OVER (PARTITION BY partner_id, item_id) AS purchases
+                  FROM days
+                WINDOW w AS (PARTITION BY partner_id, item_id ORDER BY day)
+            )
+            SELECT partner_id, item_id, min(purchases) AS purchases,
+                   min(day) AS first_day, max(day) AS last_day,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS interval_days,
+                   max(config_id) FILTER (WHERE position = purchases) AS config_id
+              FROM gaps
+             WHERE purchases >= %(min_purchases)s
+             GROUP BY partner_id, item_id
+            """,
+            counted=counted,
+            start=self._replenishment_lookback_start(today),
+            tz=tz,
+            item=item,
+            item_join=item_join,
+            min_purchases=MIN_PURCHASES,
+        )
+
+    @api.model
+    def _replenishment_refresh_chunk(self, company, today, scope, refused):
+        """Compute the chunk into a temporary table, then delete the rows that
+        no longer qualify and insert or update the others (the reminder
+        columns are kept)."""
+        self.env["pos.order"].flush_model(
+            ["partner_id", "state", "date_order", "company_id", "config_id", "write_date"]
+        )
+        self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty", "refunded_orderline_id"])
+        self.env["product.product"].flush_model(["product_tmpl_id"])
+        self.env["product.template"].flush_model(["categ_id"])
+        self.flush_model()
+        level = company.retail_replenishment_level or "product"
+        if level == "category":
+            columns = SQL("NULL::integer, r.item_id")
+            item_join = SQL("")
+        else:
+            columns = SQL("r.item_id, pt.categ_id")
+            item_join = SQL(
+                "JOIN product_product pp ON pp.id = r.item_id JOIN product_template pt ON pt.id = pp.product_tmpl_id"
+            )
+        cr = self.env.cr
+        cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
+        cr.execute(SQL("DROP TABLE IF EXISTS retail_crm_replenishment_chunk"))
+        cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE retail_crm_replenishment_chunk ON COMMIT DROP AS %s",
+                self._replenishment_compute_sql(company, today, scope, refused),
+            )
+        )
+        cr.execute(SQL("SET LOCAL work_mem TO DEFAULT"))
+        cr.execute(
+            SQL(
+                """
+                DELETE FROM retail_crm_replenishment t
+                 WHERE t.company_id = %(company)s AND %(scope)s
+                   AND NOT EXISTS (
+                        SELECT 1 FROM retail_crm_replenishment_chunk r
+                         WHERE r.partner_id = t.partner_id AND r.item_id = t.item_id AND t.level = %(level)s)
+                """,
+                company=company.id,
+                scope=scope("t"),
+                level=level,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO retail_crm_replenishment AS t (
+                    company_id, partner_id, level, item_id, product_id, categ_id, config_id,
+                    purchase_count, first_date, last_date, interval_days, expected_date)
+                SELECT %(company)s, r.partner_id, %(level)s, r.item_id, %(columns)s, r.config_id,
+                       r.purchases, r.first_day, r.last_day, r.interval_days,
+                       r.last_day + round(r.interval_days::numeric)::int
+                  FROM retail_crm_replenishment_chunk r
+                  %(item_join)s
+                ON CONFLICT (company_id, partner_id, level, item_id) DO UPDATE
+                   SET product_id = EXCLUDED.product_id, categ_id = EXCLUDED.categ_id,
+                       config_id = EXCLUDED.config_id, purchase_count = EXCLUDED.purchase_count,
+                       first_date = EXCLUDED.first_date, last_date = EXCLUDED.last_date,
+                       interval_days = EXCLUDED.interval_days, expected_date = EXCLUDED.expected_date
+                 WHERE (t.product_id, t.categ_id, t.config_id, t.purchase_count, t.first_date, t.last_date,
+                        t.interval_days, t.expected_date)
+                       IS DISTINCT FROM
+                       (EXCLUDED.product_id, EXCLUDED.categ_id, EXCLUDED.config_id, EXCLUDED.purchase_count,
+                        EXCLUDED.first_date, EXCLUDED.last_date, EXCLUDED.interval_days, EXCLUDED.expected_date)
+                """,
+                company=company.id,
+                level=level,
+                columns=columns,
+                item_join=item_join,
+            )
+        )
+        cr.execute(SQL("DROP TABLE retail_crm_replenishment_chunk"))
+        self.invalidate_model()
+
+    @api.model
+    def _replenishment_pass_partners(self, company, full, since, after):
+        """Sorted ids (> ``after``) of the customers the pass recomputes:
+        every customer with an order of the company (full pass), else those
+        with an order written since ``since``."""
+        changed = SQL("TRUE") if full else SQL("write_date >= %s", since)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT partner_id FROM pos_order
+                 WHERE company_id = %s AND partner_id > %s AND %s
+                 ORDER BY partner_id
+                """,
+                company.id,
+                after,
+                changed,
+            )
+        )
+        return [pid for (pid,) in rows]
+
+    @api.model
+    def _replenishment_refresh(self, company, today, commit=False, chunk_size=None, full=False):
+        """Run (or resume) the company's refresh pass; returns the number of
+        customers recomputed.  ``commit`` commits after every chunk (crons);
+        ``full`` recomputes every customer (else only those with orders
+        written since the last pass, with a full pass every four weeks)."""
+        # sudo: a technical pass over the company's orders on behalf of the cron;
+        # it writes only forecasts and the pass position
+        company_sudo = company.sudo()
+        level = company_sudo.retail_replenishment_level or "product"
+        # the clock of write_date: the transaction's start
+        now = self.env.cr.now()
+        if not company_sudo.retail_replenishment_pass_start:
+            last_full = company_sudo.retail_replenishment_full_at
+            full = (
+                full
+                or not company_sudo.retail_replenishment_watermark
+                or company_sudo.retail_replenishment_level_built != level
+                or not last_full
+                or last_full < now - timedelta(days=FULL_PASS_DAYS)
+            )
+            company_sudo.write(
+                {
+                    "retail_replenishment_pass_start": now,
+                    "retail_replenishment_pass_full": full,
+                    "retail_replenishment_cursor": 0,
+                }
+            )
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        full = company_sudo.retail_replenishment_pass_full
+        since = (company_sudo.retail_replenishment_watermark or now) - WATERMARK_MARGIN
+        cursor = company_sudo.retail_replenishment_cursor
+        partners = self._replenishment_pass_partners(company_sudo, full, since, cursor)
+        refused = self._replenishment_refused_ids()
+        size = chunk_size or int(
+            # sudo: technical tuning parameter
+            self.env["ir.config_parameter"].sudo().get_param("retail_crm_rfm.replenishment_chunk", 100000)
+        )
+        chunks = [partners[i : i + size] for i in range(0, len(partners), size)]
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            if full:
+                # a range, so that customers without any order left lose their rows too
+                low, high = cursor, None if last else chunk[-1]
+                scope = self._range_scope(low, high)
+            else:
+                scope = self._ids_scope(chunk)
+            self._replenishment_refresh_chunk(company_sudo, today, scope, refused)
+            cursor = chunk[-1]
+            company_sudo.retail_replenishment_cursor = cursor
+            self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(chunks) - index - 1)
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        if full:
+            if not chunks:
+                self._replenishment_refresh_chunk(
+                    company_sudo, today, self._range_scope(cursor, None), refused
+                )
+            # rows of the other level (the setting changed)
+            self.env.execute_query(
+                SQL(
+                    "DELETE FROM retail_crm_replenishment WHERE company_id = %s AND level <> %s",
+                    company.id,
+                    level,
+                )
+            )
+            self.invalidate_model()
+        values = {
+            "retail_replenishment_watermark": company_sudo.retail_replenishment_pass_start,
+            "retail_replenishment_level_built": level,
+            "retail_replenishment_pass_start": False,
+            "retail_replenishment_cursor": 0,
+        }
+        if full:
+            values["retail_replenishment_full_at"] = company_sudo.retail_replenishment_pass_start
+        company_sudo.write(values)
+        if commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return len(partners)
+
+    @staticmethod
+    def _range_scope(low, high):
+        def scope(alias):
+            column = SQL.identifier(alias, "partner_id")
+            if high is None:
+                return SQL("%s > %s", column, low)
+            return SQL("%s > %s AND %s <= %s", column, low, column, high)
+
+        return scope
+
+    @staticmethod
+    def _ids_scope(ids):
+        def scope(alias):
+            return SQL("%s = ANY(%s::int[])", SQL.identifier(alias, "partner_id"), list(ids))
+
+        return scope

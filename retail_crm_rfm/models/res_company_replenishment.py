@@ -5,7 +5,7 @@ MAX_LEAD_DAYS = 60
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _inherit = "res.company"  # pylint: disable=consider-merging-classes-inherited
 
     retail_replenishment_level = fields.Selection(
         [("product", "Product"), ("category", "Product Category")],

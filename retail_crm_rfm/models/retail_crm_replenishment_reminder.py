@@ -76,7 +76,8 @@ class RetailCrmReplenishment(models.Model):
     def _replenishment_remind(self, company, today, commit=False):
         reminded = self.browse()
         while True:
-            rows = self._replenishment_claim(company, today, REMINDER_BATCH)
+            # a row is claimed once per cycle; never loop on the same rows
+            rows = self._replenishment_claim(company, today, REMINDER_BATCH) - reminded
             if not rows:
                 break
             rows._replenishment_create_activities()

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-LEVELS = [("category", "Product Category"), ("product", "Product")]
+LEVELS = [("category", "Category Level"), ("product", "Product")]
 
 
 class RetailCrmRfmRule(models.Model):

@@ -37,7 +37,10 @@ class RetailCrmRfmRuleRun(models.Model):
     run_date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
     date_from = fields.Date(string="Baskets From", readonly=True)
     state = fields.Selection(
-        [("new", "New"), ("done", "Done"), ("failed", "Failed")], default="new", required=True, readonly=True
+        [("new", "To Mine"), ("done", "Mined"), ("failed", "Mining Failed")],
+        default="new",
+        required=True,
+        readonly=True,
     )
     tz = fields.Char(string="Time Zone", readonly=True, default="UTC")
     basket_count = fields.Integer(string="Baskets", readonly=True)

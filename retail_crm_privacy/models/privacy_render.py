@@ -78,7 +78,9 @@ def cached_values(env):
         records = env.cache.get_records(model, field)
         if not records:
             continue
-        values = {rid: env.cache.get(model.browse(rid), field, None) for rid in records._ids}
+        values = {
+            rid: env.cache.get(model.browse([rid]), field, None) for rid in records._ids
+        }  # [rid]: a new record's id is falsy
         values = {rid: value for rid, value in values.items() if value}
         if not values:
             continue

@@ -14,6 +14,7 @@ import polib
 
 from odoo.modules.module import get_module_path
 from odoo.tests import TransactionCase, tagged
+from odoo.tools.translate import TranslationModuleReader
 
 ADDON = __name__.split(".")[2]
 TRANSLATORS = {"_", "_lt"}
@@ -53,6 +54,31 @@ class TestTranslationsComplete(TransactionCase):
         cls.path = get_module_path(ADDON)
         po = polib.pofile(os.path.join(cls.path, "i18n", "zh_CN.po"))
         cls.zh = {entry.msgid: entry.msgstr for entry in po if not entry.obsolete and entry.msgstr}
+
+    def test_files_follow_the_sources(self):
+        """Every msgid of the .pot and the zh_CN.po carries exactly the references
+        Odoo exports for it now: a reference left on the wrong entry (a hand merge)
+        would translate that record with another text.  Repair: tools/i18n.py sync."""
+        reader = TranslationModuleReader(self.env.cr, modules=[ADDON], lang=None)
+        expected = {}
+        for _module, kind, name, res_id, source, _value, comments in reader:
+            ref = f"code:{name}" if kind == "code" else f"{kind}:{name}:{res_id}"
+            # the references, and the comments saying where Odoo loads a code term
+            expected.setdefault(source, set()).update([ref, *comments])
+        for filename in (f"{ADDON}.pot", "zh_CN.po"):
+            po = polib.pofile(os.path.join(self.path, "i18n", filename))
+            found = {
+                e.msgid: {ref for ref, _line in e.occurrences} | set(e.comment.split("\n")[1:])
+                for e in po
+                if not e.obsolete
+            }
+            wrong = sorted(
+                f"{msgid!r}: missing {sorted(refs - found.get(msgid, set()))}, "
+                f"extra {sorted(found.get(msgid, set()) - refs)}"
+                for msgid, refs in expected.items()
+                if found.get(msgid) != refs
+            ) + sorted(f"{msgid!r} is in no source" for msgid in found.keys() - expected.keys())
+            self.assertFalse(wrong, f"{filename} differs from the sources:\n" + "\n".join(wrong[:20]))
 
     def test_python_strings_translated(self):
         missing = [

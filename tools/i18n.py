@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Keep each addon's translation files in step with its sources.
+
+``sync`` exports ``i18n/<addon>.pot`` from a database where the addons are
+installed (Odoo's own exporter, so every entry carries its ``#. module:`` and
+``#: model:``/``code:`` references) and rewrites ``i18n/zh_CN.po`` with the same
+entries in the same order, each keeping the translation it had for its msgid.
+``check`` does the export and reports, without writing, the entries whose
+msgid or references differ from the files, and exits 1 if any does.
+
+    python3 tools/i18n.py sync  -d DB [--addons retail_crm_rfm ...]
+    python3 tools/i18n.py check -d DB
+
+Merging branches by hand can attach a reference to the wrong msgid; Odoo then
+translates that record with another entry's text.  ``sync`` is the repair.
+"""
+
+import argparse
+import io
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench_odoo
+import odoo_check
+import polib
+
+LANG = "zh_CN"
+
+
+def exported_template(cr, addon):
+    """The addon's .pot as Odoo exports it now (a polib file)."""
+    from odoo.tools.translate import trans_export  # noqa: PLC0415
+
+    buffer = io.BytesIO()
+    trans_export(None, [addon], buffer, "po", cr)
+    return polib.pofile(buffer.getvalue().decode())
+
+
+def references(po):
+    """msgid -> the set of its references, for comparing two files."""
+    return {entry.msgid: frozenset(name for name, _line in entry.occurrences) for entry in po}
+
+
+def drift(expected, actual):
+    """Lines describing how ``actual`` differs from ``expected``."""
+    want, have = references(expected), references(actual)
+    lines = [f"  missing: {msgid!r}" for msgid in want.keys() - have.keys()]
+    lines += [f"  stale:   {msgid!r}" for msgid in have.keys() - want.keys()]
+    for msgid in want.keys() & have.keys():
+        if want[msgid] != have[msgid]:
+            lines.append(
+                f"  references of {msgid!r}: file has {sorted(have[msgid] - want[msgid])}, "
+                f"sources have {sorted(want[msgid] - have[msgid])}"
+            )
+    return sorted(lines)
+
+
+def translated(template, old_po):
+    """The .po for ``template``: its entries, each with the translation it had."""
+    known = {entry.msgid: entry.msgstr for entry in old_po if entry.msgstr and not entry.obsolete}
+    po = polib.POFile(wrapwidth=template.wrapwidth)
+    po.header = old_po.header or template.header
+    po.metadata = dict(template.metadata, Language=LANG, **{"Plural-Forms": ""})
+    po.metadata.update(
+        {k: v for k, v in old_po.metadata.items() if k in ("Last-Translator", "Language-Team")}
+    )
+    untranslated = []
+    for entry in template:
+        entry.msgstr = known.get(entry.msgid, "")
+        if not entry.msgstr:
+            untranslated.append(entry.msgid)
+        po.append(entry)
+    return po, untranslated
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("action", choices=("sync", "check"))
+    bench_odoo.add_connection_args(parser)
+    parser.add_argument("--addons", nargs="+", default=odoo_check.suite_addons())
+    args = parser.parse_args(argv)
+    odoo_check.require_odoo()
+    registry = bench_odoo.open_registry(args)
+    failed = False
+    with registry.cursor() as cr:
+        for addon in args.addons:
+            folder = os.path.join(odoo_check.REPO, addon, "i18n")
+            pot_path = os.path.join(folder, f"{addon}.pot")
+            po_path = os.path.join(folder, f"{LANG}.po")
+            template = exported_template(cr, addon)
+            old_po = polib.pofile(po_path) if os.path.exists(po_path) else polib.POFile()
+            differences = (
+                drift(template, polib.pofile(pot_path)) if os.path.exists(pot_path) else ["  no .pot"]
+            )
+            if args.action == "check":
+                differences += [f"  {LANG}.po{line}" for line in drift(template, old_po)]
+                print(f"{addon}: {'up to date' if not differences else f'{len(differences)} differences'}")
+                print("\n".join(differences[:40]))
+                failed = failed or bool(differences)
+                continue
+            template.save(pot_path)
+            po, untranslated = translated(exported_template(cr, addon), old_po)
+            po.save(po_path)
+            print(
+                f"{addon}: {len(template)} entries, {len(differences)} fixed in the .pot, "
+                f"{len(untranslated)} without a {LANG} translation"
+            )
+            for msgid in untranslated[:40]:
+                print(f"  untranslated: {msgid!r}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

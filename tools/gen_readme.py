@@ -6,8 +6,11 @@ python3 tools/gen_readme.py --check  # exit 1 when a README.rst is stale
 """
 
 import ast
+import io
 import os
 import sys
+
+import docutils.core
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -83,17 +86,31 @@ def render(addon):
     return "\n".join(parts).rstrip() + "\n"
 
 
+def rst_warnings(text):
+    """What docutils reports on the text (Odoo renders README.rst with it and logs these)."""
+    stream = io.StringIO()
+    docutils.core.publish_doctree(text, settings_overrides={"warning_stream": stream, "report_level": 2})
+    return stream.getvalue().strip()
+
+
 def main(argv):
     stale = []
+    broken = []
     for addon in odoo_check.suite_addons():
         target = os.path.join(odoo_check.REPO, addon, "README.rst")
         text = render(addon)
+        warnings = rst_warnings(text)
+        if warnings:
+            broken.append(f"{addon}/README.rst (from readme/*.md):\n{warnings}")
         current = open(target, encoding="utf-8").read() if os.path.exists(target) else None
         if current != text:
             stale.append(addon)
             if "--check" not in argv:
                 with open(target, "w", encoding="utf-8") as fh:
                     fh.write(text)
+    if broken:
+        print("\n".join(broken))
+        return 1
     if "--check" in argv and stale:
         print(f"README.rst out of date in: {', '.join(stale)} (run python3 tools/gen_readme.py)")
         return 1

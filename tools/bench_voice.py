@@ -55,6 +55,31 @@ def grant_email_consent(env, share):
     return env.cr.rowcount
 
 
+def rank_every_active_member(env, company, start, period):
+    """The sampling query of the previous design, kept for comparison: every
+    active member's last store, ranked per store, before any is chosen."""
+    env.cr.execute(
+        SQL(
+            """
+            WITH last_visit AS (
+                SELECT DISTINCT ON (o.partner_id) o.partner_id, o.config_id
+                  FROM pos_order o JOIN res_partner p ON p.id = o.partner_id
+                 WHERE o.company_id = %(company)s AND o.state IN ('paid', 'done', 'invoiced')
+                   AND o.amount_total > 0 AND o.date_order >= %(start)s
+                   AND p.retail_is_member AND p.active
+                 ORDER BY o.partner_id, o.date_order DESC, o.id DESC)
+            SELECT partner_id, config_id,
+                   row_number() OVER (PARTITION BY config_id ORDER BY md5(partner_id::text || %(period)s))
+              FROM last_visit ORDER BY 3, 2
+            """,
+            company=company.id,
+            start=start,
+            period=period,
+        )
+    )
+    return env.cr.fetchall()
+
+
 def main():
     parser = bench_odoo.add_connection_args(argparse.ArgumentParser(description=__doc__))
     parser.add_argument("--consent-share", type=float, default=0.3)
@@ -91,9 +116,15 @@ def main():
             return cr.fetchone()[0]
 
         active = timed("bare aggregate (distinct active members)", bare, figures)
+        period = voice._retail_quarter(today)
         ranked = timed(
-            "NPS ranking (SQL)",
-            lambda: voice._retail_nps_ranked(company, today, voice._retail_quarter(today)),
+            "previous design: rank every active member (SQL)",
+            lambda: rank_every_active_member(env, company, start, period),
+            figures,
+        )
+        timed(
+            "first step of the NPS walk (2,000 members)",
+            lambda: voice._retail_nps_ranked(company, start, period, "", 2000),
             figures,
         )
         answers = timed(

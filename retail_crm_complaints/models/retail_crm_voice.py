@@ -6,8 +6,9 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 PAID_STATES = ("paid", "done", "invoiced")
-# members whose consent is checked at once when the NPS sample is drawn
-CONSENT_CHUNK = 20000
+# members read (and their consent checked) at once when the NPS sample is
+# drawn, doubling at each step
+NPS_CHUNK = 2000
 # invitations e-mailed per run of the sending job
 INVITATION_BATCH = 500
 
@@ -116,42 +117,65 @@ class RetailCrmVoice(models.AbstractModel):
     def _retail_quarter(self, day):
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
-    def _retail_nps_ranked(self, company, today, period):
-        """Active members (a paid purchase in the last 12 months) not yet
-        asked this quarter, each at the store of their latest purchase,
-        in a random but reproducible order per store (rank)."""
-        start, _end = self._retail_local_bounds(company, today - timedelta(days=365), today)
+    def _retail_nps_stores(self, company, start):
+        """Stores that sold since ``start``: the ones whose sample may need
+        members (sessions are few; the orders are not scanned for this)."""
+        self.env["pos.session"].flush_model(["config_id", "stop_at"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT s.config_id
+                  FROM pos_session s JOIN pos_config c ON c.id = s.config_id
+                 WHERE c.company_id = %(company)s AND (s.stop_at IS NULL OR s.stop_at >= %(start)s)
+                """,
+                company=company.id,
+                start=start,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _retail_nps_ranked(self, company, start, period, after, limit):
+        """The next ``limit`` members in this quarter's random but reproducible
+        order (md5 of id and quarter, after the key ``after``), each with the
+        store of their latest paid purchase since ``start`` (members without
+        one, or already asked this quarter, are skipped): (partner, store, key).
+
+        Walking the members in that one order fills every store's sample with
+        its first members in the same order as ranking each store's members
+        would, but stops as soon as the samples are full instead of ranking
+        every active member first."""
         query = SQL(
             """
-            WITH last_visit AS (
-                SELECT DISTINCT ON (o.partner_id) o.partner_id, o.config_id
-                  FROM pos_order o
-                  JOIN res_partner p ON p.id = o.partner_id
-                 WHERE o.company_id = %(company)s
-                   AND o.state IN %(paid)s
-                   AND o.amount_total > 0
-                   AND o.date_order >= %(start)s
-                   AND p.retail_is_member AND p.active
-                 ORDER BY o.partner_id, o.date_order DESC, o.id DESC
-            )
-            SELECT lv.partner_id, lv.config_id,
-                   row_number() OVER (PARTITION BY lv.config_id
-                                      ORDER BY md5(lv.partner_id::text || %(period)s)) AS rank
-              FROM last_visit lv
+            SELECT m.id, lv.config_id, m.key
+              FROM (SELECT p.id, md5(p.id::text || %(period)s) AS key
+                      FROM res_partner p
+                     WHERE p.retail_is_member AND p.active
+                       AND md5(p.id::text || %(period)s) > %(after)s
+                  ORDER BY key
+                     LIMIT %(limit)s) m
+              CROSS JOIN LATERAL (
+                    SELECT o.config_id FROM pos_order o
+                     WHERE o.partner_id = m.id
+                       AND o.company_id = %(company)s
+                       AND o.state IN %(paid)s
+                       AND o.amount_total > 0
+                       AND o.date_order >= %(start)s
+                  ORDER BY o.date_order DESC, o.id DESC
+                     LIMIT 1) lv
              WHERE NOT EXISTS (
                     SELECT 1 FROM survey_user_input a
-                     WHERE a.partner_id = lv.partner_id AND a.survey_id = %(survey)s
+                     WHERE a.partner_id = m.id AND a.survey_id = %(survey)s
                        AND a.retail_period = %(period)s)
-             ORDER BY rank, lv.config_id
+             ORDER BY m.key
             """,
             company=company.id,
             paid=PAID_STATES,
             start=start,
             period=period,
+            after=after,
+            limit=limit,
             survey=company.retail_nps_survey_id.id,
         )
-        self.env["pos.order"].flush_model()
-        self.env["survey.user_input"].flush_model()
         self.env.cr.execute(query)
         return self.env.cr.fetchall()
 
@@ -176,22 +200,31 @@ class RetailCrmVoice(models.AbstractModel):
         """Ask up to the sample size per store this quarter; a re-run (or a
         run after a killed one) only tops the sample up."""
         period = self._retail_quarter(today)
+        start, _end = self._retail_local_bounds(company, today - timedelta(days=365), today)
         size = company.retail_nps_sample_size
         asked = self._retail_nps_asked(company, period)
-        ranked = self._retail_nps_ranked(company, today, period)
-        need = {config: size - asked.get(config, 0) for _partner, config, _rank in ranked}
+        need = {config: size - asked.get(config, 0) for config in self._retail_nps_stores(company, start)}
+        self.env["pos.order"].flush_model()
+        self.env["res.partner"].flush_model(["retail_is_member", "active"])
+        self.env["survey.user_input"].flush_model()
         chosen = []
         partners = self.env["res.partner"]
-        for offset in range(0, len(ranked), CONSENT_CHUNK):
-            if all(n <= 0 for n in need.values()):
+        after, chunk = "", NPS_CHUNK
+        while any(n > 0 for n in need.values()):
+            ranked = self._retail_nps_ranked(company, start, period, after, chunk)
+            if not ranked:
                 break
-            wanted = [row for row in ranked[offset : offset + CONSENT_CHUNK] if need[row[1]] > 0]
+            after = ranked[-1][2]
+            # a store that sold in the window but has few members makes the
+            # walk go on: bigger steps keep that to about one pass
+            chunk *= 2
+            wanted = [row for row in ranked if need.get(row[1], 0) > 0]
             # consent is checked for a chunk at once, in rank order, so that
             # each store's sample is filled with the first reachable members
             reachable = set(
                 partners.browse([row[0] for row in wanted])._retail_reachable_by_email(marketing=True).ids
             )
-            for partner, config, _rank in wanted:
+            for partner, config, _key in wanted:
                 if partner in reachable and need[config] > 0:
                     chosen.append({"partner": partner, "config": config, "order": False})
                     need[config] -= 1

@@ -1,5 +1,8 @@
+import hashlib
 from datetime import date, datetime
+from unittest.mock import patch
 
+from odoo.addons.retail_crm_complaints.models import retail_crm_voice
 from odoo.addons.retail_crm_loyalty.tests.common import RetailLoyaltyPosCommon
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
@@ -194,6 +197,56 @@ class TestCustomerVoice(RetailLoyaltyPosCommon):
         self.assertEqual(
             len(self._answers(self.nps_survey).filtered(lambda a: a.retail_period == "2027-Q1")), 3
         )
+
+    def test_nps_sample_is_the_first_reachable_members_in_the_quarter_order(self):
+        """The sample walks the members in small steps (here 3, doubling) in
+        the quarter's md5 order and stops when the store is full: the same
+        members as ranking every active member first, without that cost."""
+        members = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"张伟 {i}",
+                    "email": f"zw{i}@example.com",
+                    "mobile": f"+86 139 0000 20{i:02d}",
+                    "retail_is_member": True,
+                }
+                for i in range(12)
+            ]
+        )
+        reachable = members[::2]
+        self._consent(reachable)
+        for member in members[:10]:
+            self._sell(member)
+        # two bought only more than a year ago: not active, never sampled
+        for member in members[10:]:
+            self._sell(member, when=datetime(2025, 10, 1, 4, 0))
+        self.company.retail_nps_sample_size = 4
+        today = date(2026, 11, 20)
+        with patch.object(retail_crm_voice, "NPS_CHUNK", 3):
+            self.Voice._cron_send_nps(today=today)
+        # the definition, computed the slow way: every reachable member whose
+        # latest paid purchase of the last 12 months was at this store
+        start = self.Voice._retail_local_bounds(self.company, date(2025, 11, 20), today)[0]
+        everyone = self.env["res.partner"].search([("retail_is_member", "=", True)])
+        at_store = self.env["res.partner"]
+        for partner in everyone._retail_reachable_by_email(marketing=True):
+            last = self.env["pos.order"].search(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("company_id", "=", self.company.id),
+                    ("state", "in", ("paid", "done", "invoiced")),
+                    ("amount_total", ">", 0),
+                    ("date_order", ">=", start),
+                ],
+                order="date_order desc, id desc",
+                limit=1,
+            )
+            if last.config_id == self.config:
+                at_store |= partner
+        expected = sorted(at_store, key=lambda p: hashlib.md5(f"{p.id}2026-Q4".encode()).hexdigest())[:4]
+        self.assertGreater(len(at_store), 4, "the walk needs more than one step")
+        self.assertEqual(self._answers(self.nps_survey).partner_id, self.env["res.partner"].union(*expected))
+        self.assertFalse(self._answers(self.nps_survey).partner_id & members[10:])
 
     def test_nps_and_csat_formulas_by_store(self):
         members = self.env["res.partner"].create(

@@ -134,25 +134,34 @@ class RetailCrmVoice(models.AbstractModel):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
-    def _retail_nps_ranked(self, company, start, period, after, limit):
-        """The next ``limit`` members in this quarter's random but reproducible
-        order (md5 of id and quarter, after the key ``after``), each with the
-        store of their latest paid purchase since ``start`` (members without
-        one, or already asked this quarter, are skipped): (partner, store, key).
+    def _retail_nps_order(self, period):
+        """Every active member's id in this quarter's random but reproducible
+        order (md5 of id and quarter): one sort, read once per run."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM res_partner
+                 WHERE retail_is_member AND active
+              ORDER BY md5(id::text || %(period)s)
+                """,
+                period=period,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
-        Walking the members in that one order fills every store's sample with
-        its first members in the same order as ranking each store's members
-        would, but stops as soon as the samples are full instead of ranking
-        every active member first."""
+    def _retail_nps_ranked(self, company, start, period, partner_ids):
+        """(partner, store) for the members ``partner_ids``, in that order,
+        with the store of their latest paid purchase since ``start``; members
+        without one, or already asked this quarter, are left out.
+
+        Walking the members in the quarter's order fills every store's sample
+        with its first members in the same order as ranking each store's
+        members would, but stops as soon as the samples are full instead of
+        looking up every active member's last purchase first."""
         query = SQL(
             """
-            SELECT m.id, lv.config_id, m.key
-              FROM (SELECT p.id, md5(p.id::text || %(period)s) AS key
-                      FROM res_partner p
-                     WHERE p.retail_is_member AND p.active
-                       AND md5(p.id::text || %(period)s) > %(after)s
-                  ORDER BY key
-                     LIMIT %(limit)s) m
+            SELECT m.id, lv.config_id
+              FROM unnest(%(ids)s::int[]) WITH ORDINALITY AS m(id, rank)
               CROSS JOIN LATERAL (
                     SELECT o.config_id FROM pos_order o
                      WHERE o.partner_id = m.id
@@ -166,14 +175,13 @@ class RetailCrmVoice(models.AbstractModel):
                     SELECT 1 FROM survey_user_input a
                      WHERE a.partner_id = m.id AND a.survey_id = %(survey)s
                        AND a.retail_period = %(period)s)
-             ORDER BY m.key
+             ORDER BY m.rank
             """,
+            ids=list(partner_ids),
             company=company.id,
             paid=PAID_STATES,
             start=start,
             period=period,
-            after=after,
-            limit=limit,
             survey=company.retail_nps_survey_id.id,
         )
         self.env.cr.execute(query)
@@ -209,12 +217,11 @@ class RetailCrmVoice(models.AbstractModel):
         self.env["survey.user_input"].flush_model()
         chosen = []
         partners = self.env["res.partner"]
-        after, chunk = "", NPS_CHUNK
-        while any(n > 0 for n in need.values()):
-            ranked = self._retail_nps_ranked(company, start, period, after, chunk)
-            if not ranked:
-                break
-            after = ranked[-1][2]
+        members = self._retail_nps_order(period) if any(n > 0 for n in need.values()) else []
+        position, chunk = 0, NPS_CHUNK
+        while position < len(members) and any(n > 0 for n in need.values()):
+            ranked = self._retail_nps_ranked(company, start, period, members[position : position + chunk])
+            position += chunk
             # a store that sold in the window but has few members makes the
             # walk go on: bigger steps keep that to about one pass
             chunk *= 2
@@ -224,7 +231,7 @@ class RetailCrmVoice(models.AbstractModel):
             reachable = set(
                 partners.browse([row[0] for row in wanted])._retail_reachable_by_email(marketing=True).ids
             )
-            for partner, config, _key in wanted:
+            for partner, config in wanted:
                 if partner in reachable and need[config] > 0:
                     chosen.append({"partner": partner, "config": config, "order": False})
                     need[config] -= 1
@@ -267,7 +274,14 @@ class RetailCrmVoice(models.AbstractModel):
             return self.env["survey.user_input"]
         # sudo: a scheduled action of the company; the answers belong to the
         # survey app, whose officers review them.
-        answers = self.env["survey.user_input"].sudo().create(vals_list)
+        # An answer created by the job needs no "created" note nor followers:
+        # both cost more than the answer itself for a quarter's sample.
+        answers = (
+            self.env["survey.user_input"]
+            .sudo()
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
+            .create(vals_list)
+        )
         # the invitations go out in batches from their own job
         self.env.ref("retail_crm_complaints.ir_cron_voice_invitations")._trigger()
         return answers

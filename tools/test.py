@@ -134,6 +134,23 @@ def summarise(lines):
     return found, run, failed, skipped, errors
 
 
+def i18n_check(opts, db, addons):
+    """Each addon's .pot and zh_CN.po against what Odoo exports from the test
+    database: references, untranslated msgids, selection labels still in English."""
+    cmd = [sys.executable, os.path.join(odoo_check.REPO, "tools", "i18n.py"), "check", "-d", db]
+    cmd += ["--addons", *addons]
+    for key in ("host", "port", "user"):
+        if opts.get(key):
+            cmd += [f"--db-{key}", str(opts[key])]
+    print("Translation files against the sources (tools/i18n.py check)")
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    for line in res.stdout.strip().splitlines()[-40:]:
+        print(f"  {line}")
+    if res.returncode:
+        print("\n".join(f"  {line}" for line in res.stderr.strip().splitlines()[-8:]))
+    return res.returncode == 0
+
+
 def datagen_check(opts, db):
     """Generate a small chain into the test database and verify Odoo opens it."""
     script = os.path.join(odoo_check.REPO, "tools", "datagen.py")
@@ -256,6 +273,10 @@ def main(argv):
     lines, returncode = run_odoo(cmd, logfile, args.verbose, env=libpq_env(opts))
     found, run, passed, failed, skipped = count_results(lines, returncode, logfile)
 
+    if not args.test_tags and found:
+        ok = i18n_check(opts, args.db, addons)
+        passed += ok
+        failed += not ok
     if not args.no_datagen and not args.test_tags and found:
         for check in (datagen_check, demo_check):
             ok = check(opts, args.db)

@@ -13,7 +13,6 @@ from . import test_tier_hook_queries
 from . import test_review_concurrency
 from . import test_referral
 from . import test_pos_enrol
-from . import test_translations
 from . import test_runtime_translations
 from . import test_views
 from . import test_pos_referral

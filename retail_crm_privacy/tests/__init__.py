@@ -17,7 +17,6 @@ from . import test_penetration_routes
 from . import test_access_rule
 from . import test_mailing_contact
 from . import test_till_lookup
-from . import test_translations
 from . import test_retention_batch
 from . import test_retention_concurrency
 from . import test_retention_scale

@@ -8,7 +8,6 @@ from . import test_rfm_definitions
 from . import test_rfm_generator
 from . import test_rfm_nightly
 from . import test_rfm_dashboard
-from . import test_translations
 from . import test_settings_view
 from . import test_tour_segment_action
 from . import test_rfm_aggregate

@@ -54,6 +54,21 @@ class TestCustomerVoice(RetailLoyaltyPosCommon):
         purposes = cls.env["retail.crm.consent.purpose"].search([("marketing_channel", "=", "email")])
         cls.env["retail.crm.consent"]._record(partners, purposes, "granted")
 
+    def _members(self, name, email, mobile, count):
+        """``count`` members named ``name 0``.., e-mail ``<email>0@example.com``..,
+        mobile ``<mobile>00``.."""
+        return self.env["res.partner"].create(
+            [
+                {
+                    "name": f"{name} {i}",
+                    "email": f"{email}{i}@example.com",
+                    "mobile": f"{mobile}{i:02d}",
+                    "retail_is_member": True,
+                }
+                for i in range(count)
+            ]
+        )
+
     def _sell(self, customer, when=SOLD_AT, qty=1):
         order, _data, _result = self._sync(customer, qty=qty)
         order.date_order = when
@@ -134,17 +149,7 @@ class TestCustomerVoice(RetailLoyaltyPosCommon):
         self.assertEqual(len(self._answers()), 1)
 
     def test_invitations_in_batches(self):
-        members = self.env["res.partner"].create(
-            [
-                {
-                    "name": f"批次 {i}",
-                    "email": f"b{i}@example.com",
-                    "mobile": f"+86 135 0000 30{i:02d}",
-                    "retail_is_member": True,
-                }
-                for i in range(5)
-            ]
-        )
+        members = self._members("批次", "b", "+86 135 0000 30", 5)
         self._consent(members)
         answers = self.Voice._retail_ask(
             self.company,
@@ -161,17 +166,7 @@ class TestCustomerVoice(RetailLoyaltyPosCommon):
         self.assertEqual(self.env["mail.mail"].search_count([("recipient_ids", "in", members.ids)]), 5)
 
     def test_nps_sample_per_store_is_topped_up_not_repeated(self):
-        members = self.env["res.partner"].create(
-            [
-                {
-                    "name": f"会员 {i}",
-                    "email": f"m{i}@example.com",
-                    "mobile": f"+86 137 0000 10{i:02d}",
-                    "retail_is_member": True,
-                }
-                for i in range(5)
-            ]
-        )
+        members = self._members("会员", "m", "+86 137 0000 10", 5)
         self._consent(members)
         for member in members | self.member2:
             self._sell(member)
@@ -202,17 +197,7 @@ class TestCustomerVoice(RetailLoyaltyPosCommon):
         """The sample walks the members in small steps (here 3, doubling) in
         the quarter's md5 order and stops when the store is full: the same
         members as ranking every active member first, without that cost."""
-        members = self.env["res.partner"].create(
-            [
-                {
-                    "name": f"张伟 {i}",
-                    "email": f"zw{i}@example.com",
-                    "mobile": f"+86 139 0000 20{i:02d}",
-                    "retail_is_member": True,
-                }
-                for i in range(12)
-            ]
-        )
+        members = self._members("张伟", "zw", "+86 139 0000 20", 12)
         reachable = members[::2]
         self._consent(reachable)
         for member in members[:10]:
@@ -249,17 +234,7 @@ class TestCustomerVoice(RetailLoyaltyPosCommon):
         self.assertFalse(self._answers(self.nps_survey).partner_id & members[10:])
 
     def test_nps_and_csat_formulas_by_store(self):
-        members = self.env["res.partner"].create(
-            [
-                {
-                    "name": f"顾客 {i}",
-                    "email": f"c{i}@example.com",
-                    "mobile": f"+86 136 0000 20{i:02d}",
-                    "retail_is_member": True,
-                }
-                for i in range(5)
-            ]
-        )
+        members = self._members("顾客", "c", "+86 136 0000 20", 5)
         self._consent(members)
         answers = self.Voice._retail_ask(
             self.company,

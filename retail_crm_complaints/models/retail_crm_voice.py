@@ -5,7 +5,8 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-PAID_STATES = ("paid", "done", "invoiced")
+from ..tools import PAID_STATES
+
 # members whose consent is checked at once when the NPS sample is drawn
 CONSENT_CHUNK = 20000
 # invitations e-mailed per run of the sending job

@@ -2,7 +2,7 @@
     "name": "Retail CRM Complaints",
     "summary": "Complaint and feedback tickets with SLA, routing, escalation, "
     "compensation coupons, ratings and a closed feedback loop",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Point of Sale",
     "license": "LGPL-3",
     "author": "Retail CRM for Odoo",

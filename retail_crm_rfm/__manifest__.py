@@ -37,7 +37,7 @@
     ],
     "assets": {
         "point_of_sale._assets_pos": [
-            "retail_crm_rfm/static/src/pos/**/*",
+            "retail_crm_rfm/static/src/**/*",
         ],
         "web.assets_tests": [
             "retail_crm_rfm/static/tests/tours/**/*",

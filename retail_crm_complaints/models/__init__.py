@@ -5,6 +5,10 @@ from . import retail_crm_complaint_category
 from . import retail_crm_complaint_sla
 from . import retail_crm_complaint_sla_line
 from . import retail_crm_complaint
+from . import retail_crm_complaint_sla_engine
+from . import retail_crm_complaint_compensation
+from . import retail_crm_complaint_mail
+from . import retail_crm_complaint_pos
 from . import res_users
 from . import res_partner
 from . import res_config_settings

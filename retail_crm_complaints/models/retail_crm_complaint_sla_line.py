@@ -1,42 +1,10 @@
-from datetime import timedelta
-
-from pytz import utc
+import functools
 
 from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.tools.sql import create_index
 
-SLA_STATUS = [
-    ("on_track", "On Track"),
-    ("at_risk", "At Risk"),
-    ("breached", "Breached"),
-    ("met", "Met"),
-]
-
-
-def plan_working_hours(calendar, start, hours):
-    """Deadline ``hours`` working hours after ``start`` (naive UTC).
-
-    Counted on ``calendar`` (attendances in the calendar's time zone, minus
-    public holidays and closures: ``resource.calendar.leaves`` without a
-    resource). Without a calendar the clock runs around the clock.
-    """
-    if not start:
-        return False
-    if not calendar:
-        return start + timedelta(hours=hours)
-    deadline = calendar.plan_hours(hours, start.replace(tzinfo=utc), compute_leaves=True)
-    return deadline and deadline.astimezone(utc).replace(tzinfo=None)
-
-
-def working_hours_between(calendar, start, stop):
-    """Working hours between two naive UTC datetimes on ``calendar``."""
-    if not start or not stop or stop <= start:
-        return 0.0
-    if not calendar:
-        return (stop - start).total_seconds() / 3600
-    return calendar.get_work_hours_count(
-        start.replace(tzinfo=utc), stop.replace(tzinfo=utc), compute_leaves=True
-    )
+from ..tools import SLA_STATUS, plan_working_hours, sla_status_at, working_hours_between
 
 
 class RetailCrmComplaintSlaLine(models.Model):
@@ -106,6 +74,34 @@ class RetailCrmComplaintSlaLine(models.Model):
         )
 
     # ------------------------------------------------------------------
+    # Access: a line follows its ticket
+    # ------------------------------------------------------------------
+    # SLA lines have no record rules of their own: whoever may read a ticket
+    # reads its SLA lines, whoever may not does not, whatever the ticket's
+    # rules are (store, team, company, or rules added later). Copies of the
+    # ticket's domains on the line would drift from them.
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        if not self.env.su:
+            # the ticket's own rules (and access rights) apply to the subquery
+            tickets = self.env["retail.crm.complaint"].with_context(active_test=False)._search([])
+            domain = expression.AND([domain, [("complaint_id", "in", tickets)]])
+        return super()._search(domain, offset, limit, order)
+
+    def _check_access(self, operation):
+        result = super()._check_access(operation)
+        if result or not any(self._ids):
+            return result
+        # sudo: only the link to the ticket is read, to check access on it
+        lines_sudo = self.sudo()
+        ticket_operation = "read" if operation == "read" else "write"
+        ticket_result = lines_sudo.complaint_id._check_access(ticket_operation)
+        if not ticket_result:
+            return None
+        forbidden = lines_sudo.filtered(lambda line: line.complaint_id in ticket_result[0]).sudo(False)
+        return forbidden, functools.partial(self.env["ir.rule"]._make_access_error, operation, forbidden)
+
+    # ------------------------------------------------------------------
     # Arithmetic
     # ------------------------------------------------------------------
     def _compute_deadlines(self, now=None):
@@ -133,15 +129,14 @@ class RetailCrmComplaintSlaLine(models.Model):
 
     def _status_at(self, now):
         self.ensure_one()
-        if self.reached_date:
-            return "met" if self.deadline and self.reached_date <= self.deadline else "breached"
-        if self.pause_start or not self.deadline:
-            return self.status if self.status != "met" else "on_track"
-        if now > self.deadline:
-            return "breached"
-        if self.at_risk_date and now >= self.at_risk_date:
-            return "at_risk"
-        return "on_track"
+        return sla_status_at(
+            now,
+            deadline=self.deadline,
+            at_risk_date=self.at_risk_date,
+            reached_date=self.reached_date,
+            paused=bool(self.pause_start),
+            current=self.status,
+        )
 
     def _refresh_status(self, now=None):
         now = now or fields.Datetime.now()
@@ -193,29 +188,13 @@ class RetailCrmComplaintSlaLine(models.Model):
     # Cron
     # ------------------------------------------------------------------
     @api.model
-    def _sla_check_batch(self, now, limit):
-        """Update the status of up to ``limit`` open lines whose clock passed
-        a threshold, then escalate up to ``limit`` lines once per level.
-
-        A constant number of queries per batch: two searches and grouped
-        writes for statuses, one search, one message batch, one activity
-        batch and one write for escalations. Returns the number of lines
-        handled (0 when there is nothing left to do).
-        """
+    def _sla_pending_domains(self, now):
+        """Domains of the open lines the SLA check still has to handle at
+        ``now``: status to breach, status to put at risk, escalation due."""
         open_domain = [("reached_date", "=", False), ("pause_start", "=", False)]
-        breached = self.search(
+        return (
             open_domain + [("deadline", "<", now), ("status", "in", ("on_track", "at_risk"))],
-            limit=limit,
-            order="id",
-        )
-        breached.write({"status": "breached"})
-        at_risk = self.search(
             open_domain + [("at_risk_date", "<=", now), ("deadline", ">=", now), ("status", "=", "on_track")],
-            limit=limit,
-            order="id",
-        )
-        at_risk.write({"status": "at_risk"})
-        to_escalate = self.search(
             [
                 ("reached_date", "=", False),
                 "|",
@@ -226,9 +205,29 @@ class RetailCrmComplaintSlaLine(models.Model):
                 ("status", "=", "at_risk"),
                 ("escalation_state", "=", "none"),
             ],
-            limit=limit,
-            order="id",
         )
+
+    @api.model
+    def _sla_pending_count(self, now):
+        """Number of line updates the SLA check has left at ``now``."""
+        return sum(self.search_count(domain) for domain in self._sla_pending_domains(now))
+
+    @api.model
+    def _sla_check_batch(self, now, limit):
+        """Update the status of up to ``limit`` open lines whose clock passed
+        a threshold, then escalate up to ``limit`` lines once per level.
+
+        A constant number of queries per batch: two searches and grouped
+        writes for statuses, one search, one message batch, one activity
+        batch and one write for escalations. Returns the number of lines
+        handled (0 when there is nothing left to do).
+        """
+        breach_domain, risk_domain, escalate_domain = self._sla_pending_domains(now)
+        breached = self.search(breach_domain, limit=limit, order="id")
+        breached.write({"status": "breached"})
+        at_risk = self.search(risk_domain, limit=limit, order="id")
+        at_risk.write({"status": "at_risk"})
+        to_escalate = self.search(escalate_domain, limit=limit, order="id")
         to_escalate.complaint_id._sla_escalate(to_escalate)
         for status in ("at_risk", "breached"):
             to_escalate.filtered(lambda line, s=status: line.status == s).write({"escalation_state": status})

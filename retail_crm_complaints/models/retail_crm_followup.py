@@ -4,7 +4,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, plaintext2html
 
-PAID_STATES = ("paid", "done", "invoiced")
+from ..tools import PAID_STATES
+
 OUTCOMES = [
     ("todo", "To Call"),
     ("satisfied", "Reached, Satisfied"),

@@ -5,7 +5,8 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-PAID_STATES = ("paid", "done", "invoiced")
+from ..tools import PAID_STATES
+
 # members read (and their consent checked) at once when the NPS sample is
 # drawn, doubling at each step
 NPS_CHUNK = 2000

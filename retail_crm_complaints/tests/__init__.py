@@ -1,4 +1,5 @@
 from . import test_sla
+from . import test_sla_time
 from . import test_routing
 from . import test_resolution
 from . import test_intake

@@ -1,5 +1,8 @@
+import importlib.util
+
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools.misc import file_path
 
 from .common import ComplaintCommon
 
@@ -132,3 +135,108 @@ class TestComplaintAccess(ComplaintCommon):
         self.assertEqual(
             self.env["ir.config_parameter"].sudo().get_param("retail_crm_complaints.sla_batch_size"), "500"
         )
+
+    def test_cashier_cannot_read_other_store_sla_lines(self):
+        """A cashier holding exactly the role's groups reads, through the
+        SLA-line model itself, the lines of their store's tickets only."""
+        self.assertFalse(self.cashier_a.has_group("point_of_sale.group_pos_manager"))
+        lines_a, lines_b = self.ticket_a.sla_line_ids, self.ticket_b.sla_line_ids
+        self.assertTrue(lines_a and lines_b)
+        Line = self.env["retail.crm.complaint.sla.line"].with_user(self.cashier_a)
+        self.assertEqual(Line.search([("id", "in", (lines_a | lines_b).ids)]), lines_a)
+        self.assertEqual(Line.search_count([("complaint_id", "=", self.ticket_b.id)]), 0)
+        self.assertEqual(Line.search_count([("complaint_id.config_id", "=", self.store_b.id)]), 0)
+        groups = Line.read_group(
+            [("complaint_id", "in", (self.ticket_a | self.ticket_b).ids)], [], ["complaint_id"]
+        )
+        self.assertEqual([group["complaint_id"][0] for group in groups], [self.ticket_a.id])
+        lines_a.with_user(self.cashier_a).read(["status", "deadline"])
+        with self.assertRaises(AccessError):
+            lines_b.with_user(self.cashier_a).read(["status"])
+        with self.assertRaises(AccessError):
+            lines_b[:1].with_user(self.cashier_a).deadline  # noqa: B018
+        # the manager reads both stores' lines
+        self.assertEqual(
+            self.env["retail.crm.complaint.sla.line"]
+            .with_user(self.manager_user)
+            .search([("id", "in", (lines_a | lines_b).ids)]),
+            lines_a | lines_b,
+        )
+
+    def test_sla_lines_follow_the_ticket_rules(self):
+        """A rule added on the tickets applies to their SLA lines at once:
+        the lines follow their ticket's access, they keep no copy of it."""
+        lines_a = self.ticket_a.sla_line_ids
+        self.ticket_a.severity = "low"
+        self.env["ir.rule"].create(
+            {
+                "name": "Test: low-severity tickets hidden",
+                "model_id": self.env["ir.model"]._get_id("retail.crm.complaint"),
+                "domain_force": "[('severity', '!=', 'low')]",
+            }
+        )
+        Line = self.env["retail.crm.complaint.sla.line"].with_user(self.cashier_a)
+        self.assertFalse(Line.search([("id", "in", lines_a.ids)]))
+        with self.assertRaises(AccessError):
+            lines_a.with_user(self.cashier_a).read(["status"])
+        self.assertFalse(
+            self.env["retail.crm.complaint.sla.line"]
+            .with_user(self.manager_user)
+            .search([("id", "in", lines_a.ids)])
+        )
+
+    def test_sla_lines_of_another_company(self):
+        company_b = self.env["res.company"].create({"name": "Other Retail Co (lines, test)"})
+        self.env["retail.crm.complaint.sla"].create(
+            {
+                "name": "Other company 24h",
+                "target": "first_contact",
+                "target_hours": 24,
+                "company_id": company_b.id,
+            }
+        )
+        ticket_other = (
+            self.env["retail.crm.complaint"]
+            .with_company(company_b)
+            .create({"subject": "Other company issue", "company_id": company_b.id})
+        )
+        self.assertTrue(ticket_other.sla_line_ids)
+        lines = (ticket_other | self.ticket_a).sla_line_ids
+        manager = self.manager_user.with_company(self.company)
+        visible = (
+            self.env["retail.crm.complaint.sla.line"].with_user(manager).search([("id", "in", lines.ids)])
+        )
+        self.assertEqual(visible, self.ticket_a.sla_line_ids)
+
+    def test_loyalty_rights_come_from_pos_loyalty(self):
+        """Cashiers read loyalty programs and cards through pos_loyalty's own
+        access rights: this addon grants nothing again on loyalty models."""
+        own_acls = self.env["ir.model.data"].search(
+            [("module", "=", "retail_crm_complaints"), ("model", "=", "ir.model.access")]
+        )
+        models = self.env["ir.model.access"].browse(own_acls.mapped("res_id")).mapped("model_id.model")
+        self.assertFalse([model for model in models if model.startswith("loyalty.")])
+        for model in ("loyalty.program", "loyalty.card"):
+            self.assertTrue(self.env[model].with_user(self.cashier_a).has_access("read"), model)
+
+    def test_migration_drops_the_copied_line_rules(self):
+        """Updating from 18.0.1.1.0 removes the SLA-line rules that copied
+        the ticket's domains (noupdate data the update alone would keep)."""
+        path = file_path("retail_crm_complaints/migrations/18.0.1.2.0/post-migration.py")
+        spec = importlib.util.spec_from_file_location("retail_crm_complaints_post_migration_1_2", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        model_id = self.env["ir.model"]._get_id("retail.crm.complaint.sla.line")
+        rules = self.env["ir.rule"]
+        for xmlid in migration.OBSOLETE_RULES:
+            rule = self.env["ir.rule"].create(
+                {"name": xmlid, "model_id": model_id, "domain_force": "[('company_id', 'in', company_ids)]"}
+            )
+            module, name = xmlid.split(".")
+            self.env["ir.model.data"].create(
+                {"module": module, "name": name, "model": "ir.rule", "res_id": rule.id, "noupdate": True}
+            )
+            rules |= rule
+        migration.migrate(self.env.cr, "18.0.1.1.0")
+        self.assertFalse(rules.exists())
+        self.assertFalse(self.env["ir.rule"].search([("model_id", "=", model_id)]))

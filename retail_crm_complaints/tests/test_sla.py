@@ -263,29 +263,62 @@ class TestComplaintSla(ComplaintCommon):
             complaint = self._complaint()
         with (
             freeze_time(local(2026, 11, 23, 18, 0)),
-            self.assertLogs("odoo.addons.retail_crm_complaints.models.retail_crm_complaint", "WARNING"),
+            self.assertLogs(
+                "odoo.addons.retail_crm_complaints.models.retail_crm_complaint_sla_engine", "WARNING"
+            ),
         ):
             self.assertGreater(self.env["retail.crm.complaint"]._cron_sla_check(), 0)
         self.assertEqual(self._line(complaint, "first_contact").status, "breached")
 
+    def _run_sla_job(self, max_calls=20):
+        """Run the SLA job as the scheduler does (``ir.cron._run_job``): each
+        call with its own progress record, called again while the job
+        reports work left. Returns ``(handled, done, remaining)`` per call."""
+        cron = self.env.ref("retail_crm_complaints.ir_cron_complaint_sla_check")
+        calls = []
+        for _i in range(max_calls):
+            progress = cron._add_progress()[1]
+            Complaint = self.env["retail.crm.complaint"].with_context(ir_cron_progress_id=progress.id)
+            handled = Complaint._cron_sla_check()
+            calls.append((handled, progress.done, progress.remaining))
+            if not progress.remaining:
+                break
+        return calls
+
     def test_cron_batches_are_resumable(self):
-        """Small batches: the cron loops until nothing is left and a second
-        run finds nothing to do (idempotent)."""
+        """Small batches: one batch per call, the work left reported to the
+        scheduler, which calls again until nothing is left; a run after that
+        finds nothing to do (idempotent)."""
         self.env["ir.config_parameter"].sudo().set_param("retail_crm_complaints.sla_batch_size", 2)
         with freeze_time(local(2026, 11, 20, 17, 55)):
             complaints = self.env["retail.crm.complaint"].create(
                 [{"subject": f"Bulk {i}", "category_id": self.category.id} for i in range(5)]
             )
-        Complaint = self.env["retail.crm.complaint"]
         with freeze_time(local(2026, 11, 23, 18, 0)):
-            handled = Complaint._cron_sla_check()
-            self.assertEqual(Complaint._cron_sla_check(), 0)
+            calls = self._run_sla_job()
+            self.assertEqual(self._run_sla_job(), [(0, 0, 0)])
+        # each call: up to 2 status changes and their 2 escalations, then the
+        # status changes left (the escalations follow them in the same call)
+        self.assertEqual(calls, [(4, 4, 3), (4, 4, 1), (2, 2, 0)])
         contact_lines = complaints.sla_line_ids.filtered(lambda line: line.target == "first_contact")
         self.assertEqual(set(contact_lines.mapped("status")), {"breached"})
         self.assertEqual(set(contact_lines.mapped("escalation_state")), {"breached"})
         # 5 status changes + 5 escalations
-        self.assertEqual(handled, 10)
+        self.assertEqual(sum(handled for handled, _done, _remaining in calls), 10)
         self.assertEqual(set(complaints.mapped("sla_status")), {"breached"})
+
+    def test_cron_call_is_one_batch(self):
+        """The job handles one batch per call (the scheduler commits between
+        calls), it does not loop over everything in one transaction."""
+        self.env["ir.config_parameter"].sudo().set_param("retail_crm_complaints.sla_batch_size", 1)
+        with freeze_time(local(2026, 11, 20, 17, 55)):
+            complaints = self.env["retail.crm.complaint"].create(
+                [{"subject": f"Batch {i}", "category_id": self.category.id} for i in range(3)]
+            )
+        with freeze_time(local(2026, 11, 23, 18, 0)):
+            self.assertEqual(self.env["retail.crm.complaint"]._cron_sla_check(), 2)
+        contact_lines = complaints.sla_line_ids.filtered(lambda line: line.target == "first_contact")
+        self.assertEqual(sorted(contact_lines.mapped("status")), ["breached", "on_track", "on_track"])
 
     def test_policy_archived_or_deleted(self):
         with freeze_time(local(2026, 11, 20, 17, 55)):

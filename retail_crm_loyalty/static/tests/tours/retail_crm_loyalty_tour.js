@@ -28,6 +28,21 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
                 trigger: ".partner-info:contains('Tier Tour Member') .retail-tier-badge:contains('Normal')",
             },
             {
+                content: "the badge takes its tier's colour from the tier rules, with readable text (no inline style)",
+                trigger: ".partner-info:contains('Tier Tour Member') .retail-tier-badge[data-retail-tier]",
+                run: function () {
+                    const badge = this.anchor;
+                    const style = getComputedStyle(badge);
+                    // Normal is #8C8C8C: black text reads better on it than the default white
+                    if (badge.getAttribute("style")) {
+                        throw new Error("the tier badge has an inline style");
+                    }
+                    if (style.backgroundColor !== "rgb(140, 140, 140)" || style.color !== "rgb(0, 0, 0)") {
+                        throw new Error(`tier badge colours: ${style.backgroundColor} on ${style.color}`);
+                    }
+                },
+            },
+            {
                 content: "progress to Silver is shown",
                 trigger: ".partner-info:contains('Tier Tour Member') .retail-tier-progress:contains('Silver')",
             },

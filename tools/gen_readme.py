@@ -9,9 +9,10 @@ import ast
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if not __package__:  # run as `python3 tools/gen_readme.py`: import the tools package from the repository
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import odoo_check
+from tools import odoo_check
 
 SECTIONS = [
     ("DESCRIPTION.md", None),

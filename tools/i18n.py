@@ -20,11 +20,12 @@ import io
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if not __package__:  # run as `python3 tools/i18n.py`: import the tools package from the repository
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import bench_odoo
-import odoo_check
 import polib
+
+from tools import bootstrap, odoo_check
 
 LANG = "zh_CN"
 
@@ -78,11 +79,11 @@ def translated(template, old_po):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("action", choices=("sync", "check"))
-    bench_odoo.add_connection_args(parser)
+    bootstrap.add_connection_args(parser)
     parser.add_argument("--addons", nargs="+", default=odoo_check.suite_addons())
     args = parser.parse_args(argv)
     odoo_check.require_odoo()
-    registry = bench_odoo.open_registry(args)
+    registry = bootstrap.open_registry(args)
     failed = False
     with registry.cursor() as cr:
         for addon in args.addons:

@@ -22,7 +22,7 @@ import statistics
 import sys
 import time
 
-if not __package__:  # run as `python3 tools/bench_access.py`: import the tools package from the repository
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import odoo

@@ -30,7 +30,7 @@ import resource
 import sys
 import time
 
-if not __package__:  # run as `python3 tools/bench_crosssell.py`: import the tools package from the repository
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tools import bootstrap

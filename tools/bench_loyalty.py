@@ -44,7 +44,7 @@ import sys
 import time
 import uuid as uuidlib
 
-if not __package__:  # run as `python3 tools/bench_loyalty.py`: import the tools package from the repository
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from odoo import api, fields

@@ -31,9 +31,7 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
-if (
-    not __package__
-):  # run as `python3 tools/bench_replenishment.py`: import the tools package from the repository
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tools import bootstrap

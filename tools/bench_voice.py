@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-if not __package__:  # run as `python3 tools/bench_voice.py`: import the tools package from the repository
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import odoo

@@ -49,7 +49,7 @@ import os
 import sys
 import time
 
-if not __package__:  # run as `python3 tools/datagen.py`, or imported from tools/: use the package
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tools import bootstrap, odoo_check

@@ -26,7 +26,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-if not __package__:  # run as `python3 tools/rfm_backtest.py`: import the tools package from the repository
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tools import bootstrap

@@ -16,9 +16,7 @@ import argparse
 import os
 import sys
 
-if (
-    not __package__
-):  # run as `python3 tools/rotate_encryption_key.py`: import the tools package from the repository
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import odoo

@@ -22,12 +22,12 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import bench_odoo
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import odoo
 from odoo.tools import SQL
+from tools import bench_odoo, bootstrap
 
 LIST_SPEC = {
     "display_name": {},
@@ -41,11 +41,11 @@ LIST_SPEC = {
 
 
 def main():
-    parser = bench_odoo.add_connection_args(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
+    parser = bootstrap.add_connection_args(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--customers", type=int, default=100000)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    registry = bench_odoo.open_registry(args)
+    registry = bootstrap.open_registry(args)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if "retail.crm.privacy.partner.access" not in env:

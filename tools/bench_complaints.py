@@ -10,8 +10,8 @@ number of SQL queries, and the totals. Everything is rolled back at the end
 unless --keep is given.
 
 Usage:
-    python3 tools/bench_complaints.py -d DB [--addons-path=...] \
-        [--db_host=... --db_port=... --db_user=...] \
+    python3 tools/bench_complaints.py -d DB [--addons-path ...] \
+        [--db-host ... --db-port ... --db-user ...] \
         [--count 100000] [--batch 1000] [--breached 0.02] [--at-risk 0.03] [--keep]
 
 The database must have retail_crm_complaints installed.
@@ -23,15 +23,16 @@ import sys
 import time
 from datetime import timedelta
 
-import odoo
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 from odoo import SUPERUSER_ID, api, fields
 from odoo.tools import SQL
+from tools import bootstrap
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = bootstrap.connection_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100000, help="open tickets to create")
     parser.add_argument("--batch", type=int, default=1000, help="cron batch size")
     parser.add_argument(
@@ -39,7 +40,7 @@ def parse_args(argv):
     )
     parser.add_argument("--at-risk", type=float, default=0.03, help="share of tickets at risk")
     parser.add_argument("--keep", action="store_true", help="commit the generated data")
-    return parser.parse_known_args(argv)
+    return parser.parse_args(argv)
 
 
 def create_tickets(env, count, breached, at_risk):
@@ -168,17 +169,10 @@ def create_tickets(env, count, breached, at_risk):
 
 
 def main(argv):
-    args, odoo_args = parse_args(argv)
-    if not any(arg.startswith("--addons-path") for arg in odoo_args):
-        # the suite's addons live at the repository root, beside tools/
-        odoo_args.append(f"--addons-path={os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}")
-    odoo.tools.config.parse_config(odoo_args)
-    dbname = odoo.tools.config["db_name"]
-    if not dbname:
-        sys.exit("give the database with -d")
-    registry = odoo.modules.registry.Registry(dbname)
+    args = parse_args(argv)
+    registry = bootstrap.open_registry(args)
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"sla_no_commit": True, "tracking_disable": True})
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
         t0 = time.perf_counter()
         ids, n_breached, n_risk = create_tickets(env, args.count, args.breached, args.at_risk)
         print(

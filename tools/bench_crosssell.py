@@ -30,35 +30,28 @@ import resource
 import sys
 import time
 
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tools import bootstrap
+
 try:
     import odoo
     from odoo import SUPERUSER_ID, api
-    from odoo.tools import SQL, config
+    from odoo.tools import SQL
 except ImportError:  # reported by main()
     odoo = None
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
-    parser.add_argument("--addons-path", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    bootstrap.add_connection_args(parser)
     parser.add_argument("--sample", type=int, default=20000, help="baskets for the naive per-basket loop")
     return parser.parse_args()
 
 
 def setup_odoo(args):
-    options = ["--addons-path", args.addons_path, "-d", args.database, "--log-level", "warn"]
-    if args.db_host:
-        options += ["--db_host", args.db_host]
-    if args.db_port:
-        options += ["--db_port", str(args.db_port)]
-    if args.db_user:
-        options += ["--db_user", args.db_user]
-    config.parse_config(options)
-    return odoo.modules.registry.Registry(args.database)
+    return bootstrap.open_registry(args)
 
 
 def naive_sample(env, company, start, end, sample):

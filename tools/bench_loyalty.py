@@ -44,9 +44,12 @@ import sys
 import time
 import uuid as uuidlib
 
-import odoo
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 from odoo import api, fields
-from odoo.tools import SQL, config
+from odoo.tools import SQL
+from tools import bootstrap
 
 BENCH_REF = "loy-bench"
 ORDER_PREFIX = "LOYBENCH/"
@@ -54,12 +57,7 @@ ORDER_PREFIX = "LOYBENCH/"
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
-    parser.add_argument("--db-password", default=os.environ.get("PGPASSWORD"))
-    parser.add_argument("--addons-path", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    bootstrap.add_connection_args(parser)
     parser.add_argument("--members", type=int, default=100000)
     parser.add_argument("--orders", type=int, default=1000000)
     parser.add_argument("--years", type=float, default=2.0, help="history length")
@@ -90,17 +88,7 @@ def parse_args(argv=None):
 
 
 def setup_odoo(args):
-    options = ["--addons-path", args.addons_path, "-d", args.database, "--log-level", "warn"]
-    for flag, value in (
-        ("--db_host", args.db_host),
-        ("--db_port", args.db_port),
-        ("--db_user", args.db_user),
-        ("--db_password", args.db_password),
-    ):
-        if value:
-            options += [flag, str(value)]
-    config.parse_config(options)
-    return odoo.modules.registry.Registry(args.database)
+    return bootstrap.open_registry(args)
 
 
 def generate(env, args, company, session):

@@ -1,36 +1,7 @@
-"""What the privacy benchmarks share: connection options, opening Odoo's
-registry on an existing database, and inserting many customers set-based."""
+"""What the privacy benchmarks share: inserting many customers set-based
+(connection options and Odoo's bootstrap: tools/bootstrap.py)."""
 
-import os
-
-import odoo
 from odoo.tools import SQL
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def add_connection_args(parser):
-    """-d and the database/addons options every benchmark takes."""
-    parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
-    parser.add_argument("--addons-path", default=REPO)
-    return parser
-
-
-def open_registry(args, keep_config=False):
-    """Configure Odoo from the parsed options and load the database's registry
-    (``keep_config``: on top of a configuration file parsed before)."""
-    options = ["--addons-path", args.addons_path, "--db_user", args.db_user]
-    if keep_config and odoo.tools.config.rcfile:
-        options = ["-c", odoo.tools.config.rcfile, *options]
-    if args.db_host:
-        options += ["--db_host", args.db_host]
-    if args.db_port:
-        options += ["--db_port", str(args.db_port)]
-    odoo.tools.config.parse_config(options)
-    return odoo.modules.registry.Registry(args.database)
 
 
 def insert_customers(env, count, template, overrides):

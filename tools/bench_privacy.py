@@ -26,16 +26,16 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import bench_odoo
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import odoo
 from odoo.tools import SQL
+from tools import bootstrap
 
 
 def main():
-    parser = bench_odoo.add_connection_args(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
+    parser = bootstrap.add_connection_args(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--orders", type=int, default=10000)
     parser.add_argument("--retention", type=int, default=1000, help="dormant customers of one retention run")
     parser.add_argument(
@@ -53,7 +53,7 @@ def main():
     )
     parser.add_argument("--previous-export", type=float, help="seconds measured with the previous design")
     args = parser.parse_args()
-    registry = bench_odoo.open_registry(args)
+    registry = bootstrap.open_registry(args)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if "retail.crm.consent" not in env:

@@ -35,23 +35,24 @@ import sys
 import threading
 import time
 
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tools import bootstrap
+
 try:
     from dateutil.relativedelta import relativedelta
 
     import odoo
     from odoo import SUPERUSER_ID, api, fields
-    from odoo.tools import SQL, config
+    from odoo.tools import SQL
 except ImportError:  # reported by main()
     odoo = None
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
-    parser.add_argument("--addons-path", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    bootstrap.add_connection_args(parser)
     parser.add_argument("--customers", type=int, default=100000)
     parser.add_argument("--orders", type=int, default=1000000)
     parser.add_argument("--sample", type=int, default=2000, help="partners for the naive ORM sample")
@@ -76,15 +77,7 @@ def parse_args():
 
 
 def setup_odoo(args):
-    options = ["--addons-path", args.addons_path, "-d", args.database, "--log-level", "warn"]
-    if args.db_host:
-        options += ["--db_host", args.db_host]
-    if args.db_port:
-        options += ["--db_port", str(args.db_port)]
-    if args.db_user:
-        options += ["--db_user", args.db_user]
-    config.parse_config(options)
-    return odoo.modules.registry.Registry(args.database)
+    return bootstrap.open_registry(args)
 
 
 class Timer:
@@ -106,8 +99,7 @@ class Timer:
 
 
 def generate_datagen(env, args):
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import datagen  # noqa: PLC0415 (the suite's generator, next to this file)
+    from tools import datagen  # noqa: PLC0415 (the suite's generator, next to this file)
 
     result = datagen.generate(
         env,

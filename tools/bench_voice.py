@@ -14,12 +14,12 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import bench_odoo
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import odoo
 from odoo.tools import SQL
+from tools import bootstrap
 
 
 def timed(label, fn, figures):
@@ -81,11 +81,11 @@ def rank_every_active_member(env, company, start, period):
 
 
 def main():
-    parser = bench_odoo.add_connection_args(argparse.ArgumentParser(description=__doc__))
+    parser = bootstrap.add_connection_args(argparse.ArgumentParser(description=__doc__))
     parser.add_argument("--consent-share", type=float, default=0.3)
     parser.add_argument("--sample", type=int, default=200, help="NPS sample per store")
     args = parser.parse_args()
-    registry = bench_odoo.open_registry(args)
+    registry = bootstrap.open_registry(args)
     figures = {}
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})

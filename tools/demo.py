@@ -15,7 +15,6 @@ months of complaints and of RFM runs, one login per role (in Chinese), runs
 the suite's scheduled computations once, then serves Odoo until Ctrl+C.
 """
 
-import argparse
 import os
 import re
 import subprocess
@@ -24,14 +23,13 @@ import tempfile
 import time
 import unicodedata
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import odoo_check
-import pg
+from tools import bootstrap, odoo_check, pg
 
 DEFAULT_DB = "retail_crm_demo"
 STARTED = time.time()
-CONFIG_PARSED = []
 LOADING = re.compile(r"odoo\.modules\.loading: Loading module (\S+) \((\d+)/(\d+)\)")
 LOG_LEVEL = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ")
 
@@ -43,21 +41,17 @@ def step(message):
 
 def run_odoo(opts, args, extra):
     """Run Odoo with --stop-after-init and print one line per module installed."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "odoo",
-        f"--addons-path={odoo_check.REPO}",
-        *odoo_check.odoo_db_args(opts),
-        "-d",
-        args.db,
+    cmd = bootstrap.odoo_command(
+        args.database,
+        opts,
         *extra,
         "--stop-after-init",
         f"--data-dir={args.data_dir}",
         f"--http-port={args.port}",
         "--max-cron-threads=0",
         "--log-level=info",
-    ]
+        addons_path=args.addons_path,
+    )
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
     )
@@ -74,33 +68,19 @@ def run_odoo(opts, args, extra):
 
 
 def open_registry(opts, args):
-    import odoo  # noqa: PLC0415
-    from odoo.tools import config  # noqa: PLC0415
-
-    if not CONFIG_PARSED:
-        # Odoo's configuration can be parsed once per process
-        CONFIG_PARSED.append(True)
-        config.parse_config(
-            [
-                f"--addons-path={odoo_check.REPO}",
-                *odoo_check.odoo_db_args(opts),
-                f"--data-dir={args.data_dir}",
-                "--log-level=warn",
-            ]
-        )
-    return odoo.modules.registry.Registry.new(args.db)
+    """A fresh registry of the demo database (Odoo configured once per process)."""
+    return bootstrap.open_registry(args, extra=[f"--data-dir={args.data_dir}"], new=True)
 
 
 def close_registry(args):
     import odoo  # noqa: PLC0415
 
-    odoo.modules.registry.Registry.delete(args.db)
+    odoo.modules.registry.Registry.delete(args.database)
 
 
 def configure_company(opts, args):
-    import demo_data  # noqa: PLC0415
-
     import odoo  # noqa: PLC0415
+    from tools import demo_data  # noqa: PLC0415
 
     registry = open_registry(opts, args)
     with registry.cursor() as cr:
@@ -111,10 +91,8 @@ def configure_company(opts, args):
 
 def build(registry, customers):
     """Role users, the chain, loyalty set-up, history and one run of the crons; returns logins."""
-    import demo_data  # noqa: PLC0415
-    import demo_history  # noqa: PLC0415
-
     import odoo  # noqa: PLC0415
+    from tools import demo_data, demo_history  # noqa: PLC0415
 
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -129,7 +107,7 @@ def build(registry, customers):
         logins = demo_data.setup_users(env)
         cr.commit()
         if not env["ir.config_parameter"].get_param("retail_crm.demo_data_generated"):
-            import datagen  # noqa: PLC0415
+            from tools import datagen  # noqa: PLC0415
 
             step(f"Generating the chain: {customers} members, stores, products, 26 months of POS orders")
             result = datagen.generate(
@@ -177,10 +155,8 @@ def build(registry, customers):
 
 def smoke_check(opts, args):
     """Run the demo's data builders on an existing database (with POS orders), check, roll back."""
-    import demo_data  # noqa: PLC0415
-    import demo_history  # noqa: PLC0415
-
     import odoo  # noqa: PLC0415
+    from tools import demo_data, demo_history  # noqa: PLC0415
 
     registry = open_registry(opts, args)
     problems = []
@@ -238,9 +214,8 @@ def role_table(logins):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser = bootstrap.connection_parser(__doc__.split("\n\n", 1)[0], database=DEFAULT_DB)
     parser.add_argument("--recreate", action="store_true", help="drop and rebuild the demo database")
-    parser.add_argument("--db", default=DEFAULT_DB, help=f"database name (default {DEFAULT_DB})")
     parser.add_argument("--port", type=int, default=8069, help="HTTP port (default 8069)")
     parser.add_argument("--data-dir", help="Odoo data folder (default: <tmp>/<db>_data)")
     parser.add_argument("--customers", type=int, default=2000)
@@ -250,14 +225,10 @@ def parse_args(argv):
         action="store_true",
         help="run the data builders on the existing database --db (e.g. the test database), check, roll back",
     )
-    parser.add_argument("--db-host")
-    parser.add_argument("--db-port")
-    parser.add_argument("--db-user")
-    parser.add_argument("--db-password")
     args = parser.parse_args(argv)
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", args.db):
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", args.database):
         parser.error("--db: letters, digits and _ only, starting with a letter")
-    args.data_dir = args.data_dir or os.path.join(tempfile.gettempdir(), f"{args.db}_data")
+    args.data_dir = args.data_dir or os.path.join(tempfile.gettempdir(), f"{args.database}_data")
     return args
 
 
@@ -273,27 +244,27 @@ def main(argv):
         if not addons:
             raise odoo_check.UserError("No retail_crm_* addon found in the repository.")
         step("Starting PostgreSQL (or using the configured server)")
-        opts, _server = pg.connection_from_env(args)
+        opts, _server = bootstrap.connection(args)
         pg.wait_for(opts)
     except (odoo_check.UserError, pg.PgError) as exc:
         odoo_check.fail(str(exc))
 
-    exists = pg.database_exists(opts, args.db)
+    exists = pg.database_exists(opts, args.database)
     if args.check:
         if not exists:
-            odoo_check.fail(f"--check needs an existing database: {args.db} not found")
+            odoo_check.fail(f"--check needs an existing database: {args.database} not found")
         ok = smoke_check(opts, args)
         step("demo builders: OK" if ok else "demo builders: FAILED")
         return 0 if ok else 1
     if exists and args.recreate:
-        step(f"Dropping database {args.db} (--recreate)")
-        pg.drop_database(opts, args.db)
+        step(f"Dropping database {args.database} (--recreate)")
+        pg.drop_database(opts, args.database)
         exists = False
     if exists:
-        step(f"Reusing database {args.db}: updating the suite's addons (--recreate starts afresh)")
+        step(f"Reusing database {args.database}: updating the suite's addons (--recreate starts afresh)")
         run_odoo(opts, args, ["-u", ",".join(addons)])
     else:
-        step(f"Creating database {args.db} with Simplified Chinese (data folder {args.data_dir})")
+        step(f"Creating database {args.database} with Simplified Chinese (data folder {args.data_dir})")
         run_odoo(opts, args, ["-i", "base", "--without-demo=all", "--load-language=zh_CN"])
         step("Company in China: CNY, Asia/Shanghai, Shanghai address")
         configure_company(opts, args)
@@ -303,26 +274,22 @@ def main(argv):
     registry = open_registry(opts, args)
     logins = build(registry, args.customers)
 
-    url = f"http://localhost:{args.port}/odoo?db={args.db}"
+    url = f"http://localhost:{args.port}/odoo?db={args.database}"
     step(f"Retail CRM demo ready in {time.time() - STARTED:.0f} s")
     print(f"\n  Backend: {url}\n  POS:     http://localhost:{args.port}/pos/ui\n")
     print(role_table(logins))
     if args.no_serve:
         return 0
     print("\nPress Ctrl+C to stop.\n", flush=True)
-    cmd = [
-        sys.executable,
-        "-m",
-        "odoo",
-        f"--addons-path={odoo_check.REPO}",
-        *odoo_check.odoo_db_args(opts),
-        "-d",
-        args.db,
-        f"--db-filter=^{args.db}$",
+    cmd = bootstrap.odoo_command(
+        args.database,
+        opts,
+        f"--db-filter=^{args.database}$",
         f"--http-port={args.port}",
         f"--data-dir={args.data_dir}",
         "--log-level=warn",
-    ]
+        addons_path=args.addons_path,
+    )
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:

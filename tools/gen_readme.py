@@ -12,9 +12,10 @@ import sys
 
 import docutils.core
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import odoo_check
+from tools import odoo_check
 
 SECTIONS = [
     ("DESCRIPTION.md", None),

@@ -23,13 +23,12 @@ import io
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import bench_odoo
-import odoo_check
 import polib
 
-import odoo
+from tools import bootstrap, odoo_check
 
 LANG = "zh_CN"
 
@@ -118,11 +117,11 @@ def check(env, addon, template, pot_path, po_path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("action", choices=("sync", "check"))
-    bench_odoo.add_connection_args(parser)
+    bootstrap.add_connection_args(parser)
     parser.add_argument("--addons", nargs="+", default=odoo_check.suite_addons())
     args = parser.parse_args(argv)
-    odoo_check.require_odoo()
-    registry = bench_odoo.open_registry(args)
+    odoo = odoo_check.require_odoo()
+    registry = bootstrap.open_registry(args)
     failed = False
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})

@@ -59,20 +59,6 @@ def free_port(start):
     return port
 
 
-def odoo_db_args(opts):
-    """Odoo command-line options for a connection dict from tools/pg.py."""
-    args = []
-    if opts.get("host"):
-        args.append(f"--db_host={opts['host']}")
-    if opts.get("port"):
-        args.append(f"--db_port={opts['port']}")
-    if opts.get("user"):
-        args.append(f"--db_user={opts['user']}")
-    if opts.get("password"):
-        args.append(f"--db_password={opts['password']}")
-    return args
-
-
 def fail(message, code=2):
     print(f"error: {message}", file=sys.stderr)
     sys.exit(code)

@@ -26,6 +26,11 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tools import bootstrap
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -268,9 +273,7 @@ def main(argv=None):
     source.add_argument("--db", help="database with paid POS orders")
     parser.add_argument("--company", type=int, default=1)
     parser.add_argument("--tz", default="UTC", help="local days in this time zone (database source)")
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER"))
+    bootstrap.add_connection_args(parser, database=None)
     parser.add_argument("--end", type=date.fromisoformat, help="analysis date (default: last transaction)")
     parser.add_argument("--holdout-months", type=int, default=6)
     parser.add_argument("--window-months", type=int, default=12)

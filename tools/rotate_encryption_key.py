@@ -16,20 +16,20 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import bench_odoo
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import odoo
+from tools import bootstrap
 
 
 def main():
-    parser = bench_odoo.add_connection_args(argparse.ArgumentParser(description=__doc__))
+    parser = bootstrap.add_connection_args(argparse.ArgumentParser(description=__doc__))
     parser.add_argument("-c", "--config", help="Odoo configuration file holding both keys")
     args = parser.parse_args()
     if args.config:
         odoo.tools.config.parse_config(["-c", args.config])
-    registry = bench_odoo.open_registry(args, keep_config=bool(args.config))
+    registry = bootstrap.open_registry(args, keep_config=bool(args.config))
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if "retail.crm.consent" not in env:

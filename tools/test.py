@@ -7,12 +7,12 @@
 
 Starts a private PostgreSQL when none is configured (see tools/pg.py), creates
 one database, installs the addons, runs their tests (browser tours included),
-checks the synthetic data generator on the same database, and prints a final
+checks the synthetic data generator on the same database, runs the unit tests
+of tools/ (tools/tests: generator, parsers, README command lines), and prints a final
 line ``N passed, N failed[, N skipped]``.  Exits non-zero on any failed test,
 test error, or ERROR/CRITICAL line logged by Odoo (install warnings included).
 """
 
-import argparse
 import os
 import re
 import shutil
@@ -21,10 +21,10 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import odoo_check
-import pg
+from tools import bootstrap, odoo_check, pg
 
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<msg>.*)"
@@ -38,19 +38,14 @@ PROGRESS = re.compile(
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser = bootstrap.connection_parser(__doc__.split("\n\n", 1)[0], database="retail_crm_test")
     parser.add_argument(
         "--addons", help="comma-separated suite addons to install and test (default: all present)"
     )
     parser.add_argument("--test-tags", help="Odoo test tags (default: /<addon> for each addon)")
-    parser.add_argument("--db", default="retail_crm_test", help="database name (dropped first)")
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards for inspection")
     parser.add_argument("--no-datagen", action="store_true", help="skip the synthetic data generator check")
     parser.add_argument("--log", help="write Odoo's full log here (default: a temporary file)")
-    parser.add_argument("--db-host")
-    parser.add_argument("--db-port")
-    parser.add_argument("--db-user")
-    parser.add_argument("--db-password")
     parser.add_argument("--verbose", action="store_true", help="echo Odoo's whole log")
     return parser.parse_args(argv)
 
@@ -58,17 +53,6 @@ def parse_args(argv):
 def check_db_name(name):
     if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
         raise odoo_check.UserError(f"Invalid database name {name!r}.")
-
-
-def libpq_env(opts):
-    """The environment with libpq's defaults pointing at the test server: Odoo's
-    test mode opens its read-only pool with an empty replica host, i.e. libpq's
-    defaults, and would otherwise reach another server, or none."""
-    env = dict(os.environ)
-    for key, name in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER"), ("password", "PGPASSWORD")):
-        if opts.get(key):
-            env[name] = str(opts[key])
-    return env
 
 
 def failure_digest(lines, limit=10):
@@ -134,56 +118,46 @@ def summarise(lines):
     return found, run, failed, skipped, errors
 
 
-def i18n_check(opts, db, addons):
-    """Each addon's .pot and zh_CN.po against what Odoo exports from the test
-    database: references, untranslated msgids, selection labels still in English."""
-    cmd = [sys.executable, os.path.join(odoo_check.REPO, "tools", "i18n.py"), "check", "-d", db]
-    cmd += ["--addons", *addons]
-    for key in ("host", "port", "user"):
-        if opts.get(key):
-            cmd += [f"--db-{key}", str(opts[key])]
-    print("Translation files against the sources (tools/i18n.py check)")
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    for line in res.stdout.strip().splitlines()[-40:]:
+def connection_options(opts):
+    """The connection options of the tools' commands for ``opts``."""
+    return [f"--db-{key}={opts[key]}" for key in bootstrap.CONNECTION_KEYS if opts.get(key)]
+
+
+def tool_check(title, cmd, env=None):
+    """Run one of the tools' own checks; print its last lines; True when it passed."""
+    print(title)
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=odoo_check.REPO, env=env)
+    output = (res.stdout + res.stderr).strip().splitlines()
+    for line in output[-8:]:
         print(f"  {line}")
-    if res.returncode:
-        print("\n".join(f"  {line}" for line in res.stderr.strip().splitlines()[-8:]))
     return res.returncode == 0
 
 
 def datagen_check(opts, db):
     """Generate a small chain into the test database and verify Odoo opens it."""
-    script = os.path.join(odoo_check.REPO, "tools", "datagen.py")
-    if not os.path.exists(script):
-        return None
-    cmd = [sys.executable, script, "-d", db, "--customers", "300", "--seed", "7", "--verify"]
-    for key in ("host", "port", "user", "password"):
-        if opts.get(key):
-            cmd += [f"--db-{key}", str(opts[key])]
-    print("Synthetic data generator: 300 customers into the test database, then --verify")
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    output = (res.stdout + res.stderr).strip().splitlines()
-    for line in output[-8:]:
-        print(f"  {line}")
-    return res.returncode == 0
+    cmd = [sys.executable, "tools/datagen.py", "-d", db, "--customers", "300", "--seed", "7", "--verify"]
+    title = "Synthetic data generator: 300 customers into the test database, then --verify"
+    return tool_check(title, cmd + connection_options(opts))
 
 
 def demo_check(opts, db):
     """Run the demo's data builders (users, loyalty set-up, RFM history, complaints) on the
     test database after the generator check, then roll back."""
-    script = os.path.join(odoo_check.REPO, "tools", "demo.py")
-    if not os.path.exists(script):
-        return None
-    cmd = [sys.executable, script, "--check", "--db", db]
-    for key in ("host", "port", "user", "password"):
-        if opts.get(key):
-            cmd += [f"--db-{key}", str(opts[key])]
-    print("Demo data builders on the test database (rolled back)")
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    output = (res.stdout + res.stderr).strip().splitlines()
-    for line in output[-8:]:
-        print(f"  {line}")
-    return res.returncode == 0
+    cmd = [sys.executable, "tools/demo.py", "--check", "--db", db, *connection_options(opts)]
+    return tool_check("Demo data builders on the test database (rolled back)", cmd)
+
+
+def i18n_check(opts, db, addons):
+    """Each addon's .pot and zh_CN.po against what Odoo exports from the test
+    database: references, untranslated msgids, selection labels still in English."""
+    cmd = [sys.executable, "tools/i18n.py", "check", "-d", db, *connection_options(opts), "--addons", *addons]
+    return tool_check("Translation files against the sources (tools/i18n.py check)", cmd)
+
+
+def tools_unit_tests():
+    """The tools' own unit tests (generator's pure parts, parsers, README command lines)."""
+    cmd = [sys.executable, "-m", "unittest", "discover", "-s", "tools/tests", "-t", "."]
+    return tool_check("Unit tests of tools/ (python3 -m unittest discover -s tools/tests -t .)", cmd)
 
 
 def count_results(lines, returncode, logfile):
@@ -221,7 +195,7 @@ def prepare(args):
     """(addons, test tags, connection options, server, http port), or exit with a clear error."""
     try:
         odoo_check.require_odoo()
-        check_db_name(args.db)
+        check_db_name(args.database)
         available = odoo_check.suite_addons()
         addons = args.addons.split(",") if args.addons else available
         unknown = sorted(set(addons) - set(available))
@@ -232,7 +206,7 @@ def prepare(args):
         if not addons:
             raise odoo_check.UserError("No retail_crm_* addon found in the repository.")
         tags = args.test_tags or ",".join(f"/{name}" for name in addons)
-        opts, server = pg.connection_from_env(args)
+        opts, server = bootstrap.connection(args)
         pg.wait_for(opts)
         http_port = odoo_check.free_port(int(os.environ.get("RETAIL_CRM_TEST_HTTP_PORT", "8069")))
     except (odoo_check.UserError, pg.PgError) as exc:
@@ -248,17 +222,12 @@ def main(argv):
     if not shutil.which("chromium") and not shutil.which("google-chrome"):
         print("warning: no Chromium found: browser tours will be skipped (apt-get install chromium)")
 
-    pg.drop_database(opts, args.db)
+    pg.drop_database(opts, args.database)
     data_dir = tempfile.mkdtemp(prefix="retail_crm_test_data_")
     logfile = args.log or os.path.join(data_dir, "odoo-test.log")
-    cmd = [
-        sys.executable,
-        "-m",
-        "odoo",
-        f"--addons-path={odoo_check.REPO}",
-        *odoo_check.odoo_db_args(opts),
-        "-d",
-        args.db,
+    cmd = bootstrap.odoo_command(
+        args.database,
+        opts,
         "-i",
         ",".join(addons),
         "--test-enable",
@@ -268,26 +237,32 @@ def main(argv):
         f"--data-dir={data_dir}",
         "--max-cron-threads=0",
         "--log-level=info",
-    ]
-    print(f"Installing and testing {', '.join(addons)} on database {args.db!r} (tags {tags}); log: {logfile}")
-    lines, returncode = run_odoo(cmd, logfile, args.verbose, env=libpq_env(opts))
+        addons_path=args.addons_path,
+    )
+    print(
+        f"Installing and testing {', '.join(addons)} on database {args.database!r} (tags {tags}); log: {logfile}"
+    )
+    lines, returncode = run_odoo(cmd, logfile, args.verbose, env=bootstrap.libpq_env(opts))
     found, run, passed, failed, skipped = count_results(lines, returncode, logfile)
 
+    checks = []
     if not args.test_tags and found:
-        ok = i18n_check(opts, args.db, addons)
-        passed += ok
-        failed += not ok
+        checks.append(i18n_check(opts, args.database, addons))
     if not args.no_datagen and not args.test_tags and found:
-        for check in (datagen_check, demo_check):
-            ok = check(opts, args.db)
-            if ok is not None:
-                passed += bool(ok)
-                failed += not ok
+        checks.append(datagen_check(opts, args.database))
+        if set(addons) >= set(odoo_check.suite_addons()):
+            checks.append(demo_check(opts, args.database))
+        else:  # the demo builds loyalty, RFM, complaints and privacy data together
+            print("Demo data builders: skipped (they need every addon of the suite installed)")
+    if not args.test_tags:
+        checks.append(tools_unit_tests())
+    passed += sum(checks)
+    failed += len(checks) - sum(checks)
 
     if args.keep_db:
-        print(f"Database kept: {args.db} (connect with {' '.join(odoo_check.odoo_db_args(opts))})")
+        print(f"Database kept: {args.database} (connect with {' '.join(bootstrap.odoo_db_args(opts))})")
     else:
-        pg.drop_database(opts, args.db)
+        pg.drop_database(opts, args.database)
         if not args.log:
             shutil.rmtree(data_dir, ignore_errors=True)
     if server and server.started_here:

@@ -2,7 +2,7 @@
     "name": "Retail CRM Loyalty",
     "summary": "Member profile, tiers qualified from POS orders, tier history, "
     "tier benefits, care messages and tier progress in the POS",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Point of Sale",
     "license": "LGPL-3",
     "author": "Retail CRM for Odoo",

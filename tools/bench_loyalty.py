@@ -340,6 +340,16 @@ def bench_sync(env, args, config, session):
             1000 * statistics.median(timings["without hook"]),
         )
     )
+    cr.execute(SQL("SELECT reltuples::bigint FROM pg_class WHERE relname = 'pos_order'"))
+    print(
+        "POS sync time per order vs orders in the database: %.1f ms with the hook, %.1f ms without, "
+        "at about %d orders"
+        % (
+            1000 * statistics.median(timings["with hook"]),
+            1000 * statistics.median(timings["without hook"]),
+            cr.fetchone()[0],
+        )
+    )
     print(
         "POS sync overhead of the tier hook: %.1f %% (throughput ratio %.3f), load %s"
         % (

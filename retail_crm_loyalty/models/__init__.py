@@ -1,4 +1,5 @@
 from . import retail_crm_tier
+from . import retail_crm_tier_qualification
 from . import retail_crm_tier_review
 from . import retail_crm_tier_history
 from . import retail_crm_holiday

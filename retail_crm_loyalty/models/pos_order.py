@@ -3,7 +3,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from .res_partner import PAID_STATES
+from ..tools import PAID_STATES
 
 _logger = logging.getLogger(__name__)
 

@@ -8,8 +8,6 @@ from .retail_crm_holiday import check_date_values
 
 _logger = logging.getLogger(__name__)
 
-PAID_STATES = ("paid", "done", "invoiced")
-
 
 class ResPartner(models.Model):
     _name = "res.partner"

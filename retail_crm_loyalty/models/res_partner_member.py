@@ -5,27 +5,17 @@ birthdays validated."""
 import logging
 import re
 
+import phonenumbers
 from dateutil.relativedelta import relativedelta
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.cn import ric as cn_ric
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 
 _logger = logging.getLogger(__name__)
 
-try:
-    import phonenumbers
-
-    from odoo.addons.phone_validation.tools.phone_validation import phone_parse
-
-    MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-except ImportError:  # pragma: no cover - declared in external_dependencies
-    phonenumbers = None
-
-try:
-    from stdnum import exceptions as stdnum_exceptions
-    from stdnum.cn import ric as cn_ric
-except ImportError:  # pragma: no cover - declared in external_dependencies
-    cn_ric = None
+MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 MAX_AGE_YEARS = 100
 # what people type in a phone number: digits (full-width too), spaces, dashes,
@@ -73,8 +63,6 @@ class RetailCrmMemberCheck(models.AbstractModel):
 
     @api.constrains("retail_id_number")
     def _check_retail_id_number(self):
-        if cn_ric is None:
-            return
         for partner in self.filtered("retail_id_number"):
             try:
                 cn_ric.validate(partner.retail_id_number)
@@ -139,58 +127,55 @@ class RetailCrmMemberCheck(models.AbstractModel):
         )
 
     @api.model
-    def _retail_phone_regions(self, company=None):
-        """Regions a member's mobile is read in, in order: the store's
+    def _retail_phone_countries(self, company=None):
+        """Countries a member's mobile is read in, in order: the store's
         (company's) country, then the member region setting (default CN), so
         that 138 0013 8000 works in a US-registered company with Chinese
         stores."""
         company = company or self.env.company
-        regions = []
+        countries = self.env["res.country"]
         for country in (company.country_id, company.retail_member_country_id):
             code = (country.code or "").upper()
-            if (
-                code
-                and code not in regions
-                and (phonenumbers is None or code in phonenumbers.SUPPORTED_REGIONS)
-            ):
-                regions.append(code)
-        return regions or ["CN"]
+            if code in phonenumbers.SUPPORTED_REGIONS and country not in countries:
+                countries |= country
+        return countries or self.env.ref("base.cn")
 
     @api.model
-    def _retail_parse_mobile(self, number, regions):
-        """The parsed number (phonenumbers) of the first region the number is
-        a valid mobile in; ("landline", parsed) when it is only a valid fixed
-        line; None when it is not a valid number anywhere."""
+    def _retail_parse_mobile(self, number, countries):
+        """``number`` in E.164 for the first country it is a valid mobile of
+        (formatted by phone_validation), else None; and the E.164 landline
+        when it is only a valid fixed line somewhere."""
         landline = None
-        for region in regions:
-            try:
-                parsed = phone_parse(number, region)
-            except UserError:
+        for country in countries:
+            formatted = self._phone_format_number(number, country, force_format="E164")
+            if not formatted:
                 continue
-            kind = phonenumbers.number_type(parsed)
-            if kind in MOBILE_TYPES:
-                return parsed
-            landline = landline or parsed
-        return ("landline", landline) if landline else None
+            if phonenumbers.number_type(phonenumbers.parse(formatted)) in MOBILE_TYPES:
+                return formatted, None
+            landline = landline or formatted
+        return None, landline
 
     @api.model
     def _retail_normalize_mobile(self, number, company=None, raise_exception=True):
-        """Return the member's mobile ``number`` in E.164 (+8613800138000).
+        """Return the member's mobile ``number`` in E.164 (+8613800138000),
+        formatted by phone_validation in the store's region.
 
         Only digits, spaces, dashes, dots, brackets and a leading + are read
         (phonenumbers would turn keypad letters into digits: 138abc00138);
         a landline is refused (members are texted); nothing bypasses the
         check, masked values (139****9000) included."""
-        if not number or phonenumbers is None:
+        if not number:
             return number
-        regions = self._retail_phone_regions(company)
+        countries = self._retail_phone_countries(company)
         text = number.translate(FULL_WIDTH).strip()
-        parsed = self._retail_parse_mobile(text, regions) if MOBILE_CHARS.fullmatch(text) else None
-        if parsed is not None and not isinstance(parsed, tuple):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        mobile = landline = None
+        if MOBILE_CHARS.fullmatch(text):
+            mobile, landline = self._retail_parse_mobile(text, countries)
+        if mobile:
+            return mobile
         if not raise_exception:
             return number
-        if parsed is not None:
+        if landline:
             raise ValidationError(
                 _(
                     "%(number)s is a landline number: a member needs a mobile number "
@@ -203,7 +188,7 @@ class RetailCrmMemberCheck(models.AbstractModel):
                 "The mobile number %(number)s is not valid. Enter it like 138 0013 8000 or "
                 "+86 138 0013 8000 (digits only; regions tried: %(regions)s).",
                 number=number,
-                regions=", ".join(regions),
+                regions=", ".join(countries.mapped("code")),
             )
         )
 

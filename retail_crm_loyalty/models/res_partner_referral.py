@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools import PAID_STATES
+
 
 class ResPartner(models.Model):
     """Referrals (老带新): who brought a new member in."""
@@ -142,9 +144,7 @@ class ResPartner(models.Model):
         bought = (
             self.env["pos.order"]
             .sudo()
-            .search_count(
-                [("partner_id", "=", member.id), ("state", "in", ("paid", "done", "invoiced"))], limit=1
-            )
+            .search_count([("partner_id", "=", member.id), ("state", "in", PAID_STATES)], limit=1)
         )
         if bought and member.retail_referred_by_id.id != referrer.id:
             raise UserError(

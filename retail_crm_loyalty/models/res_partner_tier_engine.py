@@ -8,9 +8,9 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-_logger = logging.getLogger(__name__)
+from ..tools import PAID_STATES
 
-PAID_STATES = ("paid", "done", "invoiced")
+_logger = logging.getLogger(__name__)
 
 
 class RetailCrmMemberTierEngine(models.AbstractModel):
@@ -204,20 +204,28 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
         # may not write partners of other salespeople.
         pids = [pid for pids in groups.values() for pid in pids]
         new_tiers = [tier for tier, pids in groups.items() for _pid in pids]
-        self.browse(pids).sudo()._retail_write_company_values(
-            company, {"retail_tier_id": new_tiers, "retail_tier_downgrade_date": False}
-        )
-        for pricelist, pids in pricelist_groups.items():
+        for pricelist, pricelist_pids in pricelist_groups.items():
             # sudo: as above, the tier's pricelist follows the tier
-            self.browse(pids).sudo()._retail_write_partner_pricelist(company, pricelist)
+            self.browse(pricelist_pids).sudo()._retail_write_partner_pricelist(company, pricelist)
+        # the new tiers and their history lines in one statement (the till's
+        # upgrade costs one query for both)
+        tier_vals = {"retail_tier_id": new_tiers, "retail_tier_downgrade_date": False}
+        upsert = self.env["retail.crm.member.tier"]._upsert_sql(company, pids, tier_vals)
+        history_ids = self._retail_insert_history(company, changes, with_sql=upsert)
+        self.env["retail.crm.member.tier"].invalidate_model()
+        members = self.browse(pids)
+        members.invalidate_recordset([*tier_vals, "retail_tier_evaluated_at"])
+        members.modified(list(tier_vals))
         # sudo: history is written by the system on behalf of the cashier/cron/manager
-        return History.sudo().browse(self._retail_insert_history(company, changes))
+        return History.sudo().browse(history_ids)
 
     @api.model
-    def _retail_insert_history(self, company, changes):
+    def _retail_insert_history(self, company, changes, with_sql=None):
         """Tier history lines of ``changes`` in one INSERT (the review writes
         up to a batch of them at once; no ORM create per line).
 
+        :param with_sql: a data-modifying statement run in the same statement
+            (a CTE), e.g. the upsert of the new tiers
         :return: the ids of the new lines
         """
         columns = list(zip(*changes, strict=True))
@@ -226,16 +234,18 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
             for row in self.env.execute_query(
                 SQL(
                     """
+                    %(with_sql)s
                     INSERT INTO retail_crm_tier_history
                            (partner_id, old_tier_id, new_tier_id, change_type, reason, order_id,
-                            company_id, user_id, date, create_uid, write_uid, create_date, write_date)
+                            company_id, user_id, date)
                     SELECT c.partner_id, c.old_tier_id, c.new_tier_id, c.change_type, c.reason, c.order_id,
-                           %(company)s, %(uid)s, %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+                           %(company)s, %(uid)s, %(now)s
                       FROM unnest(%(partners)s::int[], %(old)s::int[], %(new)s::int[], %(kinds)s::varchar[],
                                   %(reasons)s::varchar[], %(orders)s::int[])
                            AS c(partner_id, old_tier_id, new_tier_id, change_type, reason, order_id)
                  RETURNING id
                     """,
+                    with_sql=SQL("WITH tier_rows AS (%s)", with_sql) if with_sql else SQL(""),
                     company=company.id,
                     uid=self.env.uid,
                     now=fields.Datetime.now(),

@@ -30,6 +30,10 @@ SQL_TYPES = {"int4": SQL("int4"), "bool": SQL("bool"), "date": SQL("date"), "tim
 class RetailCrmMemberTier(models.Model):
     _name = "retail.crm.member.tier"
     _description = "Member Tier per Company"
+    # technical state written in bulk by the review and the till's hook: no
+    # create/write user and date (two foreign-key checks per written row;
+    # who changed a tier and when is in retail.crm.tier.history)
+    _log_access = False
     _rec_name = "partner_id"
     _order = "partner_id, company_id"
 
@@ -58,6 +62,12 @@ class RetailCrmMemberTier(models.Model):
 
     @api.model
     def _upsert(self, company, partner_ids, vals):
+        """Set ``vals`` of ``partner_ids`` in ``company`` (see :meth:`_upsert_sql`)."""
+        self.env.execute_query(self._upsert_sql(company, partner_ids, vals))
+        self.invalidate_model()
+
+    @api.model
+    def _upsert_sql(self, company, partner_ids, vals):
         """Set ``vals`` (partner field names, see MEMBER_TIER_COLUMNS) of
         ``partner_ids`` in ``company`` in one statement, creating the rows
         that do not exist, and move their ``evaluated_at``. A value given as
@@ -86,28 +96,19 @@ class RetailCrmMemberTier(models.Model):
                     )
                 )
         aliases = SQL(", ").join(SQL.identifier(f"c{i}") for i in range(1, len(arrays)))
-        now = fields.Datetime.now()
-        self.env.execute_query(
-            SQL(
-                """
+        return SQL(
+            """
                 INSERT INTO retail_crm_member_tier AS mt
-                       (partner_id, company_id, %(names)s evaluated_at,
-                        create_uid, write_uid, create_date, write_date)
-                SELECT r.p, %(company)s, %(values)s clock_timestamp() AT TIME ZONE 'UTC',
-                       %(uid)s, %(uid)s, %(now)s, %(now)s
+                       (partner_id, company_id, %(names)s evaluated_at)
+                SELECT r.p, %(company)s, %(values)s clock_timestamp() AT TIME ZONE 'UTC'
                   FROM unnest(%(arrays)s) AS r(p%(aliases)s)
                     ON CONFLICT (partner_id, company_id) DO UPDATE
-                   SET %(updates)s evaluated_at = EXCLUDED.evaluated_at,
-                       write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+                   SET %(updates)s evaluated_at = EXCLUDED.evaluated_at
                 """,
-                names=SQL("").join(SQL("%s, ", name) for name in names),
-                values=SQL("").join(SQL("%s, ", value) for value in values),
-                updates=SQL("").join(SQL("%s = EXCLUDED.%s, ", name, name) for name in names),
-                arrays=SQL(", ").join(arrays),
-                aliases=SQL(", %s", aliases) if len(arrays) > 1 else SQL(""),
-                company=company.id,
-                uid=self.env.uid,
-                now=now,
-            )
+            names=SQL("").join(SQL("%s, ", name) for name in names),
+            values=SQL("").join(SQL("%s, ", value) for value in values),
+            updates=SQL("").join(SQL("%s = EXCLUDED.%s, ", name, name) for name in names),
+            arrays=SQL(", ").join(arrays),
+            aliases=SQL(", %s", aliases) if len(arrays) > 1 else SQL(""),
+            company=company.id,
         )
-        self.invalidate_model()

@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-PAID_STATES = ("paid", "done", "invoiced")
+from ..tools import PAID_STATES
+
 STATES = [("rewarded", "Rewarded"), ("reversed", "Reversed")]
 
 

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-PAID_STATES = ("paid", "done", "invoiced")
+from ..tools import PAID_STATES
 
 
 class RetailCrmReferralReport(models.Model):

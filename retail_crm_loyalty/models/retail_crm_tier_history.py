@@ -17,6 +17,10 @@ class RetailCrmTierHistory(models.Model):
     _order = "date desc, id desc"
     _check_company_auto = True
     _rec_name = "partner_id"
+    # the line carries its own user and date (user_id, date): no create/write
+    # user and date (the review writes up to one line per member at once,
+    # each audit column a foreign-key check per line)
+    _log_access = False
 
     partner_id = fields.Many2one(
         "res.partner", string="Member", required=True, index=True, ondelete="cascade"

@@ -2,7 +2,6 @@
 
 import contextlib
 import logging
-import threading
 import uuid
 
 import psycopg2.errors
@@ -13,13 +12,12 @@ from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
-PAID_STATES = ("paid", "done", "invoiced")
 REVIEW_BATCH_SIZE = 5000
 MAX_BATCH_TRIES = 5
 
 
 class RetailCrmTier(models.Model):
-    _inherit = "retail.crm.tier"
+    _inherit = "retail.crm.tier"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
     # Periodic review (L3, L4): upgrades missed, downgrades after a grace
@@ -27,181 +25,21 @@ class RetailCrmTier(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_review_tiers(self):
-        """Cron entry point: review every company; each finished batch is
-        committed (resumable: a rerun only finds what is left)."""
-        testing = getattr(threading.current_thread(), "testing", False)
+        """Cron entry point: review every company. Run by ir.cron (its job
+        context carries ``cron_id``), each finished batch is committed and its
+        progress notified (resumable: a rerun only finds what is left); called
+        anywhere else (a test, a shell, a server action) nothing is committed
+        here and a serialization failure is left to the caller."""
+        in_cron_job = bool(self.env.context.get("cron_id"))
 
         def on_batch(done, remaining):
-            if not testing:
-                if remaining is not None:
-                    self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if remaining is not None:
+                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if in_cron_job:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
 
         for company in self.env["res.company"].search([]):
-            self.with_company(company)._review_company_tiers(company, on_batch=on_batch, retry=not testing)
-
-    @api.model
-    def _qualification_sql(self, company, tier_rows, today, partner_ids=None, lock=False):
-        """SQL giving, for every member of ``company`` (or of ``partner_ids``):
-        id, current tier, qualifying tier, override flag/expiry, scheduled
-        downgrade date, 保级 flag, ranks, current pricelist and last evaluation.
-
-        :param tier_rows: [(tier_id, min_spend, min_orders, is_and, invite,
-            keep_spend, keep_orders, ...)] lowest first
-        :param lock: take the members' tier lock in the same statement (the
-            POS hook: ``partner_ids`` are locked whatever their company, and
-            only the members among them are returned)
-        """
-        order_filter = member_filter = lock_cte = SQL("")
-        if partner_ids is not None:
-            order_filter = SQL("AND o.partner_id = ANY(%s)", list(partner_ids))
-            member_filter = SQL("AND p.id = ANY(%s)", list(partner_ids))
-        scope = SQL("AND p.active AND (p.company_id IS NULL OR p.company_id = %s)", company.id)
-        if lock:
-            # see res.partner._retail_lock_tier_rows: moving the member's tier
-            # row serialises the evaluations of a member in the company (till,
-            # second till, review batch)
-            now = fields.Datetime.now()
-            lock_cte = SQL(
-                """
-                locked AS (
-                    INSERT INTO retail_crm_member_tier AS lmt
-                           (partner_id, company_id, evaluated_at, create_uid, write_uid, create_date, write_date)
-                    SELECT lp.id, %(company)s, clock_timestamp() AT TIME ZONE 'UTC', %(uid)s, %(uid)s, %(now)s, %(now)s
-                      FROM res_partner lp
-                     WHERE lp.id = ANY(%(ids)s) AND lp.retail_is_member
-                        ON CONFLICT (partner_id, company_id) DO UPDATE
-                       SET evaluated_at = EXCLUDED.evaluated_at
-                 RETURNING lmt.partner_id AS id
-                ),
-                """,
-                company=company.id,
-                uid=self.env.uid,
-                now=now,
-                ids=list(partner_ids),
-            )
-            member_filter = SQL("AND p.id IN (SELECT id FROM locked)")
-            scope = SQL("")
-        tier_values = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s::numeric, %s, %s, %s, %s::numeric, %s)",
-                row[0],
-                rank,
-                row[1],
-                row[2],
-                row[3],
-                row[4] if len(row) > 4 else False,
-                row[5] if len(row) > 5 else row[1],
-                row[6] if len(row) > 6 else row[2],
-            )
-            for rank, row in enumerate(tier_rows)
-        )
-        date_from = self.env["res.partner"]._retail_window_start(company, today)
-        return SQL(
-            """
-            WITH %(lock_cte)s
-            t(id, rank, min_spend, min_orders, is_and, invite, keep_spend, keep_orders)
-                 AS (VALUES %(tiers)s),
-            s AS (
-                SELECT o.partner_id,
-                       SUM(o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1.0)) AS spend,
-                       COUNT(*) FILTER (WHERE o.amount_total > 0) AS cnt
-                  FROM pos_order o
-                 WHERE o.company_id = %(company)s
-                   AND o.state IN %(states)s
-                   AND o.date_order >= %(date_from)s
-                   AND o.partner_id IS NOT NULL
-                   %(order_filter)s
-              GROUP BY o.partner_id
-            ),
-            m AS (
-                SELECT p.id,
-                       mt.tier_id AS cur,
-                       COALESCE(mt.locked, FALSE) AS locked,
-                       mt.locked_until,
-                       mt.downgrade_date AS dg_date,
-                       (p.specific_property_product_pricelist ->> %(cid)s)::int AS pricelist,
-                       mt.evaluated_at,
-                       COALESCE(s.spend, 0) AS spend,
-                       COALESCE(s.cnt, 0) AS cnt
-                  FROM res_partner p
-             LEFT JOIN retail_crm_member_tier mt ON mt.partner_id = p.id AND mt.company_id = %(company)s
-             LEFT JOIN s ON s.partner_id = p.id
-                 WHERE p.retail_is_member
-                   %(scope)s
-                   %(member_filter)s
-            )
-            SELECT m.id, m.cur, q.id AS qual, m.locked, m.locked_until, m.dg_date,
-                   COALESCE(k.keep, FALSE) AS keep, k.rank AS cur_rank, q.rank AS qual_rank,
-                   m.pricelist, m.evaluated_at
-              FROM m
-         LEFT JOIN LATERAL (
-                -- 保级: the current tier is kept with its retention thresholds
-                SELECT t.rank = 0 OR t.invite
-                       OR (t.keep_spend = 0 AND t.keep_orders = 0)
-                       OR (t.is_and
-                           AND (t.keep_spend = 0 OR m.spend >= t.keep_spend)
-                           AND (t.keep_orders = 0 OR m.cnt >= t.keep_orders))
-                       OR (NOT t.is_and
-                           AND ((t.keep_spend > 0 AND m.spend >= t.keep_spend)
-                                OR (t.keep_orders > 0 AND m.cnt >= t.keep_orders))) AS keep,
-                       t.rank
-                  FROM t WHERE t.id = m.cur
-            ) k ON TRUE
-         LEFT JOIN LATERAL (
-                SELECT t.id, t.rank FROM t
-                 WHERE NOT t.invite
-                   AND (t.rank = 0 OR t.min_spend > 0 OR t.min_orders > 0)
-                   AND ((t.is_and
-                        AND (t.min_spend = 0 OR m.spend >= t.min_spend)
-                        AND (t.min_orders = 0 OR m.cnt >= t.min_orders))
-                    OR (NOT t.is_and
-                        AND ((t.min_spend = 0 AND t.min_orders = 0)
-                             OR (t.min_spend > 0 AND m.spend >= t.min_spend)
-                             OR (t.min_orders > 0 AND m.cnt >= t.min_orders))))
-              ORDER BY t.rank DESC
-                 LIMIT 1
-            ) q ON TRUE
-            """,
-            tiers=tier_values,
-            company=company.id,
-            cid=str(company.id),
-            states=PAID_STATES,
-            date_from=date_from,
-            order_filter=order_filter,
-            member_filter=member_filter,
-            lock_cte=lock_cte,
-            scope=scope,
-        )
-
-    def _qualification_rows(self):
-        return [
-            (
-                t.id,
-                t.min_spend,
-                t.min_orders,
-                t.condition == "and",
-                t.invitation_only,
-                t.retention_spend or t.min_spend,
-                t.retention_orders or t.min_orders,
-            )
-            for t in self
-        ]
-
-    @api.model
-    def _review_select_sql(self, company, tiers, today, partner_ids=None):
-        """The members of ``company`` whose tier state may change."""
-        return SQL(
-            """
-            SELECT id, cur, qual, locked, locked_until, dg_date, keep, cur_rank, qual_rank,
-                   pricelist, evaluated_at
-              FROM (%s) x
-             WHERE (cur IS DISTINCT FROM qual AND NOT (keep AND COALESCE(qual_rank, -1) < COALESCE(cur_rank, -1)))
-                OR dg_date IS NOT NULL OR locked
-          ORDER BY id
-            """,
-            self._qualification_sql(company, tiers._qualification_rows(), today, partner_ids),
-        )
+            self.with_company(company)._review_company_tiers(company, on_batch=on_batch, retry=in_cron_job)
 
     @api.model
     def _review_company_tiers(
@@ -227,7 +65,9 @@ class RetailCrmTier(models.Model):
         :return: dict of counters (upgraded, downgraded, notified, expired)
         """
         today = today or fields.Date.context_today(self)
-        tiers = self._get_company_tiers(company)
+        # sudo: the cron reviews every company, also those its user is not
+        # a member of; the tiers are configuration read to decide (#18)
+        tiers = self._get_company_tiers(company).sudo()
         counters = {"upgraded": 0, "downgraded": 0, "notified": 0, "expired": 0, "cleared": 0}
         if not tiers:
             return counters

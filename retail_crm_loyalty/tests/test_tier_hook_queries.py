@@ -112,3 +112,23 @@ class TestTierHookQueries(RetailLoyaltyPosCommon):
         # next order at the new tier's multiplier
         _count, order2 = self._sync_queries(self.member)
         self.assertEqual(order2.retail_points_multiplier, 1.5)
+
+    def test_hook_queries_on_enrolment(self):
+        """A member without a tier row yet (imported, or before the first
+        review) gets the base tier with their order: the tier row and its
+        history line are one statement, one query more than an order that
+        changes nothing (two before: the row, then the history line)."""
+        self.tier_diamond.min_spend = 20000
+        self.tier_gold.min_spend = 5000
+        self.tier_silver.min_spend = 3000
+        self._sync_queries(self.member2)  # warm-up: the tiers are cached at the till
+        unchanged = self._hook_queries(self.heavy)[0]
+        base, _order = self._sync_queries(self.heavy, hook=False)
+        self.env.cr.execute("DELETE FROM retail_crm_member_tier WHERE partner_id = %s", [self.heavy.id])
+        self.env.invalidate_all()
+        self.assertFalse(self.tier(self.heavy))
+        count, order = self._sync_queries(self.heavy)
+        self.assertEqual(self.tier(self.heavy), self.tier_normal)
+        self.assertEqual(self.heavy.retail_tier_history_ids[:1].order_id, order)
+        self.assertLessEqual(count - base, MAX_HOOK_QUERIES, f"{count} vs {base}")
+        self.assertEqual(count - base, unchanged + 1, f"enrolment {count - base}, no change {unchanged}")

@@ -162,3 +162,33 @@ class TestTierReview(RetailLoyaltyPosCommon):
             self.member2.retail_tier_history_ids.filtered(lambda h: h.change_type == "downgrade"),
             "no stale downgrade",
         )
+
+    def test_cron_commits_per_batch_only_as_a_cron_job(self):
+        """One commit idiom (#18): the cron entry point commits each batch and
+        notifies its progress when ir.cron runs it (``cron_id`` in the job's
+        context); a direct call (shell, server action, test) commits nothing."""
+        members = self.member | self.member2
+        commits = []
+
+        def first_run():
+            # both members lose their tier state: the review enrols them again
+            self.env.cr.execute(
+                "DELETE FROM retail_crm_member_tier WHERE partner_id = ANY(%s)", [members.ids]
+            )
+            self.env.invalidate_all()
+
+        first_run()
+        with (
+            patch.object(tier_module, "REVIEW_BATCH_SIZE", 1),
+            patch.object(self.env.cr, "commit", lambda: commits.append(True)),
+        ):
+            # as ir.cron runs it: the cron's user, every company
+            cron = self.env.ref("retail_crm_loyalty.ir_cron_retail_tier_review")
+            Tier = self.Tier.with_user(cron.user_id)
+            Tier._cron_review_tiers()
+            self.assertFalse(commits, "a direct call commits nothing")
+            self.assertEqual(self.tier(self.member), self.tier_normal)
+            first_run()
+            Tier.with_context(cron_id=cron.id)._cron_review_tiers()
+        self.assertGreaterEqual(len(commits), len(members) + 1, "one commit per batch in the cron job")
+        self.assertEqual(self.tier(self.member2), self.tier_normal)

@@ -43,12 +43,12 @@ def migrate(cr, version):
                 """
                 INSERT INTO retail_crm_member_tier
                        (partner_id, company_id, tier_id, locked, locked_until, downgrade_date,
-                        birthday_coupon_year, evaluated_at, create_uid, write_uid, create_date, write_date)
+                        birthday_coupon_year, evaluated_at)
                 SELECT p.id, company.id,
                        (SELECT t.id FROM retail_crm_tier t WHERE t.id = (%(tier)s)::int),
                        COALESCE((%(locked)s)::boolean, FALSE),
                        (%(until)s)::date, (%(downgrade)s)::date, (%(year)s)::int,
-                       %(evaluated_at)s, 1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                       %(evaluated_at)s
                   FROM res_partner p
                   CROSS JOIN LATERAL (
                         SELECT jsonb_object_keys(p.retail_tier_id) AS key

@@ -1,0 +1,1 @@
+from .pos_states import PAID_STATES

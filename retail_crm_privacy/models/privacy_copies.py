@@ -13,12 +13,16 @@ installed later are covered. Every route of those models goes through:
   domain/order/group on a copy is an oracle;
 * ``export_data`` and ``onchange``: masked;
 * ``create``/``write``: a masked value sent back is not stored.
+
+All but ``export_data`` are installed on the models that carry copies only
+(privacy_copies_methods), when the registry is loaded; ``export_data`` stays
+on every model: an export reaches a customer's fields through any relation
+(``partner_id/mobile``).
 """
 
 from odoo import api, models
-from odoo.tools import SQL
 
-from . import privacy_email_copies, privacy_tools
+from . import privacy_copies_methods, privacy_email_copies, privacy_tools
 from .res_partner_access import mask_value
 
 PARTNER_LINK_FIELDS = ("partner_id", "author_id")
@@ -26,8 +30,6 @@ PARTNER_LINK_FIELDS = ("partner_id", "author_id")
 EXTRA_COPY_FIELDS = ("acc_number", "sanitized_acc_number", "acc_holder_name")
 # named like personal data, technical in fact
 TECHNICAL_FIELDS = {"email_layout_xmlid"}
-# accounts of the database, not customers: masked by the rule, not logged
-NOT_CUSTOMER_MODELS = {"res.users", "res.company"}
 
 
 class Base(models.AbstractModel):
@@ -80,96 +82,27 @@ class Base(models.AbstractModel):
         ]._privacy_is_restricted(real_user=True)
 
     # ------------------------------------------------------------------
-    # Reads, SQL, onchange
+    # Reads, SQL, onchange, create/write: only on the models that carry
+    # copies (privacy_copies_methods), installed when the registry is loaded
+    # as Odoo's base_automation installs its methods on the models of its rules
     # ------------------------------------------------------------------
 
-    def _read_format(self, fnames, load="_classic_read"):
-        result = super()._read_format(fnames, load=load)
-        if not result or self._name == "res.partner":
-            return result
-        result = privacy_email_copies.mask_rows(self, result)
-        copies = self._privacy_related_personal_fields()
-        shown = [fname for fname in copies if fname in result[0]]
-        if not shown:
-            return result
-        Partner = self.env["res.partner"]
-        partner_of = self._privacy_copy_partners()
-        hidden = set()
-        if Partner._privacy_is_restricted(real_user=True):
-            hidden = self._privacy_hidden_copy_ids(partner_of)
-            for row in result:
-                if row.get("id") in hidden:
-                    for fname in shown:
-                        row[fname] = mask_value(fname, self._fields[fname].type, row[fname])
-        # the audit: which customer's data was shown, masked or clear
-        if self._name not in NOT_CUSTOMER_MODELS:
-            partner_ids = {pid for pid in partner_of.values() if pid}
-            masked_partners = {partner_of[rid] for rid in hidden if partner_of.get(rid)}
-            Partner._privacy_log_shown(list(partner_ids), partner_ids - masked_partners, set(shown))
+    @api.model
+    def _privacy_carries_copies(self):
+        """Whether this model holds copies of customers' personal data."""
+        if self._name == "res.partner" or self._abstract:
+            return False
+        return bool(self._privacy_related_personal_fields() or privacy_email_copies.copy_fields(self))
+
+    def _register_hook(self):
+        result = super()._register_hook()
+        if self._privacy_carries_copies():
+            privacy_copies_methods.install(self.env.registry[self._name])
         return result
 
-    def _fetch_query(self, query, fields):
-        # loading the cache reads the real values, whoever the user is
-        if self.env.context.get("_privacy_fetch"):
-            return super()._fetch_query(query, fields)
-        fetched = super(Base, self.with_context(_privacy_fetch=True))._fetch_query(query, fields)
-        return fetched.with_env(self.env)
-
-    def _field_to_sql(self, alias, fname, query=None, flush=True):
-        sql = privacy_email_copies.field_sql(
-            self, alias, fname, super()._field_to_sql(alias, fname, query, flush)
-        )
-        link = self._privacy_related_personal_fields().get(fname)
-        if (
-            link
-            and self._fields[fname].store
-            and not self.env.context.get("_privacy_fetch")
-            and self.env["res.partner"]._privacy_is_restricted()
-        ):
-            Partner = self.env["res.partner"]
-            Partner.flush_model(["user_id", "partner_share", "commercial_partner_id", "company_id"])
-            visible = SQL(
-                "%s IN (SELECT p.id FROM res_partner p WHERE %s)",
-                super()._field_to_sql(alias, link, query, flush),
-                Partner._privacy_visible_sql("p"),
-            )
-            return SQL("(CASE WHEN %s THEN %s END)", visible, sql)
-        return sql
-
-    def onchange(self, values, field_names, fields_spec):
-        result = super().onchange(values, field_names, fields_spec)
-        copies = self._privacy_related_personal_fields()
-        changed = result.get("value") or {}
-        shown = [fname for fname in copies if fname in changed]
-        if not shown or not self._privacy_copies_restricted():
-            return result
-        for fname in shown:
-            link = copies[fname]
-            partner_id = changed.get(link, values.get(link))
-            if isinstance(partner_id, dict):
-                partner_id = partner_id.get("id")
-            partner = self.env["res.partner"].browse(partner_id if isinstance(partner_id, int) else [])
-            if not partner or partner._privacy_hidden():
-                changed[fname] = mask_value(fname, self._fields[fname].type, changed[fname])
-        return result
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        copies = self._privacy_related_personal_fields()
-        if copies and not self.env.su:
-            for vals in vals_list:
-                if not set(vals) & set(copies):
-                    continue
-                self._privacy_drop_masked(vals, vals.get(self._privacy_partner_link()))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if set(vals) & set(self._privacy_related_personal_fields()) and not self.env.su:
-            link = self._privacy_partner_link()
-            partner_ids = {vals[link]} if vals.get(link) else set(self.sudo().mapped(f"{link}.id"))
-            for partner_id in partner_ids:
-                vals = self._privacy_drop_masked(dict(vals), partner_id)
-        return super().write(vals)
+    def _unregister_hook(self):
+        privacy_copies_methods.uninstall(self.env.registry[self._name])
+        return super()._unregister_hook()
 
     @api.model
     def _privacy_drop_masked(self, vals, partner_id):

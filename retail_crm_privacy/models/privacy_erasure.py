@@ -10,7 +10,7 @@ from odoo.tools import SQL
 from . import privacy_match
 from .privacy_erasure_identity import PrivacyIdentity
 from .privacy_erasure_plan import ACTION_ORDER, PrivacyErasurePlan
-from .privacy_finder import no_jit
+from .privacy_finder_base import no_jit
 from .privacy_service import PrivacyService
 
 _logger = logging.getLogger(__name__)
@@ -68,12 +68,19 @@ class PrivacyErasure(PrivacyService):
         partner_vals = {}
         files = []
         users_reference = {}
+        # the scrubs of one model in one UPDATE: a row whose e-mail, mobile
+        # and note all quote the person is rewritten once, not once per column
+        scrubs = defaultdict(dict)
+        for action, model_name, field in merged:
+            if action == "scrub":
+                scrubs[model_name][field] = merged[action, model_name, field]
         for action, model_name, field in sorted(merged, key=lambda k: (ACTION_ORDER.index(k[0]), k[1], k[2])):
             ids_patterns = merged[action, model_name, field]
             model = env[model_name]
             records = model.browse(sorted(ids_patterns))
             if action == "scrub":
-                self._scrub_owned(model, field, ids_patterns)
+                if model_name in scrubs:
+                    self._scrub_owned(model, scrubs.pop(model_name))
             elif action in ("detach", "clear") and model._name != "res.partner":
                 records.exists().write({field: False})
             elif action == "clear":
@@ -154,29 +161,49 @@ class PrivacyErasure(PrivacyService):
         )
         users.invalidate_recordset(["login", "signature"])
 
-    def _scrub_owned(self, model, field, ids_patterns):
-        """Replace the people's identifiers and names in one column of their
-        own rows only (``ids_patterns``: {id: patterns of the people the row
-        belongs to}, found by the planner), in one statement."""
-        column = SQL.identifier(field)
-        is_json = model._fields[field].column_type[0] == "jsonb"
-        expr = SQL("t.%s::text", column) if is_json else SQL("t.%s", column)
-        replaced = SQL("regexp_replace(%s, r.pat, %s, 'gi')", expr, REPLACEMENT)
-        if is_json:
-            replaced = SQL("%s::jsonb", replaced)
-        ids = sorted(ids_patterns)
-        patterns = [privacy_match.combine(ids_patterns[i]) or "$^" for i in ids]
+    def _scrub_owned(self, model, fields_ids_patterns):
+        """Replace the people's identifiers and names in the columns of their
+        own rows only (``fields_ids_patterns``: {field: {id: patterns of the
+        people the row belongs to}}, found by the planner), in one statement:
+        each column of a row is rewritten with its own patterns, the columns
+        not to scrub in that row keep their value."""
+        cache = {}
+
+        def combined(patterns):
+            # the rows of one person share their patterns: combined once
+            key = frozenset(patterns)
+            if key not in cache:
+                cache[key] = privacy_match.combine(patterns) or "$^"
+            return cache[key]
+
+        fnames = sorted(fields_ids_patterns)
+        ids = sorted({rid for fname in fnames for rid in fields_ids_patterns[fname]})
+        assignments, arrays, aliases = [], [ids], [SQL("id")]
+        for index, fname in enumerate(fnames):
+            column = SQL.identifier(fname)
+            pat = SQL.identifier(f"p{index}")
+            is_json = model._fields[fname].column_type[0] == "jsonb"
+            expr = SQL("t.%s::text", column) if is_json else SQL("t.%s", column)
+            replaced = SQL("regexp_replace(%s, r.%s, %s, 'gi')", expr, pat, REPLACEMENT)
+            if is_json:
+                replaced = SQL("%s::jsonb", replaced)
+            assignments.append(
+                SQL("%s = CASE WHEN r.%s IS NULL THEN t.%s ELSE %s END", column, pat, column, replaced)
+            )
+            patterns = fields_ids_patterns[fname]
+            arrays.append([combined(patterns[rid]) if rid in patterns else None for rid in ids])
+            aliases.append(pat)
         self.env.cr.execute(
             SQL(
-                "UPDATE %s t SET %s = %s FROM unnest(%s::int[], %s::text[]) AS r(id, pat) WHERE t.id = r.id",
+                "UPDATE %s t SET %s FROM unnest(%s::int[], %s) AS r(%s) WHERE t.id = r.id",
                 SQL.identifier(model._table),
-                column,
-                replaced,
-                ids,
-                patterns,
+                SQL(", ").join(assignments),
+                arrays[0],
+                SQL(", ").join(SQL("%s::text[]", array) for array in arrays[1:]),
+                SQL(", ").join(aliases),
             )
         )
-        model.invalidate_model([field])
+        model.invalidate_model(fnames)
 
     def _delete(self, records):
         """Delete ``records``; returns the filestore names freed (attachments)."""

@@ -116,20 +116,22 @@ class PrivacyIdentity(PrivacyService):
         columns anywhere) and ``pattern`` (identifiers and names, replaced in
         the person's own records only). Also the normalised e-mails and E.164
         numbers (blacklists) and the terms of the audit hash."""
-        # {pattern: its needle} (privacy_match): the prefilter of the regexes
-        id_patterns, name_patterns = {}, {}
+        if history is None:
+            history = self._history_values(subjects)
+        parts = IdentityParts()
+        phone_fields, id_fields, date_fields = self._identity_fields()
+        for partner in subjects:
+            region = self._region(partner)
+            self._identity_emails(parts, partner, history)
+            self._identity_phones(parts, partner, history, phone_fields, region)
+            self._identity_documents(parts, partner, history, id_fields, date_fields)
+            if partner.name:
+                for term in privacy_match.name_terms(partner.name):
+                    parts.name_add(privacy_match.word_pattern(term), privacy_match.word_needle(term))
+        return parts.identity()
 
-        def id_add(pattern, needle):
-            if pattern:
-                id_patterns[pattern] = needle or ("text", "")
-
-        def name_add(pattern, needle):
-            if pattern:
-                name_patterns[pattern] = needle or ("text", "")
-
-        emails, phones = set(), set()
-        exact_emails, exact_phones = set(), set()
-        hash_terms = set()
+    def _identity_fields(self):
+        """(phone fields, identifier fields, personal date fields) of res.partner."""
         Partner = self.env["res.partner"]
         phone_fields = [f for f in ("phone", "mobile", "phone_sanitized") if f in Partner._fields]
         id_fields = [
@@ -142,71 +144,58 @@ class PrivacyIdentity(PrivacyService):
             for fname, field in Partner._fields.items()
             if field.type == "date" and field.store and privacy_tools.PERSONAL_DATE_PATTERN.search(fname)
         ]
-        if history is None:
-            history = self._history_values(subjects)
-        for partner in subjects:
-            region = self._region(partner)
-            addresses = [partner.email] + [v for f, v in history if "email" in f]
-            for user in partner.user_ids:
-                addresses.append(user.login)
-            for address in filter(None, addresses):
-                id_add(privacy_match.email_pattern(address), privacy_match.email_needle(address))
-                normalized = tools.email_normalize(address)
-                emails.add(normalized or address.strip())
-                exact_emails.update(filter(None, (address.strip().lower(), normalized)))
-                hash_terms.add(normalized or address.strip().lower())
-            numbers = [partner[f] for f in phone_fields] + [
-                v for f, v in history if "phone" in f or "mobile" in f
-            ]
-            for number in filter(None, numbers):
-                id_add(
-                    privacy_match.phone_pattern(number, region), privacy_match.phone_needle(number, region)
+        return phone_fields, id_fields, date_fields
+
+    def _identity_emails(self, parts, partner, history):
+        """The person's e-mails: current, former (tracked) and their users' logins."""
+        addresses = [partner.email] + [v for f, v in history if "email" in f]
+        addresses += [user.login for user in partner.user_ids]
+        for address in filter(None, addresses):
+            parts.id_add(privacy_match.email_pattern(address), privacy_match.email_needle(address))
+            normalized = tools.email_normalize(address)
+            parts.emails.add(normalized or address.strip())
+            parts.exact_emails.update(filter(None, (address.strip().lower(), normalized)))
+            parts.hash_terms.add(normalized or address.strip().lower())
+
+    def _identity_phones(self, parts, partner, history, phone_fields, region):
+        """Every spelling of the person's numbers, current and former."""
+        numbers = [partner[f] for f in phone_fields]
+        numbers += [v for f, v in history if "phone" in f or "mobile" in f]
+        for number in filter(None, numbers):
+            parts.id_add(
+                privacy_match.phone_pattern(number, region), privacy_match.phone_needle(number, region)
+            )
+            # "尾号6813": replaced in the person's own records only
+            parts.name_add(
+                privacy_match.phone_tail_pattern(number, region),
+                privacy_match.phone_tail_needle(number, region),
+            )
+            parts.exact_phones.update(privacy_match.phone_digit_forms(number, region))
+            e164 = privacy_match.phone_e164(number, region)
+            if e164:
+                parts.phones.add(e164)
+                parts.hash_terms.add(e164)
+
+    def _identity_documents(self, parts, partner, history, id_fields, date_fields):
+        """ID numbers, birthdays and streets, current and former."""
+        for fname in id_fields:
+            if partner[fname] and len(partner[fname].strip()) >= 6:
+                parts.id_add(
+                    privacy_match.word_pattern(partner[fname]), privacy_match.word_needle(partner[fname])
                 )
-                # "尾号6813": replaced in the person's own records only
-                name_add(
-                    privacy_match.phone_tail_pattern(number, region),
-                    privacy_match.phone_tail_needle(number, region),
-                )
-                exact_phones.update(privacy_match.phone_digit_forms(number, region))
-                e164 = privacy_match.phone_e164(number, region)
-                if e164:
-                    phones.add(e164)
-                    hash_terms.add(e164)
-            for fname in id_fields:
-                if partner[fname] and len(partner[fname].strip()) >= 6:
-                    id_add(
-                        privacy_match.word_pattern(partner[fname]), privacy_match.word_needle(partner[fname])
-                    )
-            for fname in date_fields:
-                name_add(
-                    privacy_match.date_pattern(partner[fname]), privacy_match.date_needle(partner[fname])
-                )
-            # an inline address starts with the street
-            streets = [partner.street, partner.street2] + [
-                v.split(",")[0] for f, v in history if "street" in f or "address" in f
-            ]
-            for street in filter(None, streets):
-                if len(street.strip()) >= 4:
-                    name_add(privacy_match.word_pattern(street), privacy_match.word_needle(street))
-            for value in [v for f, v in history if ID_FIELD_PATTERN.search(f)]:
-                if len(value.strip()) >= 6:
-                    id_add(privacy_match.word_pattern(value), privacy_match.word_needle(value))
-            if partner.name:
-                for term in privacy_match.name_terms(partner.name):
-                    name_add(privacy_match.word_pattern(term), privacy_match.word_needle(term))
-        id_pattern = privacy_match.combine(id_patterns)
-        return {
-            "id_pattern": id_pattern,
-            "pattern": privacy_match.combine(set(id_patterns) | set(name_patterns)),
-            # LIKE patterns that every row the regexes match holds (privacy_finder)
-            "id_needles": privacy_match.like_needles(id_patterns.values()),
-            "needles": privacy_match.like_needles([*id_patterns.values(), *name_patterns.values()]),
-            "emails": sorted(emails),
-            "phones": sorted(phones),
-            "hash_terms": sorted(hash_terms),
-            # whole values of address columns searched by index (privacy_finder)
-            "exact": {"email": sorted(exact_emails), "phone": sorted(exact_phones)},
-        }
+        for fname in date_fields:
+            parts.name_add(
+                privacy_match.date_pattern(partner[fname]), privacy_match.date_needle(partner[fname])
+            )
+        # an inline address starts with the street
+        streets = [partner.street, partner.street2]
+        streets += [v.split(",")[0] for f, v in history if "street" in f or "address" in f]
+        for street in filter(None, streets):
+            if len(street.strip()) >= 4:
+                parts.name_add(privacy_match.word_pattern(street), privacy_match.word_needle(street))
+        for value in [v for f, v in history if ID_FIELD_PATTERN.search(f)]:
+            if len(value.strip()) >= 6:
+                parts.id_add(privacy_match.word_pattern(value), privacy_match.word_needle(value))
 
     def _subject_hash(self, identity):
         """HMAC of the person's identifiers keyed with ``retail_crm_privacy_hash_key``
@@ -216,3 +205,37 @@ class PrivacyIdentity(PrivacyService):
         if not key or not identity["hash_terms"]:
             return False
         return privacy_tools.subject_hash(key, *identity["hash_terms"])
+
+
+class IdentityParts:
+    """What _identity collects about one person: {pattern: its needle}
+    (privacy_match: the prefilter of the regexes) of the exact identifiers
+    and of the names, and the normalised addresses."""
+
+    def __init__(self):
+        self.id_patterns, self.name_patterns = {}, {}
+        self.emails, self.phones = set(), set()
+        self.exact_emails, self.exact_phones = set(), set()
+        self.hash_terms = set()
+
+    def id_add(self, pattern, needle):
+        if pattern:
+            self.id_patterns[pattern] = needle or ("text", "")
+
+    def name_add(self, pattern, needle):
+        if pattern:
+            self.name_patterns[pattern] = needle or ("text", "")
+
+    def identity(self):
+        return {
+            "id_pattern": privacy_match.combine(self.id_patterns),
+            "pattern": privacy_match.combine(set(self.id_patterns) | set(self.name_patterns)),
+            # LIKE patterns that every row the regexes match holds (privacy_finder)
+            "id_needles": privacy_match.like_needles(self.id_patterns.values()),
+            "needles": privacy_match.like_needles([*self.id_patterns.values(), *self.name_patterns.values()]),
+            "emails": sorted(self.emails),
+            "phones": sorted(self.phones),
+            "hash_terms": sorted(self.hash_terms),
+            # whole values of address columns searched by index (privacy_finder)
+            "exact": {"email": sorted(self.exact_emails), "phone": sorted(self.exact_phones)},
+        }

@@ -7,7 +7,8 @@ from odoo.tools import SQL
 
 from .privacy_erasure_identity import PrivacyIdentity
 from .privacy_erasure_plan_parts import DELETE_MODELS, PrivacyPlanParts
-from .privacy_finder import PrivacyFinder, no_jit
+from .privacy_finder import PrivacyFinder
+from .privacy_finder_base import no_jit
 from .privacy_service import PrivacyService
 
 # never rewritten by an erasure
@@ -65,65 +66,89 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
         self.env.flush_all()
         no_jit(self.env.cr)
         Identity = PrivacyIdentity(self.env)
-        Finder = PrivacyFinder(self.env)
         subjects = Identity._subjects_owned(partners)
         refusals = Identity._refusals(partners, subjects)
         pids = [pid for pid in partners.ids if pid not in refusals]
         if not pids:
             return {}, refusals
+        return self._plan_people(subjects, pids), refusals
+
+    def _plan_people(self, subjects, pids):
+        """{partner id: plan} of the people ``pids`` (``subjects``: {pid: the
+        person and their contacts}), none refused."""
+        Identity = PrivacyIdentity(self.env)
         sids = {pid: subjects[pid].ids for pid in pids}
         owner = {sid: pid for pid in pids for sid in sids[pid]}
-        all_sids = sorted(owner)
         history = Identity._history_values_owned({pid: subjects[pid] for pid in pids})
         identity = {pid: Identity._identity(subjects[pid], history.get(pid, [])) for pid in pids}
         pattern = {pid: identity[pid]["pattern"] for pid in pids}
-        m2o_sid, m2m_sid = Finder._find_by_reference_owned(all_sids)
-        by_m2o, by_m2m = defaultdict(lambda: defaultdict(set)), defaultdict(lambda: defaultdict(set))
-        for found, target in ((m2o_sid, by_m2o), (m2m_sid, by_m2m)):
-            for sid, models_ids in found.items():
-                for model_name, ids in models_ids.items():
-                    target[owner[sid]][model_name] |= ids
-        needles = {pid: identity[pid]["needles"] for pid in pids}
-        by_address = Finder._find_by_address_owned(
-            {pid: identity[pid]["id_pattern"] for pid in pids},
-            {pid: identity[pid]["exact"] for pid in pids},
-            {pid: identity[pid]["id_needles"] for pid in pids},
-        )
-        users, mails, messages_by_address, owned = {}, {}, {}, {}
-        for pid in pids:
-            m2o, address = by_m2o[pid], by_address.get(pid, defaultdict(set))
-            users[pid] = m2o.pop("res.users", set())
-            mails[pid] = m2o.pop("mail.mail", set()) | by_m2m[pid].pop("mail.mail", set())
-            mails[pid] |= address.pop("mail.mail", set())
-            messages_by_address[pid] = address.pop("mail.message", set())
-            owned[pid] = defaultdict(set)
-            for found in (m2o, address):
-                for model_name, ids in found.items():
-                    owned[pid][model_name] |= ids
+        found = self._found_records(pids, owner, identity)
+        owned = found["owned"]
         self._add_blacklists(pids, identity, owned)
-        msg_delete, msg_scrub = self._plan_messages(pids, owner, owned, mails, messages_by_address)
-        plans = {}
-        for pid in pids:
-            plans[pid] = {
+        msg_delete, msg_scrub = self._plan_messages(
+            pids, owner, owned, found["mails"], found["messages_by_address"]
+        )
+        plans = {
+            pid: {
                 "partner_id": pid,
                 "subject_ids": sids[pid],
                 "pattern": pattern[pid],
                 "identity": identity[pid],
                 "steps": [],
             }
+            for pid in pids
+        }
+        steps = PlanSteps(PrivacyFinder(self.env), plans, pattern)
+        msg_owner = defaultdict(set)
+        for pid in pids:
+            for message_id in msg_delete[pid] | msg_scrub[pid]:
+                msg_owner[message_id].add(pid)
+        self._plan_attachments(steps, pids, sids, owned, msg_delete, msg_scrub, msg_owner)
+        self._plan_activities_mails(steps, pids, sids, owned, found["mails"], msg_delete, msg_scrub)
+        self._plan_tracking(steps, pids, owner, msg_scrub, msg_owner)
+        ratings = {pid: owned[pid].pop("rating.rating", set()) for pid in pids}
+        self._plan_ratings(pids, ratings, msg_delete, steps.add)
+        steps.add_scrubs("rating.rating", ratings, {"feedback"})
+        self._plan_owned_models(steps, pids, owned, found["by_m2m"])
+        self._plan_bus(pids, sids, pattern, {pid: identity[pid]["needles"] for pid in pids}, steps.add)
+        for pid in pids:
+            steps.add(pid, "res.users", "", "archive", found["users"][pid])
+        self._plan_partner(subjects, pids, steps.add)
+        for plan in plans.values():
+            plan["steps"].sort(key=lambda s: (ACTION_ORDER.index(s["action"]), s["model"], s["field"]))
+        return plans
 
-        def add(pid, model_name, field, action, ids):
-            if ids:
-                plans[pid]["steps"].append(
-                    {"model": model_name, "field": field or "", "action": action, "ids": sorted(ids)}
-                )
+    def _found_records(self, pids, owner, identity):
+        """The people's records found by reference and by address, sorted
+        out per person: {"owned": {pid: {model: ids}} (scrubbed or deleted),
+        "by_m2m", "users", "mails", "messages_by_address": {pid: ...}}."""
+        Finder = PrivacyFinder(self.env)
+        m2o_sid, m2m_sid = Finder._find_by_reference_owned(sorted(owner))
+        by_m2o, by_m2m = defaultdict(lambda: defaultdict(set)), defaultdict(lambda: defaultdict(set))
+        for found, target in ((m2o_sid, by_m2o), (m2m_sid, by_m2m)):
+            for sid, models_ids in found.items():
+                for model_name, ids in models_ids.items():
+                    target[owner[sid]][model_name] |= ids
+        by_address = Finder._find_by_address_owned(
+            {pid: identity[pid]["id_pattern"] for pid in pids},
+            {pid: identity[pid]["exact"] for pid in pids},
+            {pid: identity[pid]["id_needles"] for pid in pids},
+        )
+        result = {"owned": {}, "by_m2m": by_m2m, "users": {}, "mails": {}, "messages_by_address": {}}
+        for pid in pids:
+            m2o, address = by_m2o[pid], by_address.get(pid, defaultdict(set))
+            result["users"][pid] = m2o.pop("res.users", set())
+            mails = m2o.pop("mail.mail", set()) | by_m2m[pid].pop("mail.mail", set())
+            result["mails"][pid] = mails | address.pop("mail.mail", set())
+            result["messages_by_address"][pid] = address.pop("mail.message", set())
+            owned = result["owned"][pid] = defaultdict(set)
+            for found in (m2o, address):
+                for model_name, ids in found.items():
+                    owned[model_name] |= ids
+        return result
 
-        def add_scrubs(model_name, ids_by_pid, skip=()):
-            for pid, fields_ids in Finder._scrub_matches_owned(model_name, ids_by_pid, pattern).items():
-                for field, ids in fields_ids.items():
-                    if field not in skip:
-                        add(pid, model_name, field, "scrub", ids)
-
+    def _plan_attachments(self, steps, pids, sids, owned, msg_delete, msg_scrub, msg_owner):
+        """Attachments of the people's records and of their messages: deleted."""
         on_records = {
             pid: {
                 "res.partner": set(sids[pid]),
@@ -132,11 +157,7 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
             }
             for pid in pids
         }
-        attachments = Finder._find_by_res_id_owned("ir_attachment", on_records)
-        msg_owner = defaultdict(set)
-        for pid in pids:
-            for message_id in msg_delete[pid] | msg_scrub[pid]:
-                msg_owner[message_id].add(pid)
+        attachments = PrivacyFinder(self.env)._find_by_res_id_owned("ir_attachment", on_records)
         self.env.cr.execute(
             SQL(
                 "SELECT attachment_id, message_id FROM message_attachment_rel WHERE message_id = ANY(%s)",
@@ -146,21 +167,31 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
         for attachment_id, message_id in self.env.cr.fetchall():
             for pid in msg_owner[message_id]:
                 attachments.setdefault(pid, set()).add(attachment_id)
+        for pid in pids:
+            steps.add(pid, "ir.attachment", "", "delete", attachments.get(pid))
+
+    def _plan_activities_mails(self, steps, pids, sids, owned, mails, msg_delete, msg_scrub):
+        """Activities on the person: deleted; on their other records: scrubbed.
+        Their mails and own messages: deleted; messages to them: scrubbed."""
+        Finder = PrivacyFinder(self.env)
         activities_own = Finder._find_by_res_id_owned(
             "mail_activity", {pid: {"res.partner": set(sids[pid])} for pid in pids}
         )
         activities_on = Finder._find_by_res_id_owned("mail_activity", owned)
         activities = {}
         for pid in pids:
-            add(pid, "ir.attachment", "", "delete", attachments.get(pid))
-            add(pid, "mail.activity", "", "delete", activities_own.get(pid))
+            steps.add(pid, "mail.activity", "", "delete", activities_own.get(pid))
             activities[pid] = (activities_on.get(pid, set()) | owned[pid].pop("mail.activity", set())) - (
                 activities_own.get(pid, set())
             )
-            add(pid, "mail.mail", "", "delete", mails[pid])
-            add(pid, "mail.message", "", "delete", msg_delete[pid])
-        add_scrubs("mail.activity", activities)
-        add_scrubs("mail.message", msg_scrub)
+            steps.add(pid, "mail.mail", "", "delete", mails[pid])
+            steps.add(pid, "mail.message", "", "delete", msg_delete[pid])
+        steps.add_scrubs("mail.activity", activities)
+        steps.add_scrubs("mail.message", msg_scrub)
+
+    def _plan_tracking(self, steps, pids, owner, msg_scrub, msg_owner):
+        """Field-change records of the scrubbed messages, and those whose old
+        or new value is one of the people: scrubbed."""
         self.env.cr.execute(
             SQL(
                 """
@@ -171,8 +202,8 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
                 OR (f.relation = 'res.partner' AND (v.old_value_integer = ANY(%s) OR v.new_value_integer = ANY(%s)))
             """,
                 sorted({m for pid in pids for m in msg_scrub[pid]}),
-                all_sids,
-                all_sids,
+                sorted(owner),
+                sorted(owner),
             )
         )
         tracking = defaultdict(set)
@@ -183,32 +214,26 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
             for value in (old, new) if on_partner else ():
                 if value in owner:
                     tracking[owner[value]].add(value_id)
-        add_scrubs("mail.tracking.value", tracking)
-        ratings = {pid: owned[pid].pop("rating.rating", set()) for pid in pids}
-        self._plan_ratings(pids, ratings, msg_delete, add)
-        add_scrubs("rating.rating", ratings, {"feedback"})
+        steps.add_scrubs("mail.tracking.value", tracking)
+
+    def _plan_owned_models(self, steps, pids, owned, by_m2m):
+        """The people's other records: deleted (DELETE_MODELS) or kept with
+        their text scrubbed; records linked through a many2many: kept."""
         scrub_models = defaultdict(dict)
         for pid in pids:
             for model_name in sorted(owned[pid]):
                 if model_name in DELETE_MODELS:
-                    add(pid, model_name, "", "delete", owned[pid][model_name])
+                    steps.add(pid, model_name, "", "delete", owned[pid][model_name])
                 else:
                     scrub_models[model_name][pid] = owned[pid][model_name]
         for model_name, ids_by_pid in sorted(scrub_models.items()):
-            add_scrubs(model_name, ids_by_pid)
+            steps.add_scrubs(model_name, ids_by_pid)
             for pid, ids in ids_by_pid.items():
-                add(pid, model_name, "", "keep", ids)
+                steps.add(pid, model_name, "", "keep", ids)
         for pid in pids:
             for model_name in sorted(by_m2m[pid]):
                 if model_name not in owned[pid] and model_name not in DELETE_MODELS:
-                    add(pid, model_name, "", "keep", by_m2m[pid][model_name])
-        self._plan_bus(pids, sids, pattern, needles, add)
-        for pid in pids:
-            add(pid, "res.users", "", "archive", users[pid])
-        self._plan_partner(subjects, pids, add)
-        for plan in plans.values():
-            plan["steps"].sort(key=lambda s: (ACTION_ORDER.index(s["action"]), s["model"], s["field"]))
-        return plans, refusals
+                    steps.add(pid, model_name, "", "keep", by_m2m[pid][model_name])
 
     def _erasable_fields(self):
         Partner = self.env["res.partner"]
@@ -283,3 +308,26 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
     def _plan_lines(self, plan):
         """What the preview shows and the audit keeps: [model, field, action, count]."""
         return [[s["model"], s["field"], s["action"], len(s["ids"])] for s in plan["steps"]]
+
+
+class PlanSteps:
+    """The steps of the plans of a batch being built: ``add`` one step to a
+    person's plan, ``add_scrubs`` the columns of their rows that hold their
+    own pattern."""
+
+    def __init__(self, finder, plans, pattern):
+        self.finder = finder
+        self.plans = plans
+        self.pattern = pattern
+
+    def add(self, pid, model_name, field, action, ids):
+        if ids:
+            self.plans[pid]["steps"].append(
+                {"model": model_name, "field": field or "", "action": action, "ids": sorted(ids)}
+            )
+
+    def add_scrubs(self, model_name, ids_by_pid, skip=()):
+        for pid, fields_ids in self.finder._scrub_matches_owned(model_name, ids_by_pid, self.pattern).items():
+            for field, ids in fields_ids.items():
+                if field not in skip:
+                    self.add(pid, model_name, field, "scrub", ids)

@@ -4,7 +4,8 @@ from odoo import fields
 from odoo.tools import SQL, html2plaintext
 
 from .privacy_erasure_identity import PrivacyIdentity
-from .privacy_finder import PrivacyFinder, no_jit
+from .privacy_finder import PrivacyFinder
+from .privacy_finder_base import no_jit
 from .privacy_service import PrivacyService
 
 SECRET_FIELD_PATTERN = re.compile(r"(password|token|secret|totp|api_key|signature|access_url)")

@@ -3,13 +3,13 @@ from datetime import timedelta
 
 import psycopg2
 
-from odoo import fields, modules, tools
+from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import table_exists
 
 from .privacy_erasure import PrivacyErasure
-from .privacy_finder import no_jit
+from .privacy_finder_base import no_jit
 from .privacy_service import PrivacyService
 
 _logger = logging.getLogger(__name__)
@@ -161,10 +161,11 @@ class PrivacyRetention(PrivacyService):
             "context": {"active_test": False},
         }
 
-    def _run(self, batch_size=200, commit=None):
+    def _run(self, batch_size=200, commit=False):
         """Anonymise every customer past the retention period, a batch of
-        people at a time: one transaction per batch (committed, unless
-        ``commit`` is false; by default not in tests), each statement of the
+        people at a time: one transaction per batch when ``commit`` (only the
+        cron entry point commits, see ``res.partner._cron_privacy_retention``;
+        otherwise the caller's transaction holds everything), each statement of the
         erasure run once for the whole batch. Resumable and idempotent: a run
         killed mid-batch leaves that batch untouched (rolled back), erased
         customers are no longer candidates, and a second run at the same time
@@ -172,8 +173,6 @@ class PrivacyRetention(PrivacyService):
         icp = self.env["ir.config_parameter"].sudo()
         if icp.get_param("retail_crm_privacy.retention_auto", "False") == "False":
             return self.env["retail.crm.erasure.log"]
-        if commit is None:
-            commit = not (tools.config["test_enable"] or modules.module.current_test)
         ids = self._candidate_ids() or []
         if commit:
             # a fresh snapshot for the first batch: the locks below then see

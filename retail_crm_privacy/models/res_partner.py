@@ -90,4 +90,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_privacy_retention(self, batch_size=200):
-        return PrivacyRetention(self.env)._run(batch_size=batch_size)
+        """Scheduled action: one transaction per batch when run by a cron
+        worker (``ir.cron`` gives its job a progress record, the batches
+        report to it through ``_notify_progress``); called any other way
+        (tests, shell, the preview), nothing is committed."""
+        commit = bool(self.env.context.get("ir_cron_progress_id"))
+        return PrivacyRetention(self.env)._run(batch_size=batch_size, commit=commit)

@@ -175,6 +175,15 @@ class RetailCrmPrivacyPartnerAccess(models.AbstractModel):
     # SQL: domains, ORDER BY, GROUP BY and aggregates
     # ------------------------------------------------------------------
 
+    def _fetch_query(self, query, fields):
+        # loading the cache reads the real values, whoever the user is
+        if self.env.context.get("_privacy_fetch"):
+            return super()._fetch_query(query, fields)
+        fetched = super(RetailCrmPrivacyPartnerAccess, self.with_context(_privacy_fetch=True))._fetch_query(
+            query, fields
+        )
+        return fetched.with_env(self.env)
+
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         sql = super()._field_to_sql(alias, fname, query, flush)
         if (

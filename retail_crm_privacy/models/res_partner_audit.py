@@ -72,27 +72,16 @@ class RetailCrmPrivacyPartnerAudit(models.AbstractModel):
     # Routes: the channel written in the log
     # ------------------------------------------------------------------
 
-    def read(self, fields=None, load="_classic_read"):
-        return super().read(fields=fields, load=load)
-
-    # reads write the access log: run them in a read/write transaction
-    read._readonly = False
-
-    @api.model
-    def search_read(self, domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs):
-        return super().search_read(
-            domain=domain, fields=fields, offset=offset, limit=limit, order=order, **read_kwargs
-        )
-
-    search_read._readonly = False
+    # read, search_read, web_read and web_search_read stay read-only routes
+    # (Odoo's @api.readonly): with a read replica, the access log row goes to
+    # the primary database in a short transaction of its own
+    # (retail.crm.privacy.access.log._log_access), never the whole read
 
     def web_read(self, specification):
         channel = self.env.context.get("privacy_channel") or ("form" if len(self) == 1 else "rpc")
         return super(RetailCrmPrivacyPartnerAudit, self.with_context(privacy_channel=channel)).web_read(
             specification
         )
-
-    web_read._readonly = False
 
     @api.model
     def web_search_read(self, domain, specification, offset=0, limit=None, order=None, count_limit=None):
@@ -102,8 +91,6 @@ class RetailCrmPrivacyPartnerAudit(models.AbstractModel):
         ).web_search_read(
             domain, specification, offset=offset, limit=limit, order=order, count_limit=count_limit
         )
-
-    web_search_read._readonly = False
 
     def _load_pos_data(self, data):
         return super(RetailCrmPrivacyPartnerAudit, self.with_context(privacy_channel="pos"))._load_pos_data(

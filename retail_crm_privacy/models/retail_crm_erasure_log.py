@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .privacy_finder import ensure_address_indexes
+from .privacy_finder_address import ensure_address_indexes
 
 
 class RetailCrmErasureLog(models.Model):

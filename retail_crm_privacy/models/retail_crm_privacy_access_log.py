@@ -1,9 +1,5 @@
-import logging
-
 from odoo import api, fields, models
 from odoo.tools import SQL
-
-_logger = logging.getLogger(__name__)
 
 
 class RetailCrmPrivacyAccessLog(models.Model):
@@ -59,9 +55,18 @@ class RetailCrmPrivacyAccessLog(models.Model):
             partner_ids,
         )
         if self.env.cr.readonly:
-            # read-only (replica) transaction: write after it with a fresh cursor
-            registry = self.env.registry
-            self.env.cr.postcommit.add(lambda: self._insert_later(registry, values))
+            # a read-only route on a read replica (reads are @api.readonly):
+            # the row goes to the primary database in a short transaction of
+            # its own, committed before the values leave the server (no log,
+            # no data: an error here fails the request). As Odoo's own
+            # res.device log: the read-only transaction wrote nothing, it is
+            # ended first (a read/write test cursor cannot be nested in it).
+            self.env.cr.rollback()
+            with self.env.registry.cursor(readonly=False) as cr:
+                self._insert(cr, values)
+                self.env["retail.crm.privacy.alert"].with_env(self.env(cr=cr))._check_burst(
+                    cr, self.env.uid, self.env.company.id
+                )
             return
         self._insert(self.env.cr, values)
         self.env["retail.crm.privacy.alert"]._check_burst(self.env.cr, self.env.uid, self.env.company.id)
@@ -88,17 +93,6 @@ class RetailCrmPrivacyAccessLog(models.Model):
                 pids=partner_ids,
             )
         )
-
-    @api.model
-    def _insert_later(self, registry, values):
-        try:
-            with registry.cursor() as cr:
-                self._insert(cr, values)
-                env = self.env(cr=cr, user=values[0])
-                env["retail.crm.privacy.alert"]._check_burst(cr, values[0], values[1])
-        except Exception:
-            log = _logger.info if registry.in_test_mode() else _logger.warning
-            log("Could not write the personal data access log", exc_info=True)
 
     @api.model
     def _cron_detect_anomalies(self):

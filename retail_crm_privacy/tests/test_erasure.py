@@ -217,3 +217,35 @@ class TestErasure(PrivacyCommonMixin, ErasureTestMixin, TestPointOfSaleCommon):
         company = self.env.company.partner_id
         with self.assertRaises(UserError):
             company._privacy_erase()
+
+    def test_orders_rewritten_once_whatever_the_columns(self):
+        """Orders carrying the person's e-mail and mobile and a note quoting them are rewritten by one UPDATE of
+        pos_order, each column with its own plan: a column that does not
+        quote the person keeps its value."""
+        partner, _portal, orders = self._prepare_person()
+        # the POS copies the customer's e-mail and mobile on each order
+        self.assertEqual(set(orders.mapped("email")), {"zhang.xiaoming.erase@example.cn"})
+        self.assertTrue(all(orders.mapped("mobile")))
+        orders[1].general_note = "Deliver to the back door"
+        orders[2].general_note = "会员手机13812345678"
+        self.env.flush_all()
+        plan = PrivacyErasure(self.env)._plan(partner)
+        scrubbed = {
+            s["field"]: s["ids"]
+            for s in plan["steps"]
+            if s["model"] == "pos.order" and s["action"] == "scrub"
+        }
+        self.assertEqual(scrubbed["email"], sorted(orders.ids))
+        self.assertEqual(scrubbed["mobile"], sorted(orders.ids))
+        self.assertEqual(scrubbed["general_note"], sorted((orders[0] | orders[2]).ids))
+        with self.assertLogs("odoo.sql_db", "DEBUG") as logs:
+            PrivacyErasure(self.env)._execute(plan)
+            self.env.flush_all()
+        updates = [line for line in logs.output if 'UPDATE "pos_order"' in line]
+        self.assertEqual(len(updates), 1, updates)
+        self.env.invalidate_all()
+        self.assertEqual(set(orders.mapped("email")), {"[erased]"})
+        self.assertEqual(set(orders.mapped("mobile")), {"[erased]"})
+        self.assertEqual(orders[1].general_note, "Deliver to the back door")
+        self.assertEqual(orders[2].general_note, "会员手机[erased]")
+        self.assertNotIn("zhang", orders[0].general_note)

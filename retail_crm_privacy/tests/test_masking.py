@@ -218,3 +218,34 @@ class TestMasking(PrivacyCommonMixin, TransactionCase):
             partner.write({"vat": "DE123"})
         partner.write({"street": "still collected"})
         self.assertEqual(partner.street, "still collected")
+
+    def test_copy_methods_only_on_models_with_copies(self):
+        """Reads, SQL, onchange and create/write of the privacy addon run on
+        the models that hold copies of a customer's personal data only (POS
+        orders, messages, followers, complaints, mailing contacts...), not
+        on every model of the database."""
+        with_copies = [
+            m
+            for m in (
+                "pos.order",
+                "mail.message",
+                "mail.followers",
+                "retail.crm.complaint",
+                "mailing.contact",
+            )
+            if m in self.env
+        ]
+        for model_name in with_copies:
+            self.assertTrue(self.env[model_name]._privacy_carries_copies(), model_name)
+        for model_name in ("res.country", "product.template", "pos.config", "retail.crm.consent.purpose"):
+            Model = self.registry[model_name]
+            self.assertFalse(self.env[model_name]._privacy_carries_copies(), model_name)
+            for name in ("_read_format", "_field_to_sql", "_fetch_query", "onchange", "create", "write"):
+                owners = [cls.__module__ for cls in Model.mro() if name in vars(cls)]
+                self.assertFalse(
+                    [m for m in owners if m.startswith("odoo.addons.retail_crm_privacy")],
+                    f"{model_name}.{name} goes through the privacy addon",
+                )
+        for model_name in with_copies:
+            read_format = self.registry[model_name]._read_format
+            self.assertTrue(getattr(read_format, "_privacy_copies", False), model_name)

@@ -139,3 +139,36 @@ class TestRetentionConcurrency(TransactionCase):
         self.assertIsInstance(result["b"], list, result)
         self.assertEqual(sorted(result["a"] + result["b"]), ids)
         self.assertEqual(self._erased(ids), dict.fromkeys(ids, 1))
+
+    def _cron_call(self, ids, context):
+        """The cron's entry point in a transaction of its own that is rolled
+        back at the end: what stays is what the entry point committed."""
+        with self.registry.cursor() as cr:
+            cr.transaction = api.Transaction(self.registry)
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            logs = env["res.partner"]._cron_privacy_retention(batch_size=2)
+            self.assertEqual(sorted(logs.partner_id.ids), ids)
+            cr.rollback()
+
+    def test_cron_worker_commits_per_batch(self):
+        """Run by a cron worker (ir.cron gives the job a progress record),
+        the entry point commits each batch and reports its progress; the
+        same call made any other way (a test, a shell) commits nothing."""
+        ids = self._committed(4)
+        self._cron_call(ids, {})
+        self.assertEqual(self._erased(ids), dict.fromkeys(ids, 0), "committed outside a cron worker")
+        cron = self.env.ref("retail_crm_privacy.ir_cron_privacy_retention")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            progress = env["ir.cron.progress"].create({"cron_id": cron.id})
+            progress_id = progress.id
+        self.addCleanup(self._drop_progress, progress_id)
+        self._cron_call(ids, {"ir_cron_progress_id": progress_id})
+        self.assertEqual(self._erased(ids), dict.fromkeys(ids, 1))
+        with self.registry.cursor() as cr:
+            cr.execute(SQL("SELECT done, remaining FROM ir_cron_progress WHERE id = %s", progress_id))
+            self.assertEqual(cr.fetchone(), (4, 0))
+
+    def _drop_progress(self, progress_id):
+        with self.registry.cursor() as cr:
+            cr.execute(SQL("DELETE FROM ir_cron_progress WHERE id = %s", progress_id))

@@ -39,6 +39,32 @@ class TestPrivacyRpc(PrivacyCommonMixin, HttpCase):
         self.assertEqual(set(logs.mapped("channel")), {"rpc", "form"})
         self.assertIn(self.customer_other, logs.partner_id)
 
+    def test_reads_stay_on_read_only_routes(self):
+        """The web client's reads of customers run on read-only transactions
+        (a read replica when there is one), as for any model; the access log
+        row is written in a short transaction of its own (no retry of the
+        read on the primary: Odoo would log a warning)."""
+        Partner = self.registry["res.partner"]
+        for method in ("read", "search_read", "web_read", "web_search_read"):
+            # what web's /web/dataset/call_kw decides (_call_kw_readonly)
+            flags = [
+                getattr(cls, method)._readonly
+                for cls in Partner.mro()
+                if hasattr(getattr(cls, method, None), "_readonly")
+            ]
+            self.assertTrue(flags and flags[0], f"res.partner.{method} is routed to a read/write transaction")
+        self.authenticate("prv_cashier", "prv_cashier")
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            result = self._call(
+                "web_search_read",
+                [],
+                {"domain": [("id", "=", self.customer_other.id)], "specification": {"mobile": {}}},
+            )
+        self.assertEqual(result["records"][0]["mobile"], "139****9000")
+        logs = self.env["retail.crm.privacy.access.log"].search([("user_id", "=", self.cashier.id)])
+        self.assertEqual(logs.partner_id, self.customer_other)
+        self.assertEqual((logs.channel, logs.masked, logs.field_names), ("rpc", True, "mobile"))
+
     def test_manager_rpc_clear(self):
         self.authenticate("prv_manager", "prv_manager")
         rows = self._call("read", [[self.customer_other.id], ["mobile"]])

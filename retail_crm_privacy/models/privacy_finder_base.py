@@ -1,0 +1,41 @@
+"""What the privacy finders share: the data tables of the database, the
+models never rewritten by an erasure, and the session setting of their
+queries."""
+
+from odoo import tools
+from odoo.tools import SQL
+
+from .privacy_service import PrivacyService
+
+# never rewritten by an erasure
+SKIP_MODELS = {"res.partner", "retail.crm.erasure.log", "privacy.log", "res.company"}
+
+
+class PrivacyFinderBase(PrivacyService):
+    """Base of the finders (privacy_finder, privacy_finder_address,
+    privacy_finder_text)."""
+
+    def _data_models(self):
+        """Models stored in a regular table (not SQL views, not wizards)."""
+        cache = self.env.registry.__dict__.setdefault("_retail_crm_privacy_data_models", {})
+        if "models" not in cache:
+            found = []
+            for model_name in self.env.registry:
+                model = self.env[model_name]
+                if model._transient or model._abstract or model._table_query:
+                    continue
+                if not model._auto and (
+                    tools.sql.table_kind(self.env.cr, model._table) != tools.sql.TableKind.Regular
+                ):
+                    continue
+                found.append(model_name)
+            cache["models"] = found
+        return cache["models"]
+
+
+def no_jit(cr):
+    """No JIT compilation for the rest of the transaction: the erasure's
+    queries are selective (index probes, a few rows), but the planner's
+    estimates on tables of millions of rows pass the JIT threshold, and
+    compiling costs ~0.5 s per statement, more than the statement itself."""
+    cr.execute(SQL("SET LOCAL jit = off"))

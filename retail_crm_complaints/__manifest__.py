@@ -10,20 +10,17 @@
     "maintainers": ["retail-crm-odoo"],
     "development_status": "Beta",
     "depends": [
-        "mail",
         "rating",
         "resource",
-        "point_of_sale",
-        "loyalty",
         "survey",
         "retail_crm_loyalty",
     ],
-    "external_dependencies": {"python": []},
     "data": [
         "security/retail_crm_complaints_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/retail_crm_complaint_stage_data.xml",
+        "data/retail_crm_complaint_team_data.xml",
         "data/retail_crm_complaint_category_data.xml",
         "data/retail_crm_complaint_sla_data.xml",
         "data/mail_activity_type_data.xml",
@@ -55,6 +52,4 @@
             "retail_crm_complaints/static/tests/tours/**/*",
         ],
     },
-    "installable": True,
-    "application": False,
 }

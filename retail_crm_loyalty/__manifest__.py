@@ -39,6 +39,4 @@
             "retail_crm_loyalty/static/tests/tours/**/*",
         ],
     },
-    "installable": True,
-    "application": False,
 }

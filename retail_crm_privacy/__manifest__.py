@@ -41,6 +41,4 @@
             "retail_crm_privacy/static/tests/tours/**/*",
         ],
     },
-    "installable": True,
-    "application": False,
 }

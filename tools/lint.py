@@ -1,35 +1,58 @@
 #!/usr/bin/env python3
-"""Lint the suite offline: ruff (lint + format check) and pylint-odoo's mandatory checks.
+"""Lint the suite with the OCA template's pre-commit hooks (see .pre-commit-config.yaml).
 
-python3 tools/lint.py          # exits non-zero on any finding
+python3 tools/lint.py          # every tracked file; exits non-zero on any finding
+python3 tools/lint.py --fix    # let the OCA checks rewrite what they can fix, then check
+
+The hooks are local ones that pre-commit installs from PyPI and npm on first use
+(cached in ~/.cache/pre-commit). pre-commit only sees files git knows about:
+`git add` new files before linting them.
 """
 
+import glob
+import importlib.util
 import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import odoo_check
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run(title, cmd):
-    print(f"-- {title}: {' '.join(cmd)}", flush=True)
-    return subprocess.run(cmd, cwd=odoo_check.REPO, check=False).returncode
+def suite_addons():
+    return sorted(os.path.dirname(path) for path in glob.glob("*/__manifest__.py", root_dir=REPO))
 
 
-def main():
-    addons = odoo_check.suite_addons()
-    python_paths = [*addons, "tools"]
-    failures = 0
-    failures += bool(run("README.rst", [sys.executable, "tools/gen_readme.py", "--check"]))
-    failures += bool(run("ruff check", [sys.executable, "-m", "ruff", "check", *python_paths]))
-    failures += bool(run("ruff format", [sys.executable, "-m", "ruff", "format", "--check", *python_paths]))
-    if addons:
-        failures += bool(run("pylint-odoo", [sys.executable, "-m", "pylint", "--rcfile=.pylintrc", *addons]))
-    print("lint: OK" if not failures else f"lint: {failures} tool(s) reported problems")
-    return 1 if failures else 0
+def untracked_files():
+    cmd = ["git", "ls-files", "--others", "--exclude-standard"]
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
+    return result.stdout.split()
+
+
+def main(argv):
+    if importlib.util.find_spec("pre_commit") is None:
+        print("pre-commit is missing: pip install -r requirements-dev.txt", file=sys.stderr)
+        return 2
+    if "--fix" in argv:
+        manifests = [os.path.join(name, "__manifest__.py") for name in suite_addons()]
+        subprocess.run(["oca-checks-odoo-module", "--fix", "--no-exit", *manifests], cwd=REPO, check=False)
+    untracked = untracked_files()
+    if untracked:
+        print(
+            f"lint: {len(untracked)} untracked file(s) not checked (git add them): {' '.join(untracked[:5])}"
+        )
+    cmd = [
+        sys.executable,
+        "-m",
+        "pre_commit",
+        "run",
+        "--all-files",
+        "--show-diff-on-failure",
+        "--color=never",
+    ]
+    code = subprocess.run(cmd, cwd=REPO, check=False).returncode
+    print("lint: OK" if not code else "lint: the hooks above reported problems (or rewrote files)")
+    return code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -10,3 +10,4 @@ from . import test_followup
 from . import test_manager_tour
 from . import test_voice_segment
 from . import test_voice_manager_tour
+from . import test_security_data

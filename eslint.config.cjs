@@ -1,0 +1,65 @@
+// ESLint settings (flat config) for the addons' Odoo 18 JavaScript modules:
+// ES modules run by Odoo's asset bundles in the browser. Formatting is left to
+// prettier; these rules catch bugs only.
+const globals = require("globals");
+const jsdoc = require("eslint-plugin-jsdoc");
+
+module.exports = [
+    {
+        files: ["**/*.js"],
+        languageOptions: {
+            ecmaVersion: 2024,
+            sourceType: "module",
+            globals: {
+                ...globals.browser,
+                odoo: "readonly",
+                owl: "readonly",
+                luxon: "readonly",
+                Chart: "readonly",
+            },
+        },
+        plugins: {jsdoc},
+        rules: {
+            "array-callback-return": "error",
+            "constructor-super": "error",
+            "eqeqeq": ["error", "smart"],
+            "no-async-promise-executor": "error",
+            "no-class-assign": "error",
+            "no-compare-neg-zero": "error",
+            "no-cond-assign": "error",
+            "no-const-assign": "error",
+            "no-debugger": "error",
+            "no-dupe-args": "error",
+            "no-dupe-class-members": "error",
+            "no-dupe-keys": "error",
+            "no-duplicate-case": "error",
+            "no-duplicate-imports": "error",
+            "no-empty-pattern": "error",
+            "no-eval": "error",
+            "no-fallthrough": "error",
+            "no-func-assign": "error",
+            "no-import-assign": "error",
+            "no-inner-declarations": "error",
+            "no-loss-of-precision": "error",
+            "no-redeclare": "error",
+            "no-self-assign": "error",
+            "no-self-compare": "error",
+            "no-shadow-restricted-names": "error",
+            "no-sparse-arrays": "error",
+            "no-this-before-super": "error",
+            "no-undef": "error",
+            "no-unreachable": "error",
+            "no-unsafe-finally": "error",
+            "no-unsafe-negation": "error",
+            "no-unused-vars": ["error", {args: "none"}],
+            "no-use-before-define": ["error", {functions: false, classes: true}],
+            "no-useless-catch": "error",
+            "no-var": "error",
+            "prefer-const": "error",
+            "use-isnan": "error",
+            "valid-typeof": "error",
+            "jsdoc/check-alignment": "error",
+            "jsdoc/check-tag-names": "error",
+        },
+    },
+];

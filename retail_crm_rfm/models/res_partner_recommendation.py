@@ -4,7 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-PAID_STATES = ("paid", "done", "invoiced")
+from ..tools.paid_states import PAID_STATES
+
 POS_SUGGESTIONS = 3
 _GROUPS = "point_of_sale.group_pos_manager,mass_mailing.group_mass_mailing_user"
 

@@ -29,16 +29,13 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-PAID_STATES = ("paid", "done", "invoiced")
+from ..tools.paid_states import PAID_STATES
+from .retail_crm_replenishment_pass import ReplenishmentPass
+
 MIN_PURCHASES = 3
-# a full pass also drops purchases that left the look-back window
-FULL_PASS_DAYS = 28
-# orders written by a transaction that started before a pass but committed
-# after it began are caught by the next pass
-WATERMARK_MARGIN = timedelta(hours=1)
 
 
-class RetailCrmReplenishment(models.Model):
+class RetailCrmReplenishment(ReplenishmentPass, models.Model):
     _name = "retail.crm.replenishment"
     _description = "Replenishment Forecast"
     _order = "expected_date, id"
@@ -277,121 +274,3 @@ class RetailCrmReplenishment(models.Model):
         )
         cr.execute(SQL("DROP TABLE retail_crm_replenishment_chunk"))
         self.invalidate_model()
-
-    @api.model
-    def _replenishment_pass_partners(self, company, full, since, after):
-        """Sorted ids (> ``after``) of the customers the pass recomputes:
-        every customer with an order of the company (full pass), else those
-        with an order written since ``since``."""
-        changed = SQL("TRUE") if full else SQL("write_date >= %s", since)
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT DISTINCT partner_id FROM pos_order
-                 WHERE company_id = %s AND partner_id > %s AND %s
-                 ORDER BY partner_id
-                """,
-                company.id,
-                after,
-                changed,
-            )
-        )
-        return [pid for (pid,) in rows]
-
-    @api.model
-    def _replenishment_refresh(self, company, today, commit=False, chunk_size=None, full=False):
-        """Run (or resume) the company's refresh pass; returns the number of
-        customers recomputed.  ``commit`` commits after every chunk (crons);
-        ``full`` recomputes every customer (else only those with orders
-        written since the last pass, with a full pass every four weeks)."""
-        # sudo: a technical pass over the company's orders on behalf of the cron;
-        # it writes only forecasts and the pass position
-        company_sudo = company.sudo()
-        level = company_sudo.retail_replenishment_level or "product"
-        # the clock of write_date: the transaction's start
-        now = self.env.cr.now()
-        if not company_sudo.retail_replenishment_pass_start:
-            last_full = company_sudo.retail_replenishment_full_at
-            full = (
-                full
-                or not company_sudo.retail_replenishment_watermark
-                or company_sudo.retail_replenishment_level_built != level
-                or not last_full
-                or last_full < now - timedelta(days=FULL_PASS_DAYS)
-            )
-            company_sudo.write(
-                {
-                    "retail_replenishment_pass_start": now,
-                    "retail_replenishment_pass_full": full,
-                    "retail_replenishment_cursor": 0,
-                }
-            )
-            if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        full = company_sudo.retail_replenishment_pass_full
-        since = (company_sudo.retail_replenishment_watermark or now) - WATERMARK_MARGIN
-        cursor = company_sudo.retail_replenishment_cursor
-        partners = self._replenishment_pass_partners(company_sudo, full, since, cursor)
-        refused = self._replenishment_refused_ids()
-        size = chunk_size or int(
-            # sudo: technical tuning parameter
-            self.env["ir.config_parameter"].sudo().get_param("retail_crm_rfm.replenishment_chunk", 100000)
-        )
-        chunks = [partners[i : i + size] for i in range(0, len(partners), size)]
-        for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            if full:
-                # a range, so that customers without any order left lose their rows too
-                low, high = cursor, None if last else chunk[-1]
-                scope = self._range_scope(low, high)
-            else:
-                scope = self._ids_scope(chunk)
-            self._replenishment_refresh_chunk(company_sudo, today, scope, refused)
-            cursor = chunk[-1]
-            company_sudo.retail_replenishment_cursor = cursor
-            self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(chunks) - index - 1)
-            if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        if full:
-            if not chunks:
-                self._replenishment_refresh_chunk(
-                    company_sudo, today, self._range_scope(cursor, None), refused
-                )
-            # rows of the other level (the setting changed)
-            self.env.execute_query(
-                SQL(
-                    "DELETE FROM retail_crm_replenishment WHERE company_id = %s AND level <> %s",
-                    company.id,
-                    level,
-                )
-            )
-            self.invalidate_model()
-        values = {
-            "retail_replenishment_watermark": company_sudo.retail_replenishment_pass_start,
-            "retail_replenishment_level_built": level,
-            "retail_replenishment_pass_start": False,
-            "retail_replenishment_cursor": 0,
-        }
-        if full:
-            values["retail_replenishment_full_at"] = company_sudo.retail_replenishment_pass_start
-        company_sudo.write(values)
-        if commit:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        return len(partners)
-
-    @staticmethod
-    def _range_scope(low, high):
-        def scope(alias):
-            column = SQL.identifier(alias, "partner_id")
-            if high is None:
-                return SQL("%s > %s", column, low)
-            return SQL("%s > %s AND %s <= %s", column, low, column, high)
-
-        return scope
-
-    @staticmethod
-    def _ids_scope(ids):
-        def scope(alias):
-            return SQL("%s = ANY(%s::int[])", SQL.identifier(alias, "partner_id"), list(ids))
-
-        return scope

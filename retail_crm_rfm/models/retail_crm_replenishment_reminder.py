@@ -11,11 +11,15 @@ purchase moves the expected day and opens a new cycle.
 """
 
 from collections import defaultdict
+from functools import partial
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models, modules
+from odoo import _, api, fields, models
 from odoo.tools import SQL
+
+from ..tools.batch import run_steps
+from .cron_batch import commit_batch
 
 REMINDER_BATCH = 2000
 
@@ -25,16 +29,17 @@ class RetailCrmReplenishment(models.Model):
 
     @api.model
     def _cron_replenishment(self, today=None):
-        """Scheduled entry point: refresh and remind, company by company."""
-        commit = not modules.module.current_test
+        """Scheduled entry point: refresh and remind, company by company,
+        committing each batch when the cron worker runs it (``cron_batch``)."""
         reminded = self.browse()
         # sudo: a technical pass over every company, whatever companies the
         # cron's user may open; it reads orders and writes forecasts/reminders
         for company in self.env["res.company"].sudo().search([]):
             day = today or fields.Date.context_today(self.with_context(tz=self._replenishment_tz(company)))
             model = self.sudo().with_company(company)
-            model._replenishment_refresh(company, day, commit=commit)
-            reminded |= model._replenishment_remind(company, day, commit=commit)
+            on_step = partial(commit_batch, model.env)
+            run_steps(model._replenishment_refresh_steps(company, day), on_step)
+            reminded |= run_steps(model._replenishment_remind_steps(company, day), on_step)
         return reminded.with_env(self.env)
 
     @api.model
@@ -73,7 +78,14 @@ class RetailCrmReplenishment(models.Model):
         return self.browse(sorted(rid for (rid,) in rows))
 
     @api.model
-    def _replenishment_remind(self, company, today, commit=False):
+    def _replenishment_remind(self, company, today):
+        """Create the day's reminders in the current transaction; returns the rows reminded."""
+        return run_steps(self._replenishment_remind_steps(company, today))
+
+    @api.model
+    def _replenishment_remind_steps(self, company, today):
+        """The reminders as batch steps (``tools/batch.py``): claim, activities
+        and messages per batch of rows; returns the rows reminded."""
         reminded = self.browse()
         while True:
             # a row is claimed once per cycle; never loop on the same rows
@@ -83,8 +95,8 @@ class RetailCrmReplenishment(models.Model):
             rows._replenishment_create_activities()
             rows._replenishment_send_messages(company)
             reminded |= rows
-            if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            yield len(reminded), 1
+        yield len(reminded), 0
         return reminded
 
     # ------------------------------------------------------------------

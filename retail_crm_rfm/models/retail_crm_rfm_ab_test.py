@@ -7,8 +7,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools.ab_stats import split_targets, two_proportion_p_value
+from ..tools.paid_states import PAID_STATES
 
-PAID_STATES = ("paid", "done", "invoiced")
 VARIANTS = ("a", "b", "control")
 SIGNIFICANCE = 0.05
 PROGRAM_DOMAIN = "[('program_type', 'in', ('coupons', 'promotion', 'loyalty', 'gift_card', 'ewallet'))]"

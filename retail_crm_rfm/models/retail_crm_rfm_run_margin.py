@@ -6,9 +6,8 @@ import pytz
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..tools.paid_states import PAID_STATES
 from .rfm_run_aggregate import AGGREGATE_WORK_MEM
-
-PAID_STATES = ("paid", "done", "invoiced")
 
 
 class RetailCrmRfmRun(models.Model):

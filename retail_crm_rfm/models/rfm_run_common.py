@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ..tools.paid_states import PAID_STATES  # noqa: F401 (imported by the run's mixins)
+
 PARAM_PREFIX = "retail_crm_rfm."
 DEFAULTS = {
     "window_months": 12,
@@ -22,8 +24,6 @@ DEFAULTS = {
     # 1: the read-only aggregate runs on Odoo's read replica (db_replica_host) when one is configured
     "aggregate_on_replica": 1,
 }
-# states of pos.order that count as paid
-PAID_STATES = ("paid", "done", "invoiced")
 # res.partner columns written by the run, with the snapshot column they come from
 PARTNER_COLUMNS = (
     ("rfm_last_purchase_date", "last_purchase_date"),

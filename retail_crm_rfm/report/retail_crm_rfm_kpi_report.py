@@ -1,8 +1,9 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from ..tools.paid_states import PAID_STATES
+
 CHURN_DAYS = 90
-PAID_STATES = ("paid", "done", "invoiced")
 
 
 class RetailCrmRfmKpiReport(models.Model):

@@ -16,3 +16,5 @@ from . import test_crosssell_pos
 from . import test_replenishment
 from . import test_replenishment_reminder
 from . import test_replenishment_rpc
+from . import test_tools_batch
+from . import test_cron_commit

@@ -6,12 +6,11 @@ import numpy as np
 from scipy.stats import norm
 
 from odoo.addons.retail_crm_rfm.tools.ab_stats import split_targets, two_proportion_p_value
+from odoo.addons.retail_crm_rfm.tools.paid_states import PAID_STATES
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
 from .common import RfmCommon
-
-PAID = ("paid", "done", "invoiced")
 
 
 @tagged("post_install", "-at_install")
@@ -98,7 +97,7 @@ class TestRfmAbTest(RfmCommon):
         for spec in specs:
             session, partner, amount, day = spec[:4]
             state = spec[5] if len(spec) > 5 else "paid"
-            if partner not in partners or session != self.session_a or state not in PAID:
+            if partner not in partners or session != self.session_a or state not in PAID_STATES:
                 continue
             if not self.date_start <= day <= self.date_end:
                 continue
@@ -343,3 +342,33 @@ class TestRfmAbTest(RfmCommon):
             Member = self.env["retail.crm.rfm.ab.test.member"].with_user(user)
             self.assertFalse(Member.search([("test_id", "=", test_b.id)]))
         self.assertIn(test_b, self.env["retail.crm.rfm.ab.test"].with_user(self.admin_user).search([]))
+
+    def test_marketing_user_cannot_read_loyalty_cards(self):
+        """A mass-mailing user (exactly that role's groups) runs A/B tests and
+        sees the coupon of each assignment, but cannot read loyalty cards:
+        not the test's coupons, not any other coupon code."""
+        user = self.marketing_user
+        role = self.env.ref("base.group_user") | self.env.ref("mass_mailing.group_mass_mailing_user")
+        self.assertEqual(user.groups_id, role | role.trans_implied_ids)
+        other_card = self.env["loyalty.card"].create(
+            {"program_id": self.program_a.id, "partner_id": self.partners[0].id, "points": 50}
+        )
+        test = self._new_test(user=user)
+        test.action_start()
+        members = test.member_ids.filtered("card_id")
+        self.assertTrue(members)
+        # the assignments list: the coupon and its program are shown
+        rows = members.with_user(user).web_read(
+            {"card_id": {"fields": {"display_name": {}}}, "program_id": {"fields": {"display_name": {}}}}
+        )
+        by_id = {row["id"]: row for row in rows}
+        for member in members:
+            self.assertEqual(by_id[member.id]["card_id"]["display_name"], member.card_id.display_name)
+            self.assertEqual(by_id[member.id]["program_id"]["id"], member.card_id.program_id.id)
+        self.assertEqual(test.a_customer_count + test.b_customer_count, len(test.member_ids))
+        Card = self.env["loyalty.card"].with_user(user)
+        with self.assertRaises(AccessError):
+            Card.search([])
+        for card in (other_card, members[:1].card_id):
+            with self.assertRaises(AccessError):
+                card.with_user(user).read(["code"])

@@ -1,10 +1,12 @@
 import math
+from unittest.mock import patch
 
 import numpy as np
 from scipy import integrate, special
 
 from odoo.addons.retail_crm_rfm.tools import rfm_engine as engine
 from odoo.addons.retail_crm_rfm.tools import rfm_models as stats
+from odoo.addons.retail_crm_rfm.tools import rfm_pipeline as pipeline
 from odoo.addons.retail_crm_rfm.tools import rfm_simulate as sim
 from odoo.tests import BaseCase, tagged
 
@@ -218,6 +220,21 @@ class TestRfmEngine(BaseCase):
         alive = stats.p_alive("pareto", CDNOW_PARETO, x, t_x, T)
         self.assertTrue(np.all((alive > 0) & (alive <= 1)))
         self.assertLess(alive[one_time].max(), 1.0)
+
+    def test_pareto_refit_on_a_sample_reports_everyones_likelihood(self):
+        rng = np.random.default_rng(3)
+        T = rng.uniform(27, 39, 3000)
+        x, t_x, _future = sim.simulate_pareto(*CDNOW_PARETO, T, seed=5)
+        with patch.object(pipeline, "PARETO_FIT_SAMPLE", 1000):
+            fit = pipeline._refit("pareto", x, t_x, T)
+            self.assertEqual(pipeline._fit_rows("pareto", 3000).size, 1000)
+            self.assertEqual(pipeline._fit_rows("bgnbd", 3000).size, 3000)
+        self.assertTrue(fit.ok and fit.converged, fit.message)
+        self.assertEqual(fit.n_customers, 3000)
+        params = stats.model_params("pareto", fit.params)
+        self.assertAlmostEqual(
+            fit.log_likelihood, stats.log_likelihood("pareto", params, x, t_x, T).sum(), places=6
+        )
 
     def test_gamma_gamma_recovers_parameters(self):
         rng = np.random.default_rng(5)

@@ -250,9 +250,14 @@ def discounted_value(kind, params, horizon, x, t_x, T, spend, annual_rate=0.0, s
     """
     total = np.zeros(np.asarray(x).size)
     previous = np.zeros_like(total)
+    # Pareto/NBD: P(alive), the costly factor, does not depend on the horizon
+    alive = pareto.p_alive(params, x, t_x, T) if kind == "pareto" else None
     for i in range(1, steps + 1):
         t = horizon * i / steps
-        cumulative = expected_purchases(kind, params, t, x, t_x, T)
+        if alive is not None:
+            cumulative = pareto.expected_purchases(params, t, x, t_x, T, alive=alive)
+        else:
+            cumulative = expected_purchases(kind, params, t, x, t_x, T)
         years = t * period_days / 365.25
         total += (cumulative - previous) * spend / (1.0 + annual_rate) ** years
         previous = cumulative

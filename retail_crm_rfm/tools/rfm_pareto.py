@@ -112,8 +112,11 @@ def p_alive(params, x, t_x, T):
     return 1.0 / (1.0 + np.exp(np.minimum(log_ratio, 700.0)))
 
 
-def expected_purchases(params, t, x, t_x, T):
-    """E[Y(t) | x, t_x, T] (FHL 2005, eq. 25; the limit ``log`` form at s = 1)."""
+def expected_purchases(params, t, x, t_x, T, alive=None):
+    """E[Y(t) | x, t_x, T] (FHL 2005, eq. 25; the limit ``log`` form at s = 1).
+
+    ``alive``: ``p_alive`` of the same customers when already computed.
+    """
     r, alpha, s, beta = params
     x = np.asarray(x, dtype=float)
     T = np.asarray(T, dtype=float)
@@ -122,7 +125,9 @@ def expected_purchases(params, t, x, t_x, T):
         lifetime = (beta + T) * np.log((beta + T + t) / (beta + T))
     else:
         lifetime = (beta + T) / (s - 1.0) * (1.0 - ((beta + T) / (beta + T + t)) ** (s - 1.0))
-    return np.maximum(rate * lifetime * p_alive(params, x, t_x, T), 0.0)
+    if alive is None:
+        alive = p_alive(params, x, t_x, T)
+    return np.maximum(rate * lifetime * alive, 0.0)
 
 
 def churn_risk(params, t, x, t_x, T):

@@ -36,7 +36,7 @@ HOLDOUT_SAMPLE = 100000
 # customers the Pareto/NBD is refitted on at most (a fixed-seed random sample
 # beyond): its likelihood takes two hypergeometric functions per distinct
 # customer row, and the population's four parameters need no million rows
-PARETO_FIT_SAMPLE = 200000
+PARETO_FIT_SAMPLE = 100000
 
 
 def _fit_rows(kind, size):

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Benchmark of the retail_crm_rfm scheduled run.
 
-Loads N customers and M paid POS orders with the suite's generator
+In a database where ``retail_crm_rfm`` is installed and no POS order exists
+yet, loads N customers and M paid POS orders with the suite's generator
 (``tools/datagen.py``: stores, heavy/regular/occasional buyers and churners,
-refunds) in a database where
-``retail_crm_rfm`` is installed, then measures on the company with the most
-orders:
+refunds); a database that already holds orders is measured as it is
+(``--generator auto``, the default). Then measures on the company with the
+most orders:
 
 1. the full run (aggregate, score, segment, cluster, BG/NBD + Gamma-Gamma fit
    and predictions, snapshot, write-back of every customer), phase by phase;
@@ -21,6 +22,7 @@ orders:
 
 Usage::
 
+    python3 tools/bench_rfm.py -d DB --customers 100000 --orders 1000000   # loads them if DB has no order
     python3 tools/bench_rfm.py -d DB --customers 1000000 --orders 10000000 --generate-only
     python3 tools/bench_rfm.py -d DB --generator none [--sample 2000] [--batch-size 50000]
     # connection: --db-host /tmp/retail_crm_pg_0 --db-port 54320 --db-user odoo
@@ -29,7 +31,6 @@ Usage::
 import argparse
 import json
 import os
-import random
 import resource
 import sys
 import threading
@@ -44,8 +45,9 @@ try:
     from dateutil.relativedelta import relativedelta
 
     import odoo
-    from odoo import SUPERUSER_ID, api, fields
+    from odoo import SUPERUSER_ID, api
     from odoo.tools import SQL
+    from tools.bench_rfm_helpers import Snapshot, eval_timings, naive_sample, table_versions
 except ImportError:  # reported by main()
     odoo = None
 
@@ -62,10 +64,18 @@ def parse_args():
     )
     parser.add_argument(
         "--generator",
-        choices=("datagen", "none"),
-        default="datagen",
-        help="datagen: the suite's tools/datagen.py (realistic chain, churners, refunds); "
-        "none: use the orders already in the database",
+        choices=("auto", "datagen", "none"),
+        default="auto",
+        help="datagen: load --customers/--orders with the suite's tools/datagen.py (realistic "
+        "chain, churners, refunds); none: use the orders already in the database; auto "
+        "(default): datagen only when the database has no POS order yet",
+    )
+    parser.add_argument("--no-kpi", action="store_true", help="do not measure the KPI report's refresh")
+    parser.add_argument(
+        "--compare-workers",
+        action="store_true",
+        help="at the end, clear the figures and run the full run again with one write-back "
+        "cron worker: its write-back time against the --workers one",
     )
     parser.add_argument(
         "--generate-only",
@@ -112,6 +122,30 @@ def generate_datagen(env, args):
     return result
 
 
+def bare_aggregate_seconds(cr, company):
+    """The bare SQL aggregate (partner, max date, count, sum): the floor of any implementation."""
+    started = time.perf_counter()
+    cr.execute(
+        SQL(
+            "SELECT partner_id, max(date_order), count(*), sum(amount_total) FROM pos_order"
+            " WHERE company_id = %s AND partner_id IS NOT NULL AND state IN ('paid', 'done', 'invoiced')"
+            " GROUP BY partner_id",
+            company.id,
+        )
+    )
+    cr.fetchall()
+    return time.perf_counter() - started
+
+
+def choose_generator(cr, requested):
+    """The generator to use: ``auto`` loads data only into a database without POS orders."""
+    if requested != "auto":
+        return requested
+    # a database that already holds orders is measured as it is
+    cr.execute(SQL("SELECT EXISTS (SELECT 1 FROM pos_order)"))
+    return "none" if cr.fetchone()[0] else "datagen"
+
+
 def clear_rfm(env):
     from odoo.addons.retail_crm_rfm.models.rfm_run_common import (  # noqa: PLC0415
         PARTNER_COLUMNS,
@@ -154,6 +188,18 @@ def run_once(env, company, run_date=None, workers=2):
     return run
 
 
+def compare_workers(env, company, workers, full_timings):
+    """The full run's write-back again, by one cron worker (every row differs again)."""
+    clear_rfm(env)
+    single = eval_timings(run_once(env, company, workers=1).timings)
+    one = single.get("write (1 cron workers)", 0.0)
+    many = full_timings.get(f"write ({workers} cron workers)", 0.0)
+    print(
+        f"-- write-back of the full run: {workers} cron workers {many:.2f} s, one cron worker"
+        f" {one:.2f} s ({one / max(many, 1e-9):.2f}x)"
+    )
+
+
 def run_workers(registry, workers):
     """The write-back cron jobs, each in its own thread and connection (as
     ``workers`` cron worker processes would run them), until no lane is left."""
@@ -177,49 +223,6 @@ def run_workers(registry, workers):
         raise errors[0]
 
 
-def naive_sample(env, company, sample_size):
-    """Per-partner ORM loop on a random sample of bench customers."""
-    # the customers scored by the last run of the company (a run that found
-    # the results of an earlier run has its rows under that run)
-    env.cr.execute(
-        SQL(
-            """SELECT s.partner_id FROM retail_crm_rfm_snapshot s
-                WHERE s.run_id = (SELECT COALESCE(source_run_id, id) FROM retail_crm_rfm_run
-                                   WHERE company_id = %s ORDER BY id DESC LIMIT 1)""",
-            company.id,
-        )
-    )
-    ids = [row[0] for row in env.cr.fetchall()]
-    sample = random.Random(1).sample(sorted(ids), min(sample_size, len(ids)))
-    today = fields.Date.context_today(env["retail.crm.rfm.run"])
-    start = today - relativedelta(months=12)
-    partners = env["res.partner"].with_company(company)
-    began = time.perf_counter()
-    for partner_id in sample:
-        orders = env["pos.order"].search(
-            [
-                ("partner_id", "=", partner_id),
-                ("company_id", "=", company.id),
-                ("state", "in", ("paid", "done", "invoiced")),
-            ]
-        )
-        purchases = orders.filtered(lambda o: o.amount_total >= 0)
-        last = max(purchases.mapped("date_order")).date() if purchases else today
-        window = orders.filtered(lambda o: o.date_order.date() > start)
-        partners.browse(partner_id).write(
-            {
-                "rfm_last_purchase_date": last,
-                "rfm_frequency": len(window.filtered(lambda o: o.amount_total >= 0)),
-                "rfm_monetary": sum(window.mapped("amount_total")),
-            }
-        )
-        env.invalidate_all()
-    env.flush_all()
-    elapsed = time.perf_counter() - began
-    env.cr.rollback()
-    return len(sample), elapsed
-
-
 def main():
     args = parse_args()
     if odoo is None:
@@ -233,8 +236,9 @@ def main():
         env["ir.config_parameter"].set_param("retail_crm_rfm.batch_size", args.batch_size)
         env["ir.config_parameter"].set_param("retail_crm_rfm.cluster_k", 0)
         cr.commit()
-        with timer(f"generate data with {args.generator} (not part of the run)"):
-            if args.generator == "datagen":
+        generator = choose_generator(cr, args.generator)
+        with timer(f"generate data with {generator} (not part of the run)"):
+            if generator == "datagen":
                 generate_datagen(env, args)
         if args.generate_only:
             print(f"generated in {timer.rows[-1][1]:.1f} s")
@@ -250,11 +254,15 @@ def main():
         cr.execute(SQL("SELECT count(*) FROM pos_order WHERE company_id = %s", company.id))
         orders_total = cr.fetchone()[0]
 
-        started = time.perf_counter()
         env["ir.config_parameter"].set_param("retail_crm_rfm.write_workers", args.workers)
         cr.commit()
+        # timed right before the full run, in the same process (same load)
+        bare_aggregate = bare_aggregate_seconds(cr, company)
+        print(f"   bare SQL aggregate {bare_aggregate:.2f} s", flush=True)
+        started = time.perf_counter()
         full = run_once(env, company, workers=args.workers)
         full_total = time.perf_counter() - started
+        print(f"   full run {full_total:.2f} s {full.timings}", flush=True)
         full_timings = eval_timings(full.timings)
         # keep the figures: a later run of the same day with other results replaces this run
         full = Snapshot(full)
@@ -275,28 +283,19 @@ def main():
         next_total = time.perf_counter() - started
         next_timings = eval_timings(next_day.timings)
         next_written = next_day.written_count
+        print(f"   next-day run {next_total:.2f} s, {next_written:,} written {next_day.timings}", flush=True)
 
-        kpi = env["retail.crm.rfm.kpi.report"]
-        started = time.perf_counter()
-        kpi._refresh()
-        cr.commit()
-        kpi_refresh = time.perf_counter() - started
-        started = time.perf_counter()
-        kpi_groups = kpi._read_group([], ["month:month"], ["order_count:sum", "churn_rate:avg"])
-        kpi_read = time.perf_counter() - started
-
-        # the bare SQL aggregate, timed in the same run: the floor of any implementation
-        started = time.perf_counter()
-        cr.execute(
-            SQL(
-                "SELECT partner_id, max(date_order), count(*), sum(amount_total) FROM pos_order"
-                " WHERE company_id = %s AND partner_id IS NOT NULL AND state IN ('paid', 'done', 'invoiced')"
-                " GROUP BY partner_id",
-                company.id,
-            )
-        )
-        cr.fetchall()
-        bare_aggregate = time.perf_counter() - started
+        kpi_refresh = kpi_read = 0.0
+        kpi_groups = []
+        if not args.no_kpi:
+            kpi = env["retail.crm.rfm.kpi.report"]
+            started = time.perf_counter()
+            kpi._refresh()
+            cr.commit()
+            kpi_refresh = time.perf_counter() - started
+            started = time.perf_counter()
+            kpi_groups = kpi._read_group([], ["month:month"], ["order_count:sum", "churn_rate:avg"])
+            kpi_read = time.perf_counter() - started
 
         sample, naive_elapsed = naive_sample(env, company, args.sample)
         naive_total = naive_elapsed / max(sample, 1) * full.customer_count
@@ -332,7 +331,8 @@ def main():
         print(
             f"-- holdout ({full.holdout_weeks:.1f} weeks): {full.holdout_actual:,.0f} actual repeat purchase days,"
             f" {full.holdout_predicted:,.0f} predicted by the chosen model; error BG/NBD"
-            f" {full.holdout_error_bgnbd:.4f}, MBG/NBD {full.holdout_error_mbgnbd:.4f}"
+            f" {full.holdout_error_bgnbd:.4f}, MBG/NBD {full.holdout_error_mbgnbd:.4f},"
+            f" Pareto/NBD {full.holdout_error_pareto:.4f}"
         )
         print(
             f"-- KPI report: refresh {kpi_refresh:.2f} s (materialized view, refreshed by the scheduled"
@@ -344,55 +344,16 @@ def main():
         )
         print(f"   ratio naive / full run: {naive_total / full_total:,.0f}x")
         print(
-            f"-- bare SQL aggregate (partner, max date, count, sum): {bare_aggregate:.2f} s;"
+            f"-- bare SQL aggregate (partner, max date, count, sum), timed before the full run:"
+            f" {bare_aggregate:.2f} s;"
             f" full run / bare aggregate: {full_total / bare_aggregate:.1f}x,"
             f" next-day run / bare aggregate: {next_total / bare_aggregate:.1f}x,"
             f" the run's aggregate / bare aggregate: {full_timings.get('aggregate', 0.0) / bare_aggregate:.1f}x"
         )
+        if args.compare_workers and args.workers > 1:
+            compare_workers(env, company, args.workers, full_timings)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"-- peak memory of this process: {peak:,.0f} MB")
-
-
-class Snapshot:
-    """Plain copy of a run's fields."""
-
-    def __init__(self, run):
-        for name in (
-            "customer_count",
-            "written_count",
-            "bgnbd_message",
-            "bgnbd_r",
-            "bgnbd_alpha",
-            "bgnbd_a",
-            "bgnbd_b",
-            "bgnbd_log_likelihood",
-            "gg_message",
-            "cluster_count",
-            "churn_model",
-            "holdout_weeks",
-            "holdout_actual",
-            "holdout_predicted",
-            "holdout_error_bgnbd",
-            "holdout_error_mbgnbd",
-            "ltv_basis",
-        ):
-            setattr(self, name, run[name])
-
-
-def table_versions(cr):
-    """Snapshot row count and a digest of the physical row versions of res_partner.
-
-    Any UPDATE of a res_partner row (even one writing equal values) gives the
-    row a new version, hence a new ctid: equal digests mean no row was written.
-    """
-    cr.execute(SQL("SELECT count(*) FROM retail_crm_rfm_snapshot"))
-    snapshots = cr.fetchone()[0]
-    cr.execute(SQL("SELECT md5(string_agg(ctid::text, ',' ORDER BY id)) FROM res_partner"))
-    return snapshots, cr.fetchone()[0]
-
-
-def eval_timings(text):
-    return json.loads(text or "{}")
 
 
 if __name__ == "__main__":

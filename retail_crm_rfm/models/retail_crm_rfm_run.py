@@ -100,7 +100,7 @@ class RetailCrmRfmRun(
     # diagnostics
     cluster_count = fields.Integer(string="Clusters", readonly=True)
     churn_model = fields.Selection(
-        [("bgnbd", "BG/NBD"), ("mbgnbd", "MBG/NBD")],
+        [("bgnbd", "BG/NBD"), ("mbgnbd", "MBG/NBD"), ("pareto", "Pareto/NBD")],
         readonly=True,
         help="The model with the lower holdout error, refitted on all purchases.",
     )
@@ -108,6 +108,7 @@ class RetailCrmRfmRun(
     holdout_weeks = fields.Float(string="Holdout (weeks)", digits=(16, 1), readonly=True)
     holdout_error_bgnbd = fields.Float(string="BG/NBD Holdout Error", digits=(16, 4), readonly=True)
     holdout_error_mbgnbd = fields.Float(string="MBG/NBD Holdout Error", digits=(16, 4), readonly=True)
+    holdout_error_pareto = fields.Float(string="Pareto/NBD Holdout Error", digits=(16, 4), readonly=True)
     holdout_predicted = fields.Float(
         string="Predicted Repeat Purchases", digits=(16, 1), readonly=True, help="Chosen model, holdout."
     )
@@ -117,8 +118,9 @@ class RetailCrmRfmRun(
     bgnbd_ok = fields.Boolean(string="Churn Model Fitted", readonly=True)
     bgnbd_r = fields.Float(string="r", digits=(16, 6), readonly=True)
     bgnbd_alpha = fields.Float(string="alpha", digits=(16, 6), readonly=True)
-    bgnbd_a = fields.Float(string="a", digits=(16, 6), readonly=True)
-    bgnbd_b = fields.Float(string="b", digits=(16, 6), readonly=True)
+    # the third and fourth parameters of the chosen model: a, b (BG/NBD, MBG/NBD), s, beta (Pareto/NBD)
+    bgnbd_a = fields.Float(string="a (Pareto/NBD: s)", digits=(16, 6), readonly=True)
+    bgnbd_b = fields.Float(string="b (Pareto/NBD: beta)", digits=(16, 6), readonly=True)
     bgnbd_log_likelihood = fields.Float(string="BG/NBD Log-likelihood", readonly=True)
     bgnbd_converged = fields.Boolean(string="BG/NBD Converged", readonly=True)
     bgnbd_message = fields.Char(string="BG/NBD Diagnostics", readonly=True)

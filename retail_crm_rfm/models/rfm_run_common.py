@@ -69,6 +69,7 @@ RESULT_FIELDS = (
     "holdout_weeks",
     "holdout_error_bgnbd",
     "holdout_error_mbgnbd",
+    "holdout_error_pareto",
     "holdout_predicted",
     "holdout_actual",
     "holdout_rows",
@@ -99,7 +100,7 @@ MODEL_TOLERANCES = {
     "ltv": (0.01, 0.01),
 }
 # part of the input digest: change it when the computation changes
-DIGEST_VERSION = 2
+DIGEST_VERSION = 3
 # settings frozen on a run: those its results depend on, then those of the process
 RESULT_PARAMETERS = (
     "window_months",

@@ -83,6 +83,7 @@ class RfmRunScoring:
             "holdout_weeks": holdout,
             "holdout_error_bgnbd": finite(errors.get("bgnbd")),
             "holdout_error_mbgnbd": finite(errors.get("mbgnbd")),
+            "holdout_error_pareto": finite(errors.get("pareto")),
             "holdout_predicted": finite(chosen.predicted if chosen else None),
             "holdout_actual": finite(chosen.actual if chosen else None),
             "holdout_rows": json.dumps(
@@ -97,8 +98,8 @@ class RfmRunScoring:
             "bgnbd_log_likelihood": fit.log_likelihood if fit.ok else 0.0,
             "bgnbd_r": fit.params.get("r", 0.0),
             "bgnbd_alpha": fit.params.get("alpha", 0.0),
-            "bgnbd_a": fit.params.get("a", 0.0),
-            "bgnbd_b": fit.params.get("b", 0.0),
+            "bgnbd_a": fit.params.get("a", fit.params.get("s", 0.0)),
+            "bgnbd_b": fit.params.get("b", fit.params.get("beta", 0.0)),
         }
         gg = result.gg
         if gg:

@@ -135,7 +135,11 @@ class TestRfmDefinitions(RfmCommon):
         # holdout: 53 repeat purchase days in the last six months (counted in the file)
         self.assertAlmostEqual(run.holdout_actual, 53.0)
         self.assertTrue(run.holdout_html)
-        errors = {"bgnbd": run.holdout_error_bgnbd, "mbgnbd": run.holdout_error_mbgnbd}
+        errors = {
+            "bgnbd": run.holdout_error_bgnbd,
+            "mbgnbd": run.holdout_error_mbgnbd,
+            "pareto": run.holdout_error_pareto,
+        }
         self.assertTrue(all(error > 0 for error in errors.values()), errors)
         self.assertEqual(run.churn_model, min(errors, key=errors.get), "the lower holdout error is chosen")
 
@@ -153,7 +157,11 @@ class TestRfmDefinitions(RfmCommon):
             )
         # the same holdout check from the pure computation
         cal = summary["cal_x"] >= 0
-        for kind, stored in (("bgnbd", run.holdout_error_bgnbd), ("mbgnbd", run.holdout_error_mbgnbd)):
+        for kind, stored in (
+            ("bgnbd", run.holdout_error_bgnbd),
+            ("mbgnbd", run.holdout_error_mbgnbd),
+            ("pareto", run.holdout_error_pareto),
+        ):
             check = stats.holdout_check(
                 kind,
                 summary["cal_x"][cal],

@@ -1,15 +1,20 @@
 import math
+from unittest.mock import patch
 
 import numpy as np
-from scipy import special
+from scipy import integrate, special
 
 from odoo.addons.retail_crm_rfm.tools import rfm_engine as engine
 from odoo.addons.retail_crm_rfm.tools import rfm_models as stats
+from odoo.addons.retail_crm_rfm.tools import rfm_pipeline as pipeline
 from odoo.addons.retail_crm_rfm.tools import rfm_simulate as sim
 from odoo.tests import BaseCase, tagged
 
 # published BG/NBD estimates for CDNOW (Fader, Hardie & Lee 2005), time unit: weeks
 CDNOW_BGNBD = (0.243, 4.414, 0.793, 2.426)
+# published Pareto/NBD estimates for CDNOW (Fader, Hardie & Lee 2005, "A note on deriving
+# the Pareto/NBD model and related expressions"), time unit: weeks
+CDNOW_PARETO = (0.5534, 10.5802, 0.6061, 11.6562)
 # published Gamma-Gamma estimates for CDNOW (Fader & Hardie 2005)
 CDNOW_GG = (6.25, 3.74, 15.44)
 
@@ -22,6 +27,18 @@ def closed_form_bgnbd(params, x, t_x, T):
     if x > 0:
         value += special.beta(a + 1, b + x - 1) / special.beta(a, b) * common / (alpha + t_x) ** (r + x)
     return math.log(value)
+
+
+def integral_pareto(params, x, t_x, T):
+    """Pareto/NBD log-likelihood from its definition: alive at T, or died at y in (t_x, T]
+    (the lifetime integral by numerical quadrature, no hypergeometric function)."""
+    r, alpha, s, beta = params
+    common = math.exp(special.gammaln(r + x) - special.gammaln(r)) * alpha**r * beta**s
+    alive = (alpha + T) ** -(r + x) * (beta + T) ** -s
+    died = integrate.quad(
+        lambda y: (alpha + y) ** -(r + x) * (beta + y) ** -(s + 1), t_x, T, epsabs=0, epsrel=1e-12
+    )[0]
+    return math.log(common * (alive + s * died))
 
 
 def closed_form_gamma_gamma(params, x, m):
@@ -160,6 +177,64 @@ class TestRfmEngine(BaseCase):
         p_alive = stats.bgnbd_p_alive(CDNOW_BGNBD, x, t_x, np.full(n, T))
         self.assertTrue(np.all((p_alive > 0) & (p_alive <= 1)))
         self.assertTrue(np.all(p_alive[x == 0] == 1))
+
+    def test_pareto_nbd_likelihood_fit_and_predictions(self):
+        # the likelihood (hypergeometric form) equals its definition (an integral), on
+        # both branches (alpha >= beta and alpha < beta)
+        for params in (CDNOW_PARETO, (0.55, 20.0, 0.6, 3.0), (2.0, 3.0, 1.5, 40.0)):
+            for x, t_x, T in ((0, 0, 30), (2, 10, 30), (5, 29, 39), (10, 2, 38), (1, 0.5, 1)):
+                self.assertAlmostEqual(
+                    stats.log_likelihood("pareto", params, [x], [t_x], [T])[0],
+                    integral_pareto(params, x, t_x, T),
+                    places=9,
+                    msg=(params, x, t_x, T),
+                )
+        # the fit recovers the parameters the data were simulated from
+        rng = np.random.default_rng(7)
+        T = rng.uniform(27, 39, 30000)
+        horizon = 39.0
+        x, t_x, future = sim.simulate_pareto(*CDNOW_PARETO, T, horizon, seed=11)
+        fit = stats.fit_bgnbd(x, t_x, T, kind="pareto")
+        self.assertTrue(fit.ok and fit.converged, fit.message)
+        # s and beta are weakly identified one by one (a known property of the model),
+        # their ratio (the mean dropout rate) is not
+        for name, expected, tolerance in zip(
+            ("r", "alpha", "s", "beta"), CDNOW_PARETO, (0.15, 0.15, 0.35, 0.5), strict=True
+        ):
+            self.assertAlmostEqual(fit.params[name] / expected, 1.0, delta=tolerance, msg=name)
+        self.assertAlmostEqual(
+            fit.params["s"] / fit.params["beta"] / (CDNOW_PARETO[2] / CDNOW_PARETO[3]), 1.0, delta=0.15
+        )
+        self.assertGreaterEqual(
+            fit.log_likelihood, stats.log_likelihood("pareto", CDNOW_PARETO, x, t_x, T).sum() - 1e-6
+        )
+        # predictions agree with the simulated future, overall and for frequent buyers
+        expected = stats.expected_purchases("pareto", CDNOW_PARETO, horizon, x, t_x, T)
+        self.assertAlmostEqual(expected.mean() / future.mean(), 1.0, delta=0.05)
+        self.assertAlmostEqual(expected[x >= 3].mean() / future[x >= 3].mean(), 1.0, delta=0.08)
+        churn = stats.churn_risk("pareto", CDNOW_PARETO, horizon, x, t_x, T)
+        self.assertAlmostEqual(churn.mean(), (future == 0).mean(), delta=0.01)
+        one_time = x == 0
+        self.assertAlmostEqual(churn[one_time].mean(), (future[one_time] == 0).mean(), delta=0.01)
+        # unlike BG/NBD, a customer without repeat purchase may have died
+        alive = stats.p_alive("pareto", CDNOW_PARETO, x, t_x, T)
+        self.assertTrue(np.all((alive > 0) & (alive <= 1)))
+        self.assertLess(alive[one_time].max(), 1.0)
+
+    def test_pareto_refit_on_a_sample_reports_everyones_likelihood(self):
+        rng = np.random.default_rng(3)
+        T = rng.uniform(27, 39, 3000)
+        x, t_x, _future = sim.simulate_pareto(*CDNOW_PARETO, T, seed=5)
+        with patch.object(pipeline, "PARETO_FIT_SAMPLE", 1000):
+            fit = pipeline._refit("pareto", x, t_x, T)
+            self.assertEqual(pipeline._fit_rows("pareto", 3000).size, 1000)
+            self.assertEqual(pipeline._fit_rows("bgnbd", 3000).size, 3000)
+        self.assertTrue(fit.ok and fit.converged, fit.message)
+        self.assertEqual(fit.n_customers, 3000)
+        params = stats.model_params("pareto", fit.params)
+        self.assertAlmostEqual(
+            fit.log_likelihood, stats.log_likelihood("pareto", params, x, t_x, T).sum(), places=6
+        )
 
     def test_gamma_gamma_recovers_parameters(self):
         rng = np.random.default_rng(5)

@@ -61,7 +61,12 @@ class TestRfmGeneratorData(TransactionCase):
         self.assertTrue(self.rfm_run.churn_model, self.rfm_run.model_message)
         self.assertGreater(self.rfm_run.holdout_actual, 0)
         self.assertLess(
-            min(self.rfm_run.holdout_error_bgnbd, self.rfm_run.holdout_error_mbgnbd) or 1.0,
+            min(
+                self.rfm_run.holdout_error_bgnbd,
+                self.rfm_run.holdout_error_mbgnbd,
+                self.rfm_run.holdout_error_pareto,
+            )
+            or 1.0,
             0.5,
             "the chosen model predicts the holdout",
         )

@@ -1,5 +1,8 @@
 """The nightly run: what a next-day run writes, and where the aggregate runs."""
 
+import importlib.util
+import os
+import sys
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
@@ -10,6 +13,24 @@ from odoo.tests import tagged
 from odoo.tools import SQL, config
 
 from .common import PARAM, RfmCommon
+
+TOOLS = os.path.join(os.path.dirname(__file__), "..", "..", "tools")
+
+
+def load_bench_tool():
+    """tools/bench_rfm.py (None when the repository's tools/ are not deployed)."""
+    path = os.path.join(TOOLS, "bench_rfm.py")
+    if not os.path.exists(path):
+        return None
+    # its helpers are imported from next to it, as when it runs as a script
+    sys.path.insert(0, os.path.abspath(TOOLS))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_rfm_tool", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(os.path.abspath(TOOLS))
+    return module
 
 
 @tagged("post_install", "-at_install")
@@ -149,3 +170,22 @@ class TestRfmNightly(RfmCommon):
                 # switched off: the primary, in the run's transaction
                 self.env["ir.config_parameter"].sudo().set_param(PARAM + "aggregate_on_replica", 0)
                 self.assertFalse(Run._use_replica())
+
+    def test_bench_measures_a_database_that_holds_orders(self):
+        """README: ``bench_rfm.py -d DB --customers ... --orders ...`` on a database that
+        already holds orders measures them; it loads data only into an empty one."""
+        bench = load_bench_tool()
+        if bench is None:
+            self.skipTest("the repository's tools/ are not deployed with the addon")
+        with patch.object(sys, "argv", ["bench_rfm.py", "-d", "db", "--customers", "10", "--orders", "20"]):
+            args = bench.parse_args()
+        self.assertEqual(args.generator, "auto")
+        self.assertTrue(self.env["pos.order"].search_count([], limit=1))
+        self.assertEqual(bench.choose_generator(self.env.cr, args.generator), "none")
+        self.assertEqual(bench.choose_generator(self.env.cr, "datagen"), "datagen")
+        # a database without orders (emptied in a savepoint rolled back) gets the generator's data
+        with self.assertRaises(InterruptedError), self.env.cr.savepoint():
+            self.env.cr.execute(SQL("TRUNCATE pos_order CASCADE"))
+            self.assertEqual(bench.choose_generator(self.env.cr, args.generator), "datagen")
+            raise InterruptedError
+        self.assertEqual(bench.choose_generator(self.env.cr, args.generator), "none")

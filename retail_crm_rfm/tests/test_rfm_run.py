@@ -99,7 +99,7 @@ class TestRfmRun(RfmCommon):
         self.assertTrue(run.gg_ok, run.gg_message)
         params = [run.bgnbd_r, run.bgnbd_alpha, run.bgnbd_a, run.bgnbd_b]
         kind = run.churn_model
-        self.assertIn(kind, ("bgnbd", "mbgnbd"))
+        self.assertIn(kind, stats.MODELS)
         ids = partners.ids
         x = np.array([reference[i]["x"] for i in ids], dtype=float)
         t_x = np.array([reference[i]["t_x"] for i in ids], dtype=float) / 7
@@ -493,7 +493,9 @@ class TestRfmModelFromOrders(RfmCommon):
         # the run uses the model with the lower holdout error (BG/NBD or MBG/NBD)
         fit = stats.fit_bgnbd(xs, txs, Ts, kind=run.churn_model)
         for name, value in zip(
-            ("r", "alpha", "a", "b"), (run.bgnbd_r, run.bgnbd_alpha, run.bgnbd_a, run.bgnbd_b), strict=True
+            stats.PARAM_NAMES[run.churn_model],
+            (run.bgnbd_r, run.bgnbd_alpha, run.bgnbd_a, run.bgnbd_b),
+            strict=True,
         ):
             self.assertAlmostEqual(value, fit.params[name], delta=1e-4 * max(1, fit.params[name]), msg=name)
         # and, for BG/NBD, close to the parameters the data were simulated from
@@ -507,7 +509,7 @@ class TestRfmModelFromOrders(RfmCommon):
         self.assertAlmostEqual(run_params[1] / CDNOW_BGNBD[1], 1, delta=0.45)
         self.assertAlmostEqual(run_params[2] / CDNOW_BGNBD[2], 1, delta=0.6)
         self.assertAlmostEqual(run_params[3] / CDNOW_BGNBD[3], 1, delta=0.8)
-        self.assertTrue(run.holdout_error_bgnbd and run.holdout_error_mbgnbd)
+        self.assertTrue(run.holdout_error_bgnbd and run.holdout_error_mbgnbd and run.holdout_error_pareto)
 
     def _run_cron_for(self, run):
         self.env["retail.crm.rfm.run"]._cron_compute_rfm()

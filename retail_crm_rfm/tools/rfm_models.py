@@ -2,11 +2,12 @@
 
 BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way") and
 MBG/NBD (Batislam, Denizel & Filiztekin 2007: a customer may also drop out
-before the first repeat purchase, so one-time buyers age toward "gone") are
+before the first repeat purchase, so one-time buyers age toward "gone") and
+Pareto/NBD (``rfm_pareto``: dropout at any time, not only after a purchase) are
 fitted on ``x`` (repeat purchase days), ``t_x`` (time of the last purchase
 since the first) and ``T`` (age since the first purchase). Gamma-Gamma
 (Fader & Hardie 2005, "The Gamma-Gamma model of monetary value") on the mean
-spend. All by maximum likelihood on the logarithms of the parameters
+spend (``rfm_gamma_gamma``). All by maximum likelihood on the logarithms of the parameters
 (scipy.optimize), with identical customer rows collapsed into weights so that
 a million customers fit in seconds.
 
@@ -14,7 +15,7 @@ Churn risk over a horizon ``t`` is the probability of *no purchase* in
 ``(T, T + t]`` given the history. A customer alive at ``T`` with rate ``lambda``
 makes no purchase in ``t`` with probability ``exp(-lambda t)`` (dropout only
 happens right after a purchase), and given "alive" the rate's posterior is
-Gamma(r + x, alpha + T), so for both models::
+Gamma(r + x, alpha + T), so for BG/NBD and MBG/NBD (Pareto/NBD: ``rfm_pareto``)::
 
     churn = 1 - P(alive) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x))
 """
@@ -22,73 +23,32 @@ Gamma(r + x, alpha + T), so for both models::
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
-MODELS = ("bgnbd", "mbgnbd")
+from . import rfm_pareto as pareto
+
+# the fitting helpers and Gamma-Gamma live in their own modules; imported here
+# so that callers find every model under ``rfm_models``
+from .rfm_fit import LOG_BOUND, FitResult, collapse, minimise, wsum
+from .rfm_gamma_gamma import (  # noqa: F401
+    fit_gamma_gamma,
+    gamma_gamma_expected_spend,
+    gamma_gamma_log_likelihood,
+)
+
+MODELS = ("bgnbd", "mbgnbd", "pareto")
+# the parameters of each model, in the order the functions below take them
+PARAM_NAMES = {"bgnbd": ("r", "alpha", "a", "b"), "mbgnbd": ("r", "alpha", "a", "b"), "pareto": pareto.PARAMS}
+
+
+def model_params(kind, params):
+    """The fitted parameters (a dict) as the list the model's functions take."""
+    return [params[name] for name in PARAM_NAMES[kind]]
 
 
 # ---------------------------------------------------------------------------
 # BG/NBD
 # ---------------------------------------------------------------------------
-@dataclass
-class FitResult:
-    ok: bool
-    params: dict = field(default_factory=dict)
-    log_likelihood: float = float("nan")
-    converged: bool = False
-    iterations: int = 0
-    n_customers: int = 0
-    message: str = ""
-
-
-LOG_BOUND = 18.0  # parameters live in [e^-18, e^18]; reaching a bound means "not identified"
-
-
-def _minimise(objective, start):
-    """Bounded L-BFGS-B on log-parameters, polished by Nelder-Mead when it stops early."""
-    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
-    res = optimize.minimize(
-        objective,
-        start,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
-    )
-    nit = res.nit
-    if not res.success:
-        res2 = optimize.minimize(
-            objective,
-            np.clip(res.x, -LOG_BOUND, LOG_BOUND),
-            method="Nelder-Mead",
-            bounds=bounds,
-            options={"maxiter": 2000, "xatol": 1e-8, "fatol": 1e-12},
-        )
-        nit += res2.nit
-        if res2.fun <= res.fun:
-            res = res2
-    at_bound = bool(np.any(np.abs(res.x) > LOG_BOUND - 0.5))
-    return res, nit, bool(res.success) and not at_bound, at_bound
-
-
-def _wsum(weights, values):
-    """Weighted sum without BLAS (a multi-threaded BLAS dot stalls on a busy host)."""
-    return float(np.sum(weights * values))
-
-
-def _collapse(*columns):
-    """Unique rows and their counts (weights) of the given columns (sorted like np.unique)."""
-    data = np.column_stack([np.asarray(c, dtype=float) for c in columns])
-    if not data.shape[0]:
-        return [data[:, i] for i in range(data.shape[1])], np.zeros(0)
-    # lexsort + run boundaries: several times faster than np.unique(axis=0) on a million rows
-    order = np.lexsort(data.T[::-1])
-    ordered = data[order]
-    starts = np.flatnonzero(np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)])
-    counts = np.diff(np.r_[starts, ordered.shape[0]]).astype(float)
-    uniq = ordered[starts]
-    return [uniq[:, i] for i in range(uniq.shape[1])], counts
-
-
 def bgnbd_log_likelihood(params, x, t_x, T):
     """Per-customer BG/NBD log-likelihood (FHL 2005, eq. 6) for params (r, alpha, a, b)."""
     r, alpha, a, b = params
@@ -128,6 +88,8 @@ def mbgnbd_log_likelihood(params, x, t_x, T):
 
 
 def log_likelihood(kind, params, x, t_x, T):
+    if kind == "pareto":
+        return pareto.log_likelihood(params, x, t_x, T)
     if kind == "mbgnbd":
         return mbgnbd_log_likelihood(params, x, t_x, T)
     return bgnbd_log_likelihood(params, x, t_x, T)
@@ -151,13 +113,13 @@ def _objective(kind, ux, ut, uT, w):
             - special.gammaln(a + b + xs + 1 - shift)
         )
         a3 = -(r + ux) * np.log(alpha + uT)
-        ll = _wsum(w, per_x[xi] + a3) + total * (
+        ll = wsum(w, per_x[xi] + a3) + total * (
             r * np.log(alpha) - special.gammaln(r) + special.gammaln(a + b) - special.gammaln(b)
         )
         log_ratio = (np.log(a) - np.log(np.maximum(b + xs - shift, 1e-300)))[xi_r] - (r + x_r) * (
             np.log(alpha + t_r) - np.log(alpha + T_r)
         )
-        ll += _wsum(w_r, np.logaddexp(0.0, log_ratio))
+        ll += wsum(w_r, np.logaddexp(0.0, log_ratio))
         value = -ll / total
         return value if np.isfinite(value) else 1e300
 
@@ -168,7 +130,10 @@ def fit_bgnbd(x, t_x, T, min_customers=20, min_repeaters=5, kind="bgnbd", start=
     """Maximum-likelihood BG/NBD (or MBG/NBD) fit. Returns FitResult(params r, alpha, a, b).
 
     ``start``: parameters to start from (e.g. the calibration fit), else a neutral guess.
+    ``kind="pareto"``: Pareto/NBD (``rfm_pareto.fit``, params r, alpha, s, beta).
     """
+    if kind == "pareto":
+        return pareto.fit(x, t_x, T, min_customers, min_repeaters, start=start)
     x = np.asarray(x, dtype=float)
     t_x = np.asarray(t_x, dtype=float)
     T = np.asarray(T, dtype=float)
@@ -185,13 +150,13 @@ def fit_bgnbd(x, t_x, T, min_customers=20, min_repeaters=5, kind="bgnbd", start=
             ),
         )
     _check_summary(x, t_x, T)
-    (ux, ut, uT), w = _collapse(x, t_x, T)
+    (ux, ut, uT), w = collapse(x, t_x, T)
     objective, total = _objective(kind, ux, ut, uT, w)
     scale = max(float(np.mean(T)), 1e-6)
     guess = np.log([1.0, scale, 1.0, 1.0])
     if start:
         guess = np.clip(np.log([start[k] for k in ("r", "alpha", "a", "b")]), -LOG_BOUND + 1, LOG_BOUND - 1)
-    best, nit, converged, at_bound = _minimise(objective, guess)
+    best, nit, converged, at_bound = minimise(objective, guess)
     r, alpha, a, b = np.exp(best.x)
     ll = -best.fun * total
     message = "converged" if converged else f"did not converge: {best.message}"
@@ -216,7 +181,9 @@ def fit_mbgnbd(x, t_x, T, min_customers=20, min_repeaters=5):
 
 
 def p_alive(kind, params, x, t_x, T):
-    """P(alive at T | x, t_x, T). BG/NBD: 1 without repeat purchase; MBG/NBD: less."""
+    """P(alive at T | x, t_x, T). BG/NBD: 1 without repeat purchase; MBG/NBD, Pareto/NBD: less."""
+    if kind == "pareto":
+        return pareto.p_alive(params, x, t_x, T)
     r, alpha, a, b = params
     x = np.asarray(x, dtype=float)
     t_x = np.asarray(t_x, dtype=float)
@@ -240,8 +207,10 @@ def bgnbd_p_alive(params, x, t_x, T):
 def expected_purchases(kind, params, t, x, t_x, T):
     """E[Y(t) | x, t_x, T]: expected purchases in the next t periods.
 
-    BG/NBD: FHL 2005 eq. 10; MBG/NBD: Batislam et al. 2007 eq. 11.
+    BG/NBD: FHL 2005 eq. 10; MBG/NBD: Batislam et al. 2007 eq. 11; Pareto/NBD: see rfm_pareto.
     """
+    if kind == "pareto":
+        return pareto.expected_purchases(params, t, x, t_x, T)
     r, alpha, a, b = params
     x = np.asarray(x, dtype=float)
     t_x = np.asarray(t_x, dtype=float)
@@ -262,7 +231,9 @@ def bgnbd_expected_purchases(params, t, x, t_x, T):
 
 
 def churn_risk(kind, params, t, x, t_x, T):
-    """P(no purchase in (T, T + t] | history): see the module docstring."""
+    """P(no purchase in (T, T + t] | history): see the module docstring (Pareto/NBD: rfm_pareto's)."""
+    if kind == "pareto":
+        return pareto.churn_risk(params, t, x, t_x, T)
     r, alpha, _a, _b = params
     x = np.asarray(x, dtype=float)
     T = np.asarray(T, dtype=float)
@@ -279,9 +250,14 @@ def discounted_value(kind, params, horizon, x, t_x, T, spend, annual_rate=0.0, s
     """
     total = np.zeros(np.asarray(x).size)
     previous = np.zeros_like(total)
+    # Pareto/NBD: P(alive), the costly factor, does not depend on the horizon
+    alive = pareto.p_alive(params, x, t_x, T) if kind == "pareto" else None
     for i in range(1, steps + 1):
         t = horizon * i / steps
-        cumulative = expected_purchases(kind, params, t, x, t_x, T)
+        if alive is not None:
+            cumulative = pareto.expected_purchases(params, t, x, t_x, T, alive=alive)
+        else:
+            cumulative = expected_purchases(kind, params, t, x, t_x, T)
         years = t * period_days / 365.25
         total += (cumulative - previous) * spend / (1.0 + annual_rate) ** years
         previous = cumulative
@@ -313,7 +289,7 @@ def holdout_check(kind, x, t_x, T, length, actual, top_bucket=7):
     result = HoldoutResult(kind, fit)
     if not (fit.ok and fit.converged):
         return result
-    params = [fit.params[k] for k in ("r", "alpha", "a", "b")]
+    params = model_params(kind, fit.params)
     predicted = expected_purchases(kind, params, length, x, t_x, T)
     bucket = np.minimum(x, top_bucket).astype(int)
     rows = []
@@ -333,83 +309,6 @@ def choose_model(checks):
     """The holdout check with the lowest error (None when no model could be checked)."""
     valid = [check for check in checks if np.isfinite(check.error)]
     return min(valid, key=lambda check: check.error) if valid else None
-
-
-# ---------------------------------------------------------------------------
-# Gamma-Gamma
-# ---------------------------------------------------------------------------
-def gamma_gamma_log_likelihood(params, x, m):
-    """Per-customer Gamma-Gamma log-likelihood of mean spend m over x transactions."""
-    p, q, v = params
-    x = np.asarray(x, dtype=float)
-    m = np.asarray(m, dtype=float)
-    px = p * x
-    return (
-        special.gammaln(px + q)
-        - special.gammaln(px)
-        - special.gammaln(q)
-        + q * np.log(v)
-        + (px - 1) * np.log(m)
-        + px * np.log(x)
-        - (px + q) * np.log(x * m + v)
-    )
-
-
-def fit_gamma_gamma(x, m, min_customers=10):
-    """Maximum-likelihood Gamma-Gamma fit on customers with x > 0 and m > 0."""
-    x = np.asarray(x, dtype=float)
-    m = np.asarray(m, dtype=float)
-    keep = (x > 0) & (m > 0)
-    n = int(keep.sum())
-    if n < min_customers:
-        return FitResult(
-            False,
-            n_customers=n,
-            message=(
-                f"not enough repeat customers with positive spend for Gamma-Gamma: {n} (need {min_customers})"
-            ),
-        )
-    (ux, um), w = _collapse(x[keep], m[keep])
-    total = w.sum()
-
-    def objective(logp):
-        value = -_wsum(w, gamma_gamma_log_likelihood(np.exp(logp), ux, um)) / total
-        return value if np.isfinite(value) else 1e300
-
-    start = np.log([1.0, 2.0, max(float(np.mean(m[keep])), 1e-6)])
-    best, nit, converged, at_bound = _minimise(objective, start)
-    p, q, v = np.exp(best.x)
-    message = "converged" if converged else f"did not converge: {best.message}"
-    if at_bound:
-        message = (
-            "parameters run to their bounds: spend does not vary between customers "
-            "as the Gamma-Gamma model needs"
-        )
-    elif q <= 1:
-        converged = False
-        message = "q <= 1: expected spend is undefined, the data cannot support the model"
-    return FitResult(
-        True,
-        {"p": float(p), "q": float(q), "v": float(v)},
-        float(-best.fun * total),
-        converged,
-        nit,
-        n,
-        message,
-    )
-
-
-def gamma_gamma_expected_spend(params, x, m):
-    """E[M | x, m] (Fader & Hardie 2005, eq. 5): the customer's mean spend ``m``
-    over ``x`` transactions shrunk toward the population mean ``p v / (q - 1)``.
-
-    ``x = 0`` gives the population mean; the run passes ``x = 1`` and the single
-    purchase for one-time buyers, so that their own purchase counts.
-    """
-    p, q, v = params
-    x = np.asarray(x, dtype=float)
-    m = np.where(np.asarray(x) > 0, np.maximum(np.asarray(m, dtype=float), 0.0), 0.0)
-    return (p * (v + x * m)) / (p * x + q - 1)
 
 
 def months_to_weeks(months):

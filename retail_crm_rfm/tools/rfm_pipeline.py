@@ -33,6 +33,31 @@ from . import rfm_models as stats
 
 # calibration customers checked on the holdout at most (a fixed-seed random sample beyond)
 HOLDOUT_SAMPLE = 100000
+# customers the Pareto/NBD is refitted on at most (a fixed-seed random sample
+# beyond): its likelihood takes two hypergeometric functions per distinct
+# customer row, and the population's four parameters need no million rows
+PARETO_FIT_SAMPLE = 100000
+
+
+def _fit_rows(kind, size):
+    """Indices of the customers the chosen model is refitted on (every one, but see PARETO_FIT_SAMPLE)."""
+    if kind != "pareto" or size <= PARETO_FIT_SAMPLE:
+        return np.arange(size)
+    return np.sort(np.random.default_rng(0).choice(size, PARETO_FIT_SAMPLE, replace=False))
+
+
+def _refit(kind, x, t_x, age, start=None):
+    """The model fitted on all customers (or its sample); the log-likelihood is that of all."""
+    rows = _fit_rows(kind, x.size)
+    if rows.size == x.size:
+        return stats.fit_bgnbd(x, t_x, age, kind=kind, start=start)
+    fit = stats.fit_bgnbd(x[rows], t_x[rows], age[rows], kind=kind, start=start)
+    if fit.ok:
+        params = stats.model_params(kind, fit.params)
+        fit.log_likelihood = float(np.sum(stats.log_likelihood(kind, params, x, t_x, age)))
+        fit.n_customers = x.size
+    return fit
+
 
 SUMMARY_COLUMNS = (
     "partner_id",
@@ -160,14 +185,14 @@ def predict(summary, horizon_weeks, holdout_weeks, annual_rate=0.0, steps=12):
     if chosen:
         # the calibration fit is a close start for the fit on all purchases; from
         # the neutral start again when it does not converge from there
-        fit = stats.fit_bgnbd(x, t_x, age, kind=chosen.kind, start=chosen.fit.params)
+        fit = _refit(chosen.kind, x, t_x, age, start=chosen.fit.params)
         if not (fit.ok and fit.converged):
-            fit = stats.fit_bgnbd(x, t_x, age, kind=chosen.kind)
+            fit = _refit(chosen.kind, x, t_x, age)
         fits[chosen.kind] = fit
         result.message = "chosen by the holdout error"
     else:
         # no holdout check possible: the better likelihood on all data
-        fits = {kind: stats.fit_bgnbd(x, t_x, age, kind=kind) for kind in stats.MODELS}
+        fits = {kind: _refit(kind, x, t_x, age) for kind in stats.MODELS}
         result.message = "no holdout check possible: chosen by the log-likelihood"
     good = {kind: fit for kind, fit in fits.items() if fit.ok and fit.converged}
     if not good:
@@ -176,7 +201,7 @@ def predict(summary, horizon_weeks, holdout_weeks, annual_rate=0.0, steps=12):
         return result
     result.kind = max(good, key=lambda kind: good[kind].log_likelihood)
     result.fit = good[result.kind]
-    params = [result.fit.params[k] for k in ("r", "alpha", "a", "b")]
+    params = stats.model_params(result.kind, result.fit.params)
     result.churn = stats.churn_risk(result.kind, params, horizon_weeks, x, t_x, age)
     result.expected = stats.expected_purchases(result.kind, params, horizon_weeks, x, t_x, age)
     mean_spend = np.where(x > 0, summary["repeat_net"] / np.maximum(x, 1), 0.0)

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 # (field, minimum, maximum) of the number settings of the customer voice
@@ -60,7 +60,7 @@ class ResCompany(models.Model):
                 value = company[name]
                 if not low <= value <= high:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "%(setting)s must be between %(low)s and %(high)s (got %(value)s).",
                             setting=company._fields[name]._description_string(self.env),
                             low=low,
@@ -81,7 +81,7 @@ class ResCompany(models.Model):
                 question = survey._retail_score_question()
                 if not question or (question.scale_min, question.scale_max) != (low, high):
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "The survey %(survey)s needs a %(low)s-%(high)s scale question first "
                             "to be used for this measure.",
                             survey=survey.title,
@@ -96,5 +96,5 @@ class ResCompany(models.Model):
             program = company.retail_voice_coupon_program_id
             if program and program.program_type not in ("coupons", "gift_card", "ewallet"):
                 raise ValidationError(
-                    _("Respondent rewards come from coupon, gift card or eWallet programs only.")
+                    self.env._("Respondent rewards come from coupon, gift card or eWallet programs only.")
                 )

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 MAX_SLA_BATCH_SIZE = 100000
@@ -25,14 +25,14 @@ class ResConfigSettings(models.TransientModel):
     def _check_complaint_coupon_max_points(self):
         for settings in self:
             if settings.complaint_coupon_max_points <= 0:
-                raise ValidationError(_("The maximum compensation per ticket must be positive."))
+                raise ValidationError(self.env._("The maximum compensation per ticket must be positive."))
 
     @api.constrains("complaint_sla_batch_size")
     def _check_complaint_sla_batch_size(self):
         for settings in self:
             if not 1 <= settings.complaint_sla_batch_size <= MAX_SLA_BATCH_SIZE:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The SLA check batch size must be between 1 and %(max)s (got %(value)s).",
                         max=MAX_SLA_BATCH_SIZE,
                         value=settings.complaint_sla_batch_size,

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 SEVERITY_SELECTION = [
@@ -78,7 +78,7 @@ class RetailCrmComplaintSla(models.Model):
         for sla in self:
             if not 0 < sla.at_risk_percent <= 100:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "SLA policy %(name)s: the at-risk threshold must be between 0 and 100%%.",
                         name=sla.name,
                     )

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, plaintext2html
 
@@ -134,7 +134,7 @@ class RetailCrmFollowup(models.Model):
                     "res_model_id": model_id,
                     "res_id": followup.id,
                     "activity_type_id": activity_type.id if activity_type else False,
-                    "summary": _("After-sales call: %(rule)s", rule=rule.name),
+                    "summary": self.env._("After-sales call: %(rule)s", rule=rule.name),
                     "date_deadline": today,
                     "user_id": followup.user_id.id or self.env.ref("base.user_admin").id,
                 }
@@ -147,7 +147,7 @@ class RetailCrmFollowup(models.Model):
     def _set_outcome(self, outcome):
         for followup in self:
             if followup.outcome != "todo":
-                raise UserError(_("The outcome of this call is already recorded."))
+                raise UserError(self.env._("The outcome of this call is already recorded."))
         self.write({"outcome": outcome})
         self.activity_ids.action_feedback(
             feedback=dict(self._fields["outcome"]._description_selection(self.env))[outcome]
@@ -165,7 +165,7 @@ class RetailCrmFollowup(models.Model):
         self._set_outcome("issue")
         complaint = self.env["retail.crm.complaint"].create(
             {
-                "subject": _("After-sales call: %(order)s", order=self.pos_order_id.name),
+                "subject": self.env._("After-sales call: %(order)s", order=self.pos_order_id.name),
                 "partner_id": self.partner_id.id,
                 "company_id": self.company_id.id,
                 "config_id": self.config_id.id,

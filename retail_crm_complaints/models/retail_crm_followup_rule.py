@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -38,6 +38,8 @@ class RetailCrmFollowupRule(models.Model):
     def _check_numbers(self):
         for rule in self:
             if not 0 <= rule.delay_days <= 365:
-                raise ValidationError(_("A follow-up call is planned 0 to 365 days after the purchase."))
+                raise ValidationError(
+                    self.env._("A follow-up call is planned 0 to 365 days after the purchase.")
+                )
             if rule.min_amount < 0:
-                raise ValidationError(_("The minimum order amount cannot be negative."))
+                raise ValidationError(self.env._("The minimum order amount cannot be negative."))

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import plaintext2html
 
@@ -105,7 +105,9 @@ class SurveyUserInput(models.Model):
 
     def write(self, vals):
         if not self.env.su and RECORDED_FIELDS & set(vals):
-            raise AccessError(_("Survey measures are recorded by the survey itself and cannot be edited."))
+            raise AccessError(
+                self.env._("Survey measures are recorded by the survey itself and cannot be edited.")
+            )
         return super().write(vals)
 
     def _mark_done(self):
@@ -174,10 +176,10 @@ class SurveyUserInput(models.Model):
             # goes to the store manager configured on the store.
             answer.activity_schedule(
                 activity_type_id=activity_type.id if activity_type else False,
-                summary=_(
+                summary=self.env._(
                     "Unhappy customer: %(measure)s %(score)s", measure=measure, score=answer.retail_score
                 ),
-                note=_("Call the customer back and record the outcome; open a complaint if needed."),
+                note=self.env._("Call the customer back and record the outcome; open a complaint if needed."),
                 user_id=(user or self.env.ref("base.user_admin")).id,
             )
             answer.retail_followup_done = True
@@ -190,7 +192,7 @@ class SurveyUserInput(models.Model):
         comments = self.user_input_line_ids.filtered(lambda lin: lin.answer_type in ("text_box", "char_box"))
         complaint = self.env["retail.crm.complaint"].create(
             {
-                "subject": _(
+                "subject": self.env._(
                     "Survey answer: %(survey)s (%(score)s)",
                     survey=self.survey_id.title,
                     score=self.retail_score,

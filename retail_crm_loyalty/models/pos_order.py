@@ -1,6 +1,6 @@
 import logging
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import PAID_STATES
@@ -143,7 +143,7 @@ class PosOrder(models.Model):
             history = partner._retail_upgrade_tiers(
                 order.company_id,
                 order=order,
-                reason=_("Order %(order)s", order=order.name),
+                reason=self.env._("Order %(order)s", order=order.name),
                 decisions={partner.id: decision},
             )
             if history:
@@ -277,7 +277,7 @@ class PosOrder(models.Model):
                     "card_id": int(card_id),
                     "order_model": self._name,
                     "order_id": self.id,
-                    "description": _("Onsite %s", self.display_name),
+                    "description": self.env._("Onsite %s", self.display_name),
                     "issued": issued,
                     "used": used,
                 }

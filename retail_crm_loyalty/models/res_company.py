@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 # (field, minimum, maximum) of every number setting of the loyalty suite
@@ -82,7 +82,7 @@ class ResCompany(models.Model):
                 value = company[fname]
                 if not minimum <= value <= maximum:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "%(setting)s must be between %(min)s and %(max)s (got %(value)s).",
                             setting=self._fields[fname].get_description(self.env)["string"],
                             min=minimum,

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 MAX_REFERRAL_POINTS = 1000000
@@ -29,7 +29,7 @@ class ResCompany(models.Model):
             for name in ("retail_referral_referrer_points", "retail_referral_member_points"):
                 if not 0 <= company[name] <= MAX_REFERRAL_POINTS:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "%(setting)s must be between 0 and %(max)s.",
                             setting=company._fields[name]._description_string(self.env),
                             max=MAX_REFERRAL_POINTS,
@@ -37,4 +37,6 @@ class ResCompany(models.Model):
                     )
             program = company.retail_referral_program_id
             if program and program.program_type not in ("loyalty", "ewallet"):
-                raise ValidationError(_("Referral rewards are credited to a loyalty or eWallet program."))
+                raise ValidationError(
+                    self.env._("Referral rewards are credited to a loyalty or eWallet program.")
+                )

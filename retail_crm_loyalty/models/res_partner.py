@@ -1,6 +1,6 @@
 import logging
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
@@ -129,20 +129,20 @@ class ResPartner(models.Model):
     def _retail_progress_message(self, next_tier, remaining, count, company):
         self.ensure_one()
         if not next_tier:
-            return _("Highest tier reached") if self.retail_tier_id else False
+            return self.env._("Highest tier reached") if self.retail_tier_id else False
         if next_tier.min_spend and remaining > 0:
-            return _(
+            return self.env._(
                 "Spend %(amount)s more for %(tier)s",
                 amount=format_amount(self.env, remaining, company.currency_id),
                 tier=next_tier.name,
             )
         if next_tier.min_orders and count < next_tier.min_orders:
-            return _(
+            return self.env._(
                 "%(count)s more orders for %(tier)s",
                 count=next_tier.min_orders - count,
                 tier=next_tier.name,
             )
-        return _("Qualifies for %(tier)s", tier=next_tier.name)
+        return self.env._("Qualifies for %(tier)s", tier=next_tier.name)
 
     @api.depends_context("company")
     def _compute_retail_loyalty_points(self):
@@ -243,7 +243,7 @@ class ResPartner(models.Model):
     @api.model
     def _retail_next_member_number(self):
         # sudo: the sequence is technical; cashiers enrol members at the till
-        return self.env["ir.sequence"].sudo().next_by_code("retail.crm.member") or _("New")
+        return self.env["ir.sequence"].sudo().next_by_code("retail.crm.member") or self.env._("New")
 
     # ------------------------------------------------------------------
     # Actions
@@ -262,7 +262,7 @@ class ResPartner(models.Model):
         its normalised mobile number."""
         self.ensure_one()
         if not self.mobile:
-            raise UserError(_("This contact has no mobile number."))
+            raise UserError(self.env._("This contact has no mobile number."))
         partners = (
             self.search(
                 [
@@ -276,10 +276,12 @@ class ResPartner(models.Model):
             | self
         )
         if len(partners) < 2:
-            raise UserError(_("No other contact shares the mobile number %(mobile)s.", mobile=self.mobile))
+            raise UserError(
+                self.env._("No other contact shares the mobile number %(mobile)s.", mobile=self.mobile)
+            )
         return {
             "type": "ir.actions.act_window",
-            "name": _("Merge Duplicate Members"),
+            "name": self.env._("Merge Duplicate Members"),
             "res_model": "base.partner.merge.automatic.wizard",
             "view_mode": "form",
             "target": "new",
@@ -306,7 +308,7 @@ class ResPartner(models.Model):
         ids = [pid for (pids,) in rows for pid in pids]
         return {
             "type": "ir.actions.act_window",
-            "name": _("Duplicate Members"),
+            "name": self.env._("Duplicate Members"),
             "res_model": "res.partner",
             "view_mode": "list,form",
             "views": [

@@ -6,7 +6,7 @@ import logging
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -108,13 +108,13 @@ class RetailCrmMemberCare(models.AbstractModel):
         bodies = {}
         for partner in self.with_company(company):
             if partner in reachable:
-                body = _(
+                body = self.env._(
                     "Tier downgrade notice sent: %(tier)s will be reviewed on %(date)s.",
                     tier=partner.retail_tier_id.name,
                     date=partner.retail_tier_downgrade_date,
                 )
             else:
-                body = _(
+                body = self.env._(
                     "Tier downgrade scheduled on %(date)s (no e-mail notice: no address or opted out).",
                     date=partner.retail_tier_downgrade_date,
                 )

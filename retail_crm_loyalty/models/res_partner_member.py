@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric as cn_ric
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 _logger = logging.getLogger(__name__)
@@ -47,14 +47,14 @@ class RetailCrmMemberCheck(models.AbstractModel):
         for partner in self.filtered("retail_birthday"):
             if partner.retail_birthday > today:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The birthday of %(name)s cannot be in the future.",
                         name=partner.display_name,
                     )
                 )
             if partner.retail_birthday < today - relativedelta(years=MAX_AGE_YEARS):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The birthday of %(name)s gives an age over %(years)s years; please check the date.",
                         name=partner.display_name,
                         years=MAX_AGE_YEARS,
@@ -68,7 +68,7 @@ class RetailCrmMemberCheck(models.AbstractModel):
                 cn_ric.validate(partner.retail_id_number)
             except stdnum_exceptions.ValidationError as exc:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The ID card number %(number)s of %(name)s is not a valid resident "
                         "identity card number (18 characters, last one a check digit or X).",
                         number=partner.retail_id_number,
@@ -81,7 +81,7 @@ class RetailCrmMemberCheck(models.AbstractModel):
         for partner in self.filtered("retail_is_member"):
             if not partner.mobile:
                 raise ValidationError(
-                    _("A member needs a mobile number: %(name)s.", name=partner.display_name)
+                    self.env._("A member needs a mobile number: %(name)s.", name=partner.display_name)
                 )
 
     @api.model
@@ -118,7 +118,7 @@ class RetailCrmMemberCheck(models.AbstractModel):
                 return
             duplicate = existing.mobile
         raise ValidationError(
-            _(
+            self.env._(
                 "The mobile number %(mobile)s already belongs to member %(number)s: find that member "
                 "at the till instead of enrolling a new one (a manager can merge the two contacts).",
                 mobile=duplicate,
@@ -177,14 +177,14 @@ class RetailCrmMemberCheck(models.AbstractModel):
             return number
         if landline:
             raise ValidationError(
-                _(
+                self.env._(
                     "%(number)s is a landline number: a member needs a mobile number "
                     "(for example 138 0013 8000).",
                     number=number,
                 )
             )
         raise ValidationError(
-            _(
+            self.env._(
                 "The mobile number %(number)s is not valid. Enter it like 138 0013 8000 or "
                 "+86 138 0013 8000 (digits only; regions tried: %(regions)s).",
                 number=number,

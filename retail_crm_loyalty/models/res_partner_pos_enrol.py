@@ -2,7 +2,7 @@
 birthday, checked by the member profile rules (CN mobile normalisation, one
 member per mobile) in one transaction with the consents given."""
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.exceptions import AccessError, ValidationError
 
 
@@ -18,13 +18,13 @@ class ResPartner(models.Model):
         (the customer's answer, source "pos"). The cashier who enrols the
         member becomes their salesperson."""
         if not self.env.user.has_group("point_of_sale.group_pos_user"):
-            raise AccessError(_("Only point of sale users can enrol members at the till."))
+            raise AccessError(self.env._("Only point of sale users can enrol members at the till."))
         name = (vals.get("name") or "").strip()
         mobile = (vals.get("mobile") or "").strip()
         if not mobile:
-            raise ValidationError(_("Enter the member's mobile number."))
+            raise ValidationError(self.env._("Enter the member's mobile number."))
         if not name:
-            raise ValidationError(_("Enter the member's name."))
+            raise ValidationError(self.env._("Enter the member's name."))
         config = self.env["pos.config"].browse(config_id).exists() if config_id else self.env["pos.config"]
         company = config.company_id or self.env.company
         create_vals = {

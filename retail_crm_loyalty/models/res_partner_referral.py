@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import PAID_STATES
@@ -44,7 +44,7 @@ class ResPartner(models.Model):
                 [("retail_member_number", "=", code), ("retail_is_member", "=", True)], limit=1
             )
             if not referrer:
-                raise UserError(_("No member has the member number %(code)s.", code=code))
+                raise UserError(self.env._("No member has the member number %(code)s.", code=code))
             partner.retail_referred_by_id = referrer.id
 
     def _compute_retail_referral_count(self):
@@ -68,7 +68,7 @@ class ResPartner(models.Model):
             referrer = partner.retail_referred_by_id.sudo()
             if partner.id in rewarded and rewarded[partner.id] != referrer:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The referral of %(member)s was already rewarded; it cannot change.",
                         member=partner.name,
                     )
@@ -76,13 +76,13 @@ class ResPartner(models.Model):
             if not referrer:
                 continue
             if referrer.commercial_partner_id == partner.commercial_partner_id:
-                raise ValidationError(_("A member cannot refer themselves."))
+                raise ValidationError(self.env._("A member cannot refer themselves."))
             if not referrer.retail_is_member:
-                raise ValidationError(_("Only a member can refer a new member."))
+                raise ValidationError(self.env._("Only a member can refer a new member."))
             seen, step = partner, referrer
             while step:
                 if step in seen:
-                    raise ValidationError(_("Referrals cannot go round in a loop."))
+                    raise ValidationError(self.env._("Referrals cannot go round in a loop."))
                 seen |= step
                 step = step.retail_referred_by_id
 
@@ -116,29 +116,29 @@ class ResPartner(models.Model):
         of the model apply (no self-referral, no loop, a rewarded referral
         does not change). Returns the referrer's member number."""
         if not self.env.user.has_group("point_of_sale.group_pos_user"):
-            raise AccessError(_("Only point of sale users can record referrals at the till."))
+            raise AccessError(self.env._("Only point of sale users can record referrals at the till."))
         member = self.browse(member_id).exists() if isinstance(member_id, int) else self.browse()
         if not member or member.id not in member._retail_till_customer_ids():
-            raise AccessError(_("You can record the referrer of your own customers only."))
+            raise AccessError(self.env._("You can record the referrer of your own customers only."))
         if not member.retail_is_member:
-            raise UserError(_("Enrol the customer as a member before recording who referred them."))
+            raise UserError(self.env._("Enrol the customer as a member before recording who referred them."))
         if referrer_id:
             referrer = self.browse(referrer_id).exists() if isinstance(referrer_id, int) else self.browse()
             if not referrer or referrer.id not in referrer._retail_till_customer_ids():
                 raise AccessError(
-                    _("Pick a referrer among your customers, or type the member number they show.")
+                    self.env._("Pick a referrer among your customers, or type the member number they show.")
                 )
         else:
             code = (referrer_code or "").strip() if isinstance(referrer_code, str) else ""
             if not code:
-                raise UserError(_("Type the referrer's member number or pick the referrer."))
+                raise UserError(self.env._("Type the referrer's member number or pick the referrer."))
             # sudo: an exact member number is the one look-up allowed at the
             # till on other salespeople's members; only the id is used
             referrer = self.sudo().search(
                 [("retail_member_number", "=", code), ("retail_is_member", "=", True)], limit=1
             )
             if not referrer:
-                raise UserError(_("No member has the member number %(code)s.", code=code))
+                raise UserError(self.env._("No member has the member number %(code)s.", code=code))
         # sudo: counts the member's own paid purchases, checked as the
         # cashier's customer above; nothing else is read
         bought = (
@@ -148,7 +148,7 @@ class ResPartner(models.Model):
         )
         if bought and member.retail_referred_by_id.id != referrer.id:
             raise UserError(
-                _(
+                self.env._(
                     "%(member)s has already bought: only a new member can be recorded as referred.",
                     member=member.name,
                 )

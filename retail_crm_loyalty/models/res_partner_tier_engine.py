@@ -5,7 +5,7 @@ import logging
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import PAID_STATES
@@ -76,7 +76,7 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
 
     def _retail_assign_initial_tier(self):
         """Give new members the tier they qualify for in the current company."""
-        self._retail_upgrade_tiers(self.env.company, reason=_("Enrolment"))
+        self._retail_upgrade_tiers(self.env.company, reason=self.env._("Enrolment"))
 
     def _retail_lock_and_decide(self, company):
         """Lock these partners' tier rows and read, in the same single query,

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -67,7 +67,7 @@ class RetailCrmHoliday(models.Model):
         if past:
             # a greeting dated in the past would be sent at once by the cron
             raise ValidationError(
-                _(
+                self.env._(
                     "The date of the holiday greeting %(name)s (%(date)s) is in the past.",
                     name=past[0].name,
                     date=past[0].date,
@@ -79,7 +79,9 @@ class RetailCrmHoliday(models.Model):
         check_date_values(self.env, self, [vals])
         if vals.get("date") and fields.Date.to_date(vals["date"]) < fields.Date.context_today(self):
             if self.filtered(lambda h: h.state == "scheduled"):
-                raise ValidationError(_("A scheduled holiday greeting cannot be moved to a past date."))
+                raise ValidationError(
+                    self.env._("A scheduled holiday greeting cannot be moved to a past date.")
+                )
         return super().write(vals)
 
     @api.model

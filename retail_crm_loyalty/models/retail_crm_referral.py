@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import PAID_STATES
@@ -161,9 +161,11 @@ class RetailCrmReferral(models.Model):
                     {
                         "card_id": card.id,
                         "description": (
-                            _("Referral reward: %(name)s", name=other.name)
+                            self.env._("Referral reward: %(name)s", name=other.name)
                             if sign > 0
-                            else _("Referral reward reversed (purchase refunded): %(name)s", name=other.name)
+                            else self.env._(
+                                "Referral reward reversed (purchase refunded): %(name)s", name=other.name
+                            )
                         ),
                         "issued": amount if sign > 0 else 0,
                         "used": 0 if sign > 0 else amount,

@@ -1,6 +1,6 @@
 import logging
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import ormcache
 
@@ -116,13 +116,15 @@ class RetailCrmTier(models.Model):
         for tier in self:
             if min(tier.min_spend, tier.min_orders, tier.retention_spend, tier.retention_orders) < 0:
                 raise ValidationError(
-                    _("The qualifying spend and order count of %(tier)s cannot be negative.", tier=tier.name)
+                    self.env._(
+                        "The qualifying spend and order count of %(tier)s cannot be negative.", tier=tier.name
+                    )
                 )
             if (tier.retention_spend and tier.retention_spend > tier.min_spend) or (
                 tier.retention_orders and tier.retention_orders > tier.min_orders
             ):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The retention threshold of %(tier)s must not be above its qualifying threshold "
                         "(保级 keeps a tier with less than it takes to reach it).",
                         tier=tier.name,
@@ -130,7 +132,7 @@ class RetailCrmTier(models.Model):
                 )
             if not 0 <= tier.points_multiplier <= MAX_POINTS_MULTIPLIER:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The points multiplier of %(tier)s must be between 0 and %(max)s.",
                         tier=tier.name,
                         max=MAX_POINTS_MULTIPLIER,

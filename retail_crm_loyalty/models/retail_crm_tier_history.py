@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import LazyTranslate
 
 _lt = LazyTranslate(__name__)
@@ -59,7 +59,7 @@ class RetailCrmTierHistory(models.Model):
             if line.order_id:
                 # sudo: the order's reference is already part of the stored
                 # reason the reader sees; nothing else of the order is read
-                line.reason_label = _("Order %(order)s", order=line.sudo().order_id.name)
+                line.reason_label = self.env._("Order %(order)s", order=line.sudo().order_id.name)
             elif line.reason in STORED_REASONS:
                 line.reason_label = str(STORED_REASONS[line.reason])
             else:

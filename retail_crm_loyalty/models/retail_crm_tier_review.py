@@ -7,7 +7,7 @@ import uuid
 import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ class RetailCrmTier(models.Model):
         changes, unlock, schedule, clear = [], [], [], []
         policy = company.retail_tier_downgrade_policy
         downgrade_review = company.retail_tier_downgrade_review
-        review, expired = _("Periodic review"), _("Manual tier expired")
+        review, expired = self.env._("Periodic review"), self.env._("Manual tier expired")
         for pid, cur, qual, locked, locked_until, dg_date, keep, cur_rank, q_rank, pricelist, _at in rows:
             cur_rank = -1 if cur_rank is None else cur_rank
             q_rank = -1 if q_rank is None else q_rank

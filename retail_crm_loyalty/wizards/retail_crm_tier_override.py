@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.retail_crm_holiday import check_date_values
@@ -36,12 +36,12 @@ class RetailCrmTierOverride(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         if self.expiry_date and self.expiry_date < fields.Date.context_today(self):
-            raise UserError(_("The expiry date of a manual tier cannot be in the past."))
+            raise UserError(self.env._("The expiry date of a manual tier cannot be in the past."))
         partners = self.partner_ids.with_company(self.company_id)
         not_members = partners.filtered(lambda p: not p.retail_is_member)
         if not_members:
             raise UserError(
-                _(
+                self.env._(
                     "Only members can get a tier: %(names)s.",
                     names=", ".join(not_members.mapped("display_name")),
                 )

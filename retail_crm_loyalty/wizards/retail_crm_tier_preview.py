@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -70,7 +70,7 @@ class RetailCrmTierPreview(models.TransientModel):
                 line.retention_orders and line.retention_orders > line.min_orders
             ):
                 messages.append(
-                    _(
+                    self.env._(
                         "The retention threshold of %(tier)s must not be above its qualifying threshold.",
                         tier=line.tier_id.name,
                     )
@@ -82,12 +82,12 @@ class RetailCrmTierPreview(models.TransientModel):
         aggregate query (nothing is written to the members)."""
         self.ensure_one()
         if not self.line_ids:
-            raise UserError(_("There are no tiers to preview."))
+            raise UserError(self.env._("There are no tiers to preview."))
         if any(
             min(line.min_spend, line.min_orders, line.retention_spend, line.retention_orders) < 0
             for line in self.line_ids
         ):
-            raise UserError(_("Qualifying spend and order counts cannot be negative."))
+            raise UserError(self.env._("Qualifying spend and order counts cannot be negative."))
         Tier = self.env["retail.crm.tier"]
         self.env["res.partner"].flush_model()
         query = SQL(
@@ -130,7 +130,7 @@ class RetailCrmTierPreview(models.TransientModel):
         self.write(
             {
                 "state": "preview",
-                "summary": _("%(count)s members would change tier.", count=total),
+                "summary": self.env._("%(count)s members would change tier.", count=total),
                 "warning": "\n".join(self._unreachable_warnings()) or False,
             }
         )
@@ -142,7 +142,7 @@ class RetailCrmTierPreview(models.TransientModel):
         grace period."""
         self.ensure_one()
         if not self.env.user.has_group("base.group_system"):
-            raise UserError(_("Only administrators can change tier thresholds."))
+            raise UserError(self.env._("Only administrators can change tier thresholds."))
         warnings = self._unreachable_warnings()
         if warnings:
             raise UserError("\n".join(warnings))
@@ -180,7 +180,7 @@ class RetailCrmTierPreview(models.TransientModel):
                     break
             else:
                 raise UserError(
-                    _(
+                    self.env._(
                         "These thresholds cannot be applied in one step: apply the spend and order changes separately."
                     )
                 )
@@ -197,5 +197,5 @@ class RetailCrmTierPreview(models.TransientModel):
             "res_id": self.id,
             "view_mode": "form",
             "target": "new",
-            "name": _("Preview Tier Thresholds"),
+            "name": self.env._("Preview Tier Thresholds"),
         }

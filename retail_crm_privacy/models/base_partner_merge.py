@@ -1,4 +1,4 @@
-from odoo import _, models
+from odoo import models
 from odoo.exceptions import AccessError
 
 
@@ -12,5 +12,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         partners = Partner.browse(partner_ids) | (dst_partner or Partner)
         if not self.env.su and Partner._privacy_is_restricted():
             if not Partner._privacy_is_manager() or partners._privacy_hidden():
-                raise AccessError(_("Only managers may merge customers, and only customers of their store."))
+                raise AccessError(
+                    self.env._("Only managers may merge customers, and only customers of their store.")
+                )
         return super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)

@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import api, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
@@ -29,7 +29,9 @@ class IrAttachment(models.Model):
                 )
                 models_ |= {row[0] for row in rows}
             if models_ & set(DPO_ONLY_MODELS):
-                raise AccessError(_("Only the data protection officer may open data-subject request files."))
+                raise AccessError(
+                    self.env._("Only the data protection officer may open data-subject request files.")
+                )
         return res
 
     @api.model

@@ -15,7 +15,7 @@ delivery and other child contacts included, and follow address changes.
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -71,7 +71,7 @@ class ResPartner(models.Model):
 
     def _search_privacy_is_minor(self, operator, value):
         if operator not in ("=", "!="):
-            raise ValidationError(_("Search children under 14 with “is set” or “is not set” only."))
+            raise ValidationError(self.env._("Search children under 14 with “is set” or “is not set” only."))
         fname = self._privacy_birthday_field()
         positive = (operator == "=") == bool(value)
         if not fname:
@@ -117,7 +117,9 @@ class ResPartner(models.Model):
 
     def _search_privacy_reconsent_needed(self, operator, value):
         if operator not in ("=", "!="):
-            raise ValidationError(_("Search “Re-consent needed” with “is set” or “is not set” only."))
+            raise ValidationError(
+                self.env._("Search “Re-consent needed” with “is set” or “is not set” only.")
+            )
         ids = self._privacy_reconsent_partner_ids()
         positive = (operator == "=") == bool(value)
         return [("id", "in" if positive else "not in", ids)]
@@ -261,7 +263,7 @@ class ResPartner(models.Model):
         # person is the authorisation
         mail_bl = self.env["mail.blacklist"].sudo()
         phone_bl = self.env["phone.blacklist"].sudo()
-        message = _("Consent change recorded by %(user)s", user=self.env.user.name)
+        message = self.env._("Consent change recorded by %(user)s", user=self.env.user.name)
         for (person_id, purpose), state in states.items():
             emails, numbers = by_id.get(person_id, (set(), set()))
             targets = sorted(emails) if purpose.blacklist == "mail" else sorted(numbers)
@@ -320,7 +322,7 @@ class ResPartner(models.Model):
         missing = holders.filtered(lambda p: p.commercial_partner_id.id not in granted)
         if missing:
             raise ValidationError(
-                _(
+                self.env._(
                     "The ID card number is sensitive personal information: record the customer's "
                     "separate consent (“Sensitive personal information”) before entering it. "
                     "Customers concerned: %(names)s",

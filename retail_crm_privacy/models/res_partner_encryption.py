@@ -24,7 +24,7 @@ import logging
 
 from cryptography.exceptions import InvalidTag
 
-from odoo import _, api, models, tools
+from odoo import api, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -123,7 +123,7 @@ class ResPartner(models.Model):
         sample = next(value for value in row if value and value.startswith(privacy_tools.ENCRYPTED_PREFIX))
         if not self._privacy_encryption_secret():
             raise UserError(
-                _(
+                self.env._(
                     "Customer data in this database is encrypted but the server option %(option)s is "
                     "not set: add the key to the server configuration and start again.",
                     option=KEY_OPTION,
@@ -133,7 +133,7 @@ class ResPartner(models.Model):
             self._privacy_decrypt(sample)
         except (InvalidTag, ValueError) as exc:
             raise UserError(
-                _(
+                self.env._(
                     "The encryption key in the server option %(option)s does not decrypt the customer "
                     "data of this database: set the key it was encrypted with (or the previous key in "
                     "%(old)s during a rotation) and start again.",
@@ -249,7 +249,7 @@ class ResPartner(models.Model):
         encrypted = self._privacy_encrypted_fields()
         if not encrypted:
             raise UserError(
-                _(
+                self.env._(
                     "Choose the fields to encrypt and set the server option %(option)s first.",
                     option=KEY_OPTION,
                 )

@@ -4,7 +4,7 @@ loyalty/RFM figures; data minimisation (D4); consents from the till (P1)."""
 
 import re
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from . import consent_tools, privacy_tools
@@ -42,7 +42,7 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
             managed.discard("retail_member_number")
         if managed and not self._privacy_is_manager():
             raise AccessError(
-                _(
+                self.env._(
                     "Only managers may change these customer fields: %(fields)s.",
                     fields=", ".join(sorted(self._fields[f].string for f in managed)),
                 )
@@ -59,10 +59,10 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
                     # the cashier who registers a customer becomes their 导购
                     vals.setdefault("user_id", self.env.uid)
                     if vals["user_id"] not in (self.env.uid, False):
-                        raise AccessError(_("Only managers assign a customer's salesperson."))
+                        raise AccessError(self.env._("Only managers assign a customer's salesperson."))
             parent_ids = {vals["parent_id"] for vals in vals_list if vals.get("parent_id")}
             if parent_ids and self.browse(parent_ids)._privacy_hidden_for_write():
-                raise AccessError(_("You may only add contacts to customers assigned to you."))
+                raise AccessError(self.env._("You may only add contacts to customers assigned to you."))
         return super().create(vals_list)
 
     def write(self, vals):
@@ -70,10 +70,10 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
             self._privacy_check_collection(vals)
             self._privacy_check_managed_fields(vals)
             if "user_id" in vals and not self._privacy_is_manager():
-                raise AccessError(_("Only managers assign a customer's salesperson."))
+                raise AccessError(self.env._("Only managers assign a customer's salesperson."))
             vals = self._privacy_check_write(vals)
             if vals.get("parent_id") and self.browse(vals["parent_id"])._privacy_hidden_for_write():
-                raise AccessError(_("You may only add contacts to customers assigned to you."))
+                raise AccessError(self.env._("You may only add contacts to customers assigned to you."))
         return super().write(vals)
 
     def _privacy_hidden_for_write(self):
@@ -99,7 +99,7 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
                 vals.pop(fname)
         if vals:
             raise AccessError(
-                _(
+                self.env._(
                     "You may only change customers assigned to you (%(customers)s).",
                     customers=", ".join(others.mapped("name")),
                 )
@@ -109,13 +109,13 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
     @api.ondelete(at_uninstall=False)
     def _privacy_unlink_only_visible(self):
         if self._privacy_hidden_for_write():
-            raise AccessError(_("You may only delete customers assigned to you."))
+            raise AccessError(self.env._("You may only delete customers assigned to you."))
 
     def copy(self, default=None):
         default = dict(default or {})
         if not self.env.su:
             if self._privacy_hidden_for_write():
-                raise AccessError(_("You may only duplicate customers assigned to you."))
+                raise AccessError(self.env._("You may only duplicate customers assigned to you."))
             self._privacy_check_managed_fields(default)
         return super().copy(default)
 
@@ -151,7 +151,7 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
             ]
         if refused:
             raise ValidationError(
-                _(
+                self.env._(
                     "Your privacy settings say these customer fields are not collected: "
                     "%(fields)s. Leave them empty or change the setting.",
                     fields=", ".join(sorted(self._fields[f].string for f in refused)),
@@ -173,7 +173,7 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
         if partner_id:
             partner = self.browse(partner_id).exists()
             if not partner:
-                raise UserError(_("This customer no longer exists."))
+                raise UserError(self.env._("This customer no longer exists."))
             partner._privacy_check_consent_access()
             live = {code: row for (_pid, code), row in partner._privacy_live_consents().items()}
         version = self.env["retail.crm.consent"]._default_policy_version()
@@ -213,7 +213,7 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
         is given again under the current one, so the till stops asking."""
         partner = self.browse(partner_id).exists()
         if not partner:
-            raise UserError(_("This customer no longer exists."))
+            raise UserError(self.env._("This customer no longer exists."))
         partner._privacy_check_consent_access()
         config = self.env["pos.config"].browse(config_id).exists() if config_id else None
         current_version = consent_tools.version_key(self.env["retail.crm.consent"]._default_policy_version())
@@ -245,4 +245,4 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
     def _privacy_check_consent_access(self):
         """Consents are the customer's data: recorded by whoever may see them."""
         if self._privacy_hidden_for_write():
-            raise AccessError(_("You may only record the consents of customers assigned to you."))
+            raise AccessError(self.env._("You may only record the consents of customers assigned to you."))

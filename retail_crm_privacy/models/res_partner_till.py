@@ -5,7 +5,7 @@ import re
 
 import phonenumbers
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
 from odoo.tools import SQL
@@ -51,7 +51,7 @@ class RetailCrmPrivacyPartnerTill(models.AbstractModel):
         normal routes, masked unless they are the cashier's own; the lookup
         itself is logged (channel ``lookup``)."""
         if not self.env.user.has_group("point_of_sale.group_pos_user"):
-            raise AccessError(_("Only point of sale users can look up members at the till."))
+            raise AccessError(self.env._("Only point of sale users can look up members at the till."))
         query = (query or "").strip()
         if not query:
             return []

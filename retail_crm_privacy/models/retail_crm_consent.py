@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 
@@ -79,7 +79,9 @@ class RetailCrmConsent(models.Model):
                 and not (consent.guardian_name and consent.guardian_relation)
             ):
                 raise ValidationError(
-                    _("A guardian's consent needs the guardian's name and their relation to the child.")
+                    self.env._(
+                        "A guardian's consent needs the guardian's name and their relation to the child."
+                    )
                 )
 
     def _default_policy_version(self):
@@ -100,13 +102,13 @@ class RetailCrmConsent(models.Model):
 
     def write(self, vals):
         if not self.env.su:
-            raise UserError(_("Consent records are append-only: record a new consent instead."))
+            raise UserError(self.env._("Consent records are append-only: record a new consent instead."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_by_system(self):
         if not self.env.su:
-            raise UserError(_("Consent records are append-only and cannot be deleted."))
+            raise UserError(self.env._("Consent records are append-only and cannot be deleted."))
 
     def _sync_blacklists(self):
         """Feed Odoo's opt-out lists from these consents, for every address of

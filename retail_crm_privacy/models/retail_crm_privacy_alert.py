@@ -1,7 +1,7 @@
 import time
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 # (database, user id) -> monotonic time of the last bulk-extraction check
@@ -31,7 +31,7 @@ class RetailCrmPrivacyAlert(models.Model):
 
     def _compute_display_name(self):
         for alert in self:
-            alert.display_name = _(
+            alert.display_name = self.env._(
                 "%(user)s read %(count)s customers on %(date)s",
                 user=alert.user_id.name,
                 count=alert.partner_count,
@@ -89,7 +89,7 @@ class RetailCrmPrivacyAlert(models.Model):
             return
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id(self._name)
-        summary = _("Unusual volume of customer data read")
+        summary = self.env._("Unusual volume of customer data read")
         self.env["mail.activity"].create(
             [
                 {

@@ -2,7 +2,7 @@ import base64
 import json
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 
@@ -80,7 +80,7 @@ class RetailCrmPrivacyRequest(models.Model):
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(_("Unsupported search on overdue requests."))
+            raise UserError(self.env._("Unsupported search on overdue requests."))
         domain = [
             ("state", "in", ("new", "in_progress")),
             ("deadline", "<", fields.Date.context_today(self)),
@@ -103,7 +103,9 @@ class RetailCrmPrivacyRequest(models.Model):
         if not self.env.su and not (
             user.has_group("retail_crm_privacy.group_privacy_officer") or user.has_group("base.group_system")
         ):
-            raise AccessError(_("Only the data protection officer can export or erase personal data."))
+            raise AccessError(
+                self.env._("Only the data protection officer can export or erase personal data.")
+            )
 
     def action_start(self):
         self.filtered(lambda r: r.state == "new").write({"state": "in_progress"})
@@ -119,7 +121,7 @@ class RetailCrmPrivacyRequest(models.Model):
         self.ensure_one()
         self._check_privacy_officer()
         if self.request_type != "access":
-            raise UserError(_("Only access requests are exported."))
+            raise UserError(self.env._("Only access requests are exported."))
         data = self.partner_id._privacy_export_data()
         payload = json.dumps(data, indent=2, ensure_ascii=False, default=str)
         # sudo: the attachment belongs to the request, readable by the officers
@@ -159,9 +161,9 @@ class RetailCrmPrivacyRequest(models.Model):
         self.ensure_one()
         self._check_privacy_officer()
         if self.request_type != "erasure":
-            raise UserError(_("Only erasure requests anonymise data."))
+            raise UserError(self.env._("Only erasure requests anonymise data."))
         if self.state in ("done", "rejected"):
-            raise UserError(_("This request is already closed."))
+            raise UserError(self.env._("This request is already closed."))
         preview = self.env["retail.crm.erasure.preview"].create({"request_id": self.id})
         preview._build_lines()
         return {
@@ -170,7 +172,7 @@ class RetailCrmPrivacyRequest(models.Model):
             "res_id": preview.id,
             "view_mode": "form",
             "target": "new",
-            "name": _("Erasure preview"),
+            "name": self.env._("Erasure preview"),
         }
 
     @api.model
@@ -191,8 +193,8 @@ class RetailCrmPrivacyRequest(models.Model):
                     "res_model_id": model_id,
                     "res_id": request.id,
                     "activity_type_id": activity_type.id,
-                    "summary": _("Overdue data-subject request"),
-                    "note": _("The legal deadline %(date)s has passed.", date=request.deadline),
+                    "summary": self.env._("Overdue data-subject request"),
+                    "note": self.env._("The legal deadline %(date)s has passed.", date=request.deadline),
                     "user_id": user.id,
                     "date_deadline": fields.Date.context_today(self),
                 }

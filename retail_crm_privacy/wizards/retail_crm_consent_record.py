@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -55,7 +55,7 @@ class RetailCrmConsentRecord(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         if not self.partner_ids or not self.purpose_ids:
-            raise UserError(_("Choose at least one customer and one purpose."))
+            raise UserError(self.env._("Choose at least one customer and one purpose."))
         consents = self.env["retail.crm.consent"]._record(
             self.partner_ids,
             self.purpose_ids,
@@ -71,7 +71,7 @@ class RetailCrmConsentRecord(models.TransientModel):
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "message": _("%(count)s consent records created.", count=len(consents)),
+                "message": self.env._("%(count)s consent records created.", count=len(consents)),
                 "type": "success",
                 "next": {"type": "ir.actions.act_window_close"},
             },

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.privacy_erasure import PrivacyErasure
@@ -61,9 +61,9 @@ class RetailCrmErasurePreview(models.TransientModel):
         self.ensure_one()
         self.request_id._check_privacy_officer()
         if not self.confirmed:
-            raise UserError(_("Tick the confirmation after checking the preview."))
+            raise UserError(self.env._("Tick the confirmation after checking the preview."))
         if self.request_id.state in ("done", "rejected"):
-            raise UserError(_("This request is already closed."))
+            raise UserError(self.env._("This request is already closed."))
         log = PrivacyErasure(self.env)._erase(
             self.request_id.partner_id, request=self.request_id, expected_lines=self._previewed_lines()
         )

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 MAX_LEAD_DAYS = 60
@@ -45,7 +45,7 @@ class ResCompany(models.Model):
         for company in self:
             if not 0 <= company.retail_replenishment_lead_days <= MAX_LEAD_DAYS:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Reminders are created between 0 and %(max)s days before the expected purchase "
                         "(got %(days)s).",
                         max=MAX_LEAD_DAYS,

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import rfm_engine
@@ -162,7 +162,9 @@ class ResConfigSettings(models.TransientModel):
     def _check_rfm_settings(self):
         for settings in self:
             if settings.rfm_window_months < 1 or settings.rfm_horizon_months < 1:
-                raise ValidationError(_("The RFM window and the prediction horizon are at least one month."))
+                raise ValidationError(
+                    self.env._("The RFM window and the prediction horizon are at least one month.")
+                )
             check_rfm_parameters(
                 self.env,
                 settings.rfm_window_months,
@@ -172,22 +174,24 @@ class ResConfigSettings(models.TransientModel):
                 settings.rfm_discount_rate,
             )
             if not 1 <= settings.rfm_high_cut <= 5:
-                raise ValidationError(_("The high/low cut is a score between 1 and 5."))
+                raise ValidationError(self.env._("The high/low cut is a score between 1 and 5."))
             if not 0 <= settings.rfm_cluster_k <= 12:
-                raise ValidationError(_("The number of clusters is between 0 (automatic) and 12."))
+                raise ValidationError(self.env._("The number of clusters is between 0 (automatic) and 12."))
             if settings.rfm_cron_interval_number < 1 or settings.rfm_snapshot_retention_months < 1:
-                raise ValidationError(_("The run interval and the history retention are at least 1."))
+                raise ValidationError(
+                    self.env._("The run interval and the history retention are at least 1.")
+                )
             if settings.rfm_scoring_method == "threshold":
                 for label, text in (
-                    (_("recency"), settings.rfm_recency_thresholds),
-                    (_("frequency"), settings.rfm_frequency_thresholds),
-                    (_("monetary"), settings.rfm_monetary_thresholds),
+                    (self.env._("recency"), settings.rfm_recency_thresholds),
+                    (self.env._("frequency"), settings.rfm_frequency_thresholds),
+                    (self.env._("monetary"), settings.rfm_monetary_thresholds),
                 ):
                     try:
                         rfm_engine.parse_thresholds(text)
                     except ValueError as error:
                         raise ValidationError(
-                            _(
+                            self.env._(
                                 "The %(dimension)s thresholds need four strictly ascending numbers "
                                 "separated by commas, e.g. 30,90,180,365 (got: %(value)s).",
                                 dimension=label,

@@ -15,7 +15,7 @@ from functools import partial
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.batch import run_steps
@@ -188,9 +188,13 @@ class RetailCrmReplenishment(models.Model):
                 template.sudo().with_company(company).send_mail_batch(mail_rows.ids)
         lines = defaultdict(list)
         for row in sms_rows | mail_rows:
-            how = _("SMS") if row in sms_rows else _("e-mail")
+            how = self.env._("SMS") if row in sms_rows else self.env._("e-mail")
             lines[row.partner_id.id].append(
-                _("Replenishment reminder for %(item)s sent by %(channel)s.", item=row.item_name, channel=how)
+                self.env._(
+                    "Replenishment reminder for %(item)s sent by %(channel)s.",
+                    item=row.item_name,
+                    channel=how,
+                )
             )
         notes = {pid: Markup("<br/>").join(texts) for pid, texts in lines.items()}
         if notes:

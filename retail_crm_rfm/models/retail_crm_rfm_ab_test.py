@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 import pytz
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -166,22 +166,22 @@ class RetailCrmRfmAbTest(models.Model):
 
     def _verdict(self, conv_a, conv_b, p_value):
         if self.state == "draft":
-            return _("Not started")
+            return self.env._("Not started")
         p_text = f"{p_value:.3f}" if p_value >= 0.001 else f"{p_value:.1e}"
         if p_value < SIGNIFICANCE and conv_b > conv_a:
-            return _("B converts better (p=%(p_value)s)", p_value=p_text)
+            return self.env._("B converts better (p=%(p_value)s)", p_value=p_text)
         if p_value < SIGNIFICANCE and conv_a > conv_b:
-            return _("A converts better (p=%(p_value)s)", p_value=p_text)
+            return self.env._("A converts better (p=%(p_value)s)", p_value=p_text)
         if self.state == "running":
-            return _("No significant difference yet (p=%(p_value)s)", p_value=p_text)
-        return _("No significant difference (p=%(p_value)s)", p_value=p_text)
+            return self.env._("No significant difference yet (p=%(p_value)s)", p_value=p_text)
+        return self.env._("No significant difference (p=%(p_value)s)", p_value=p_text)
 
     @api.constrains("program_a_id", "program_b_id")
     def _check_programs(self):
         for test in self:
             if test.program_a_id == test.program_b_id:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Offer A and offer B of test %(name)s must be two different programs.",
                         name=test.name,
                     )
@@ -192,16 +192,18 @@ class RetailCrmRfmAbTest(models.Model):
         for test in self:
             if test.date_end <= test.date_start:
                 raise ValidationError(
-                    _("The measurement end of test %(name)s must be after its start date.", name=test.name)
+                    self.env._(
+                        "The measurement end of test %(name)s must be after its start date.", name=test.name
+                    )
                 )
 
     @api.constrains("holdout_percent", "coupon_points")
     def _check_percent_points(self):
         for test in self:
             if not 0 <= test.holdout_percent < 100:
-                raise ValidationError(_("The control group must be between 0% and less than 100%."))
+                raise ValidationError(self.env._("The control group must be between 0% and less than 100%."))
             if test.coupon_points <= 0:
-                raise ValidationError(_("The points per coupon must be positive."))
+                raise ValidationError(self.env._("The points per coupon must be positive."))
 
     @api.model
     def default_get(self, fields_list):
@@ -213,7 +215,9 @@ class RetailCrmRfmAbTest(models.Model):
                 values["segment_ids"] = [fields.Command.set(active_ids)]
             if "name" in fields_list and not values.get("name"):
                 segments = self.env["retail.crm.rfm.segment"].browse(active_ids)
-                values["name"] = _("A/B test: %(segments)s", segments=", ".join(segments.mapped("name")))
+                values["name"] = self.env._(
+                    "A/B test: %(segments)s", segments=", ".join(segments.mapped("name"))
+                )
         if context.get("active_model") == "res.partner" and active_ids:
             if "partner_ids" in fields_list and not values.get("partner_ids"):
                 values["partner_ids"] = [fields.Command.set(active_ids)]
@@ -222,7 +226,7 @@ class RetailCrmRfmAbTest(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_running(self):
         if any(test.state == "running" for test in self):
-            raise UserError(_("Close a running A/B test before deleting it."))
+            raise UserError(self.env._("Close a running A/B test before deleting it."))
 
     def _get_targets(self):
         """Current customers of the segments in the test's company plus the
@@ -242,10 +246,10 @@ class RetailCrmRfmAbTest(models.Model):
         self.env.cr.execute(SQL("SELECT id FROM retail_crm_rfm_ab_test WHERE id = %s FOR UPDATE", self.id))
         self.invalidate_recordset(["state"])
         if self.state != "draft":
-            raise UserError(_("The A/B test %(name)s has already been started.", name=self.name))
+            raise UserError(self.env._("The A/B test %(name)s has already been started.", name=self.name))
         targets = self._get_targets()
         if not targets:
-            raise UserError(_("No customer to test: the selection is empty or blacklisted."))
+            raise UserError(self.env._("No customer to test: the selection is empty or blacklisted."))
         targets.check_access("read")
         groups = split_targets(targets.ids, self.id, self.holdout_percent)
         # sudo: tests are granted to POS managers and marketing users (ACL,
@@ -280,7 +284,7 @@ class RetailCrmRfmAbTest(models.Model):
     def action_close(self):
         self.ensure_one()
         if self.state != "running":
-            raise UserError(_("Only a running A/B test can be closed."))
+            raise UserError(self.env._("Only a running A/B test can be closed."))
         self.check_access("write")
         counts = self._query_results().get(self.id, {})
         self.write({"state": "done", "result_data": counts})

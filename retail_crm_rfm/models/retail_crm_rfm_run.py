@@ -4,7 +4,7 @@ import time
 
 from markupsafe import Markup, escape
 
-from odoo import _, api, fields, models, modules
+from odoo import api, fields, models, modules
 
 from .res_config_settings import check_rfm_parameters
 from .rfm_run_aggregate import RfmRunAggregate
@@ -201,9 +201,9 @@ class RetailCrmRfmRun(
                 "<table class='table table-sm'><thead><tr><th>{}</th><th>{}</th><th>{}</th>{}</tr></thead>"
                 "<tbody>{}</tbody></table>"
             ).format(
-                _("Repeat purchase days (calibration)"),
-                _("Calibration customers"),
-                _("Actual (holdout)"),
+                self.env._("Repeat purchase days (calibration)"),
+                self.env._("Calibration customers"),
+                self.env._("Actual (holdout)"),
                 Markup(head),
                 Markup(body),
             )
@@ -272,7 +272,7 @@ class RetailCrmRfmRun(
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "message": _("The RFM computation has been scheduled."),
+                "message": self.env._("The RFM computation has been scheduled."),
             },
         }
 

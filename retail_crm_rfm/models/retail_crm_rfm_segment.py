@@ -113,24 +113,23 @@ class RetailCrmRfmSegment(models.Model):
     def _empty_reason(self, run):
         """The segment's rule in words, for a segment the last run left empty."""
         self.ensure_one()
-        _ = self.env._
         if not run:
-            return _("No RFM run yet: the scheduled action has not scored any customer.")
+            return self.env._("No RFM run yet: the scheduled action has not scored any customer.")
         if not run.customer_count:
-            return _("The last run found no customer with a purchase in the look-back.")
+            return self.env._("The last run found no customer with a purchase in the look-back.")
         recent, frequent, spender = (letter == "H" for letter in self.code)
         conditions = [
-            _("last purchase within %(days)s days", days=run.recency_days)
+            self.env._("last purchase within %(days)s days", days=run.recency_days)
             if recent
-            else _("no purchase in the last %(days)s days", days=run.recency_days),
-            _("F score %(cut)s or more (purchase days in the window)", cut=run.high_cut)
+            else self.env._("no purchase in the last %(days)s days", days=run.recency_days),
+            self.env._("F score %(cut)s or more (purchase days in the window)", cut=run.high_cut)
             if frequent
-            else _("F score below %(cut)s", cut=run.high_cut),
-            _("M score %(cut)s or more (net spend in the window)", cut=run.high_cut)
+            else self.env._("F score below %(cut)s", cut=run.high_cut),
+            self.env._("M score %(cut)s or more (net spend in the window)", cut=run.high_cut)
             if spender
-            else _("M score below %(cut)s", cut=run.high_cut),
+            else self.env._("M score below %(cut)s", cut=run.high_cut),
         ]
-        return _(
+        return self.env._(
             "No customer of the run of %(date)s meets all of: %(conditions)s.",
             date=run.run_date,
             conditions="; ".join(conditions),

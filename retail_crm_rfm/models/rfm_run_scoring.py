@@ -8,7 +8,6 @@ import numpy as np
 from dateutil.relativedelta import relativedelta
 from threadpoolctl import threadpool_limits
 
-from odoo import _
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -43,7 +42,7 @@ class RfmRunScoring:
                     engine.parse_thresholds(self.monetary_thresholds),
                 ]
             except ValueError as error:
-                raise UserError(_("Invalid RFM thresholds: %(error)s", error=error)) from error
+                raise UserError(self.env._("Invalid RFM thresholds: %(error)s", error=error)) from error
         r_score, f_score, m_score = engine.rfm_scores(rec, freq, mon, thresholds)
         segment_index = engine.segment_index(
             rec, freq, f_score, m_score, cut=self.high_cut, recency_days=self.recency_days

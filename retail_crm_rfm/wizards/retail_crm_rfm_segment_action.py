@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -81,7 +81,7 @@ class RetailCrmRfmSegmentAction(models.TransientModel):
         self.ensure_one()
         targets = self._get_targets()
         if not targets:
-            raise UserError(_("No customer to act on: the selection is empty or blacklisted."))
+            raise UserError(self.env._("No customer to act on: the selection is empty or blacklisted."))
         targets.check_access("read")
         # sudo: this wizard is only granted to POS managers and marketing users
         # (ACL); they act on customers they can read (checked above) but may
@@ -91,8 +91,8 @@ class RetailCrmRfmSegmentAction(models.TransientModel):
         return getattr(wizard_sudo, f"_apply_{self.action_type}")(targets.sudo())
 
     def _default_name(self):
-        names = ", ".join(self.segment_ids.mapped("name")) or _("Selected customers")
-        return _("%(segments)s (%(date)s)", segments=names, date=fields.Date.context_today(self))
+        names = ", ".join(self.segment_ids.mapped("name")) or self.env._("Selected customers")
+        return self.env._("%(segments)s (%(date)s)", segments=names, date=fields.Date.context_today(self))
 
     def _apply_mailing(self, targets):
         with_email = targets.filtered("email")
@@ -122,7 +122,7 @@ class RetailCrmRfmSegmentAction(models.TransientModel):
 
     def _apply_activity(self, targets):
         if not self.activity_type_id:
-            raise UserError(_("Choose an activity type."))
+            raise UserError(self.env._("Choose an activity type."))
         model_id = self.env["ir.model"]._get_id("res.partner")
         summary = self.activity_summary or self._default_name()
         activities = self.env["mail.activity"].create(
@@ -140,12 +140,14 @@ class RetailCrmRfmSegmentAction(models.TransientModel):
             ]
         )
         return self._notify(
-            _("%(count)s activities scheduled.", count=len(activities)), activities, _("Scheduled activities")
+            self.env._("%(count)s activities scheduled.", count=len(activities)),
+            activities,
+            self.env._("Scheduled activities"),
         )
 
     def _apply_coupon(self, targets):
         if not self.loyalty_program_id:
-            raise UserError(_("Choose the loyalty program that issues the coupons."))
+            raise UserError(self.env._("Choose the loyalty program that issues the coupons."))
         cards = self.env["loyalty.card"].create(
             [
                 {
@@ -156,7 +158,9 @@ class RetailCrmRfmSegmentAction(models.TransientModel):
                 for partner in targets
             ]
         )
-        return self._notify(_("%(count)s coupons issued.", count=len(cards)), cards, _("Issued coupons"))
+        return self._notify(
+            self.env._("%(count)s coupons issued.", count=len(cards)), cards, self.env._("Issued coupons")
+        )
 
     def _notify(self, message, records=None, title=None):
         """A notification, then the list of what was created (the result links to it)."""

@@ -47,7 +47,7 @@ try:
     import odoo
     from odoo import SUPERUSER_ID, api
     from odoo.tools import SQL
-    from tools.bench_rfm_helpers import Snapshot, eval_timings, naive_sample, table_versions
+    from tools.rfm_bench_helpers import Snapshot, eval_timings, naive_sample, table_versions
 except ImportError:  # reported by main()
     odoo = None
 

@@ -10,7 +10,8 @@ import datetime
 import traceback
 
 import phonenumbers
-from lxml import etree
+
+from tools.datagen_views import view_spec
 
 try:
     from odoo.tools import SQL
@@ -19,51 +20,6 @@ except ImportError:  # datagen.py reports the missing Odoo itself
 
 LIST_LIMIT = 80
 REPORT_FULL_LIMIT = 3_000_000  # above this many order lines the report check covers the last 3 months
-
-
-def _view_spec(Model, view_type):
-    """web_read/web_search_read specification of the fields a view shows."""
-    views = Model.get_views([(False, view_type)])
-    arch = etree.fromstring(views["views"][view_type]["arch"])
-    fields_ = Model._fields
-    spec = {}
-
-    def sub_spec(node, comodel):
-        sub = {}
-        for sub_view in node:
-            if sub_view.tag in ("list", "tree", "kanban"):
-                for f in sub_view.iter("field"):
-                    name = f.get("name")
-                    if name in Model.env[comodel]._fields:
-                        sub[name] = _leaf(Model.env[comodel]._fields[name])
-        return sub
-
-    def walk(node):
-        for child in node:
-            if child.tag == "field":
-                name = child.get("name")
-                field = fields_.get(name)
-                if field is None:
-                    continue
-                if field.type in ("one2many", "many2many"):
-                    sub = sub_spec(child, field.comodel_name)
-                    sub.setdefault("display_name", {})
-                    spec[name] = {"fields": sub, "limit": 40}
-                else:
-                    spec[name] = _leaf(field)
-                continue  # do not descend into a field's own sub-views
-            walk(child)
-
-    walk(arch)
-    return spec
-
-
-def _leaf(field):
-    if field.type == "many2one":
-        return {"fields": {"display_name": {}}}
-    if field.type in ("one2many", "many2many"):
-        return {"fields": {"display_name": {}}}
-    return {}
 
 
 class Verifier:
@@ -91,7 +47,7 @@ class Verifier:
         """Point of Sale > Orders, as a manager and as a cashier."""
         env, cr, problems, n_orders = self.env, self.cr, self.problems, self.n_orders
         Order = env["pos.order"]
-        spec = _view_spec(Order, "list")
+        spec = view_spec(Order, "list")
         res = Order.web_search_read([], spec, limit=LIST_LIMIT, count_limit=10001)
         if not res["records"]:
             problems.append("pos.order list view shows no records")
@@ -112,7 +68,7 @@ class Verifier:
         """The newest order, the oldest and a refund."""
         cr, problems = self.cr, self.problems
         Order = self.env["pos.order"]
-        spec = _view_spec(Order, "form")
+        spec = view_spec(Order, "form")
         cr.execute("SELECT id FROM pos_order ORDER BY date_order DESC, id DESC LIMIT 1")
         ids = [r[0] for r in cr.fetchall()]
         cr.execute("SELECT id FROM pos_order ORDER BY date_order, id LIMIT 1")
@@ -182,7 +138,7 @@ class Verifier:
         """The customer form of the busiest members."""
         env, cr, problems = self.env, self.cr, self.problems
         Partner = env["res.partner"]
-        spec = _view_spec(Partner, "form")
+        spec = view_spec(Partner, "form")
         cr.execute("""SELECT partner_id FROM pos_order WHERE partner_id IS NOT NULL
                        GROUP BY partner_id ORDER BY count(*) DESC, partner_id LIMIT 2""")
         ids = [r[0] for r in cr.fetchall()]
@@ -196,18 +152,18 @@ class Verifier:
             n = cr.fetchone()[0]
             if "pos_order_count" in p._fields and p.pos_order_count != n:
                 problems.append("partner %s: pos_order_count %s != %s" % (p.id, p.pos_order_count, n))
-        Partner.web_search_read([("customer_rank", ">", 0)], _view_spec(Partner, "list"), limit=LIST_LIMIT)
+        Partner.web_search_read([("customer_rank", ">", 0)], view_spec(Partner, "list"), limit=LIST_LIMIT)
 
     def sessions(self):
         """The session form and its totals."""
         env, cr, problems = self.env, self.cr, self.problems
         Session = env["pos.session"]
-        spec = _view_spec(Session, "form")
+        spec = view_spec(Session, "form")
         cr.execute("""SELECT session_id FROM pos_order GROUP BY session_id
                        ORDER BY count(*) DESC, session_id LIMIT 2""")
         ids = [r[0] for r in cr.fetchall()]
         Session.browse(ids).web_read(spec)
-        Session.web_search_read([], _view_spec(Session, "list"), limit=LIST_LIMIT)
+        Session.web_search_read([], view_spec(Session, "list"), limit=LIST_LIMIT)
         for s in Session.browse(ids):
             cr.execute("SELECT COALESCE(SUM(amount), 0) FROM pos_payment WHERE session_id = %s", [s.id])
             paid = float(cr.fetchone()[0])

@@ -9,6 +9,7 @@ The hooks are local ones that pre-commit installs from PyPI and npm on first use
 `git add` new files before linting them.
 """
 
+import argparse
 import glob
 import importlib.util
 import os
@@ -29,10 +30,15 @@ def untracked_files():
 
 
 def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument(
+        "--fix", action="store_true", help="let the OCA checks rewrite what they can fix first"
+    )
+    args = parser.parse_args(argv)
     if importlib.util.find_spec("pre_commit") is None:
         print("pre-commit is missing: pip install -r requirements-dev.txt", file=sys.stderr)
         return 2
-    if "--fix" in argv:
+    if args.fix:
         manifests = [os.path.join(name, "__manifest__.py") for name in suite_addons()]
         subprocess.run(["oca-checks-odoo-module", "--fix", "--no-exit", *manifests], cwd=REPO, check=False)
     untracked = untracked_files()

@@ -58,9 +58,15 @@ def variants(arguments):
 
 
 def takes_arguments(script):
-    """Whether the command parses arguments at all (tools/lint.py takes none)."""
+    """Whether the command parses arguments at all."""
     with open(os.path.join(odoo_check.REPO, script), encoding="utf-8") as handle:
         return bool(re.search(r"\bparse_(known_)?args\(|\bconnection_parser\(", handle.read()))
+
+
+def takes_connection(script):
+    """Whether the command connects to a database (tools/lint.py does not)."""
+    with open(os.path.join(odoo_check.REPO, script), encoding="utf-8") as handle:
+        return bool(re.search(r"\badd_connection_args\(|\bconnection_parser\(", handle.read()))
 
 
 def parse_as_main(script, argv):
@@ -124,7 +130,7 @@ class TestReadmeCommands(unittest.TestCase):
 
     def test_connection_options_reach_the_commands(self):
         """``--db-host`` and Odoo's ``--db_host=`` give the same value on every command."""
-        for script in sorted({s for s, _a in self.commands if takes_arguments(s)}):
+        for script in sorted({s for s, _a in self.commands if takes_connection(s)}):
             for spelling in (PRIVATE_SERVER[:2], ["--db_host=/tmp/retail_crm_pg_0"]):
                 argv = (["--db", "DB"] if script == "tools/rfm_backtest.py" else ["-d", "DB"]) + spelling
                 if script == "tools/i18n.py":

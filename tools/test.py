@@ -16,9 +16,11 @@ test error, or ERROR/CRITICAL line logged by Odoo (install warnings included).
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
@@ -75,6 +77,10 @@ def run_odoo(cmd, logfile, verbose, env=None):
     """Run Odoo, write its log to logfile, echo progress; return the log lines."""
     lines = []
     with open(logfile, "w", encoding="utf-8") as log:
+        # Odoo runs in a process group of its own: a browser it started for a
+        # tour can outlive it and keep the log pipe open, which would make the
+        # loop below wait forever; when Odoo exits, what is left of the group
+        # is killed (and on Ctrl-C, the whole group).
         proc = subprocess.Popen(
             cmd,
             env=env,
@@ -83,20 +89,46 @@ def run_odoo(cmd, logfile, verbose, env=None):
             text=True,
             errors="replace",
             cwd=tempfile.gettempdir(),
+            start_new_session=True,
         )
-        for line in proc.stdout:
-            log.write(line)
-            lines.append(line)
-            match = LOG_LINE.match(line)
-            if verbose:
-                sys.stdout.write(line)
-            elif match and match["level"] in ("ERROR", "CRITICAL"):
-                sys.stdout.write(line)
-            elif match and PROGRESS.search(line):
-                sys.stdout.write(f"  {match['msg'][:150]}\n")
-            sys.stdout.flush()
+        threading.Thread(target=_reap_group, args=(proc,), daemon=True).start()
+        try:
+            lines += _follow(proc, log, verbose)
+        except KeyboardInterrupt:
+            _kill_group(proc.pid, signal.SIGTERM)
+            raise
         proc.wait()
     return lines, proc.returncode
+
+
+def _kill_group(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _reap_group(proc):
+    """Wait for Odoo, then kill the processes it left behind in its group."""
+    proc.wait()
+    _kill_group(proc.pid, signal.SIGKILL)
+
+
+def _follow(proc, log, verbose):
+    """Copy Odoo's output to the log, echo progress and errors; the lines."""
+    lines = []
+    for line in proc.stdout:
+        log.write(line)
+        lines.append(line)
+        match = LOG_LINE.match(line)
+        if verbose:
+            sys.stdout.write(line)
+        elif match and match["level"] in ("ERROR", "CRITICAL"):
+            sys.stdout.write(line)
+        elif match and PROGRESS.search(line):
+            sys.stdout.write(f"  {match['msg'][:150]}\n")
+        sys.stdout.flush()
+    return lines
 
 
 def summarise(lines):

@@ -297,8 +297,14 @@ def reset_tiers(env, company):
     cr = env.cr
     cr.execute(SQL("DELETE FROM retail_crm_tier_history WHERE company_id = %s", company.id))
     cr.execute(SQL("DELETE FROM retail_crm_member_tier WHERE company_id = %s", company.id))
-    cr.execute(SQL("ANALYZE retail_crm_member_tier"))
     cr.commit()
+    # a first run writes into tables without the deleted rows' dead tuples
+    # and index entries, as after the addon's installation
+    cr._cnx.autocommit = True
+    try:
+        cr.execute(SQL("VACUUM ANALYZE retail_crm_tier_history, retail_crm_member_tier, res_partner"))
+    finally:
+        cr._cnx.autocommit = False
     env.invalidate_all()
     print("tier state and history of %s deleted" % company.name)
 

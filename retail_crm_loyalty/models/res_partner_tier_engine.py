@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import PAID_STATES
+from ..tools import PAID_STATES, int_array, text_array
 
 _logger = logging.getLogger(__name__)
 
@@ -240,8 +240,8 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
                             company_id, user_id, date)
                     SELECT c.partner_id, c.old_tier_id, c.new_tier_id, c.change_type, c.reason, c.order_id,
                            %(company)s, %(uid)s, %(now)s
-                      FROM unnest(%(partners)s::int[], %(old)s::int[], %(new)s::int[], %(kinds)s::varchar[],
-                                  %(reasons)s::varchar[], %(orders)s::int[])
+                      FROM unnest(%(partners)s, %(old)s, %(new)s, %(kinds)s,
+                                  %(reasons)s, %(orders)s)
                            AS c(partner_id, old_tier_id, new_tier_id, change_type, reason, order_id)
                  RETURNING id
                     """,
@@ -249,12 +249,12 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
                     company=company.id,
                     uid=self.env.uid,
                     now=fields.Datetime.now(),
-                    partners=list(columns[0]),
-                    old=[tier or None for tier in columns[1]],
-                    new=[tier or None for tier in columns[3]],
-                    kinds=list(columns[4]),
-                    reasons=[reason or None for reason in columns[5]],
-                    orders=[order or None for order in columns[6]],
+                    partners=int_array(columns[0]),
+                    old=int_array(tier or None for tier in columns[1]),
+                    new=int_array(tier or None for tier in columns[3]),
+                    kinds=text_array(columns[4]),
+                    reasons=text_array(reason or None for reason in columns[5]),
+                    orders=int_array(order or None for order in columns[6]),
                 )
             )
         ]

@@ -15,6 +15,8 @@ holding an older decision re-decides.
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import int_array
+
 # partner field -> (column of retail_crm_member_tier, SQL type)
 MEMBER_TIER_COLUMNS = {
     "retail_tier_id": ("tier_id", "int4"),
@@ -74,11 +76,14 @@ class RetailCrmMemberTier(models.Model):
         a list is per member (same order as ``partner_ids``). A row changed
         by a concurrent transaction makes this one wait, then fail with a
         serialization error (Odoo retries the request, the cron the batch)."""
-        arrays, values, names = [SQL("%s::int[]", list(partner_ids))], [], []
+        arrays, values, names = [int_array(partner_ids)], [], []
         for fname, value in vals.items():
             column, sql_type = MEMBER_TIER_COLUMNS[fname]
             names.append(SQL.identifier(column))
-            if isinstance(value, list):
+            if isinstance(value, list) and sql_type == "int4":
+                arrays.append(int_array([v or None for v in value]))
+                values.append(SQL.identifier("r", f"c{len(arrays) - 1}"))
+            elif isinstance(value, list):
                 arrays.append(
                     SQL(
                         "CAST(%s AS %s[])",

@@ -10,6 +10,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import int_array
+
 _logger = logging.getLogger(__name__)
 
 REVIEW_BATCH_SIZE = 5000
@@ -160,14 +162,14 @@ class RetailCrmTier(models.Model):
                        FOR NO KEY UPDATE
                     """,
                     company.id,
-                    list(seen),
+                    int_array(seen),
                 )
             )
         )
         members = self.env.execute_query(
             SQL(
                 "SELECT id FROM res_partner WHERE id = ANY(%s) AND retail_is_member AND active",
-                list(seen),
+                int_array(seen),
             )
         )
         locked = [(pid, evaluated.get(pid)) for (pid,) in members]

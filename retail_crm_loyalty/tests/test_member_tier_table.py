@@ -195,3 +195,23 @@ class TestMemberTierTable(RetailLoyaltyPosCommon):
         # the history still says who changed the tier and when
         line = self.member.retail_tier_history_ids[:1]
         self.assertTrue(line.user_id and line.date)
+
+    def test_batch_arrays_round_trip(self):
+        """The review sends its batch columns as array literals (one
+        constant each instead of an expression per member): every value
+        comes back unchanged, quotes, backslashes, commas, braces, NULL and
+        Chinese text included."""
+        reasons = ['人工调整 "VIP", {季度} \\ 复核', None, "NULL", "a,b"]
+        members = [self.member.id] * len(reasons)
+        changes = [
+            (pid, False, False, self.tier_silver.id if i % 2 else None, "override", reason, None)
+            for i, (pid, reason) in enumerate(zip(members, reasons, strict=True))
+        ]
+        history = self.env["res.partner"]._retail_insert_history(self.company, changes)
+        lines = self.env["retail.crm.tier.history"].browse(history)
+        Tier = self.env["retail.crm.tier"]
+        self.assertEqual([line.reason or None for line in lines], reasons)
+        self.assertEqual(
+            [line.new_tier_id for line in lines], [Tier, self.tier_silver, Tier, self.tier_silver]
+        )
+        self.assertEqual(set(lines.mapped("change_type")), {"override"})

@@ -40,7 +40,8 @@ class RetailCrmTier(models.Model):
             if in_cron_job:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
 
-        for company in self.env["res.company"].search([]):
+        # every company: a handful of rows
+        for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
             self.with_company(company)._review_company_tiers(company, on_batch=on_batch, retry=in_cron_job)
 
     @api.model

@@ -209,7 +209,15 @@ def run_workers(registry, workers):
         try:
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                while env["retail.crm.rfm.run.lane"]._cron_write_lanes():
+                job = env.ref("retail_crm_rfm.ir_cron_rfm_write_lane_1")
+                while True:
+                    # as ir.cron runs the job: a progress record in the context, so
+                    # that the worker commits each batch (retail_crm_rfm cron_batch)
+                    job_as_cron, _progress = job._add_progress()
+                    cr.commit()
+                    lanes = env["retail.crm.rfm.run.lane"].with_context(job_as_cron.env.context)
+                    if not lanes._cron_write_lanes():
+                        break
                     cr.commit()
         except Exception as error:
             errors.append(error)

@@ -4,7 +4,7 @@ complaints and consents, index drop/rebuild and the fast (no FK trigger) mode.""
 import numpy as np
 
 from odoo.tools import SQL
-from tools.datagen_plan import INDEX_REBUILD_MIN_ROWS, RECOMPUTE_LIMIT
+from tools.datagen_plan import INDEX_REBUILD_MIN_ROWS, LOADED_TABLES, RECOMPUTE_LIMIT
 from tools.datagen_suite import generic_vals
 
 
@@ -34,13 +34,7 @@ class FinishMixin:
                 rec.sequence_id.sudo().number_next_actual = self.config_seq[c["id"]] + 1
             if rec.sequence_line_id:
                 rec.sequence_line_id.sudo().number_next_actual = self.config_line_seq[c["id"]] + 1
-        for table in (
-            "res_partner",
-            "pos_order",
-            "pos_order_line",
-            "pos_payment",
-            "account_tax_pos_order_line_rel",
-        ):
+        for table in LOADED_TABLES:
             cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
     def _recompute_others(self):

@@ -8,6 +8,14 @@ from tools import datagen_data as D
 
 TZ_OFFSET_HOURS = 8  # Asia/Shanghai, no DST; date_order is stored in UTC.
 RECOMPUTE_LIMIT = 50_000
+# the tables the generator bulk-loads (analysed after the load, their foreign keys verified)
+LOADED_TABLES = (
+    "res_partner",
+    "pos_order",
+    "pos_order_line",
+    "pos_payment",
+    "account_tax_pos_order_line_rel",
+)
 INDEX_REBUILD_MIN_ROWS = 200_000  # loads this big drop secondary indexes and rebuild them after  # stored computed fields of other addons are computed up to this many records
 SALESPERSONS_PER_STORE = 3
 LOGIN_FMT = "daogou%02d@retail.example.com"

@@ -11,6 +11,7 @@ import traceback
 
 import phonenumbers
 
+from tools.datagen_plan import LOADED_TABLES
 from tools.datagen_views import view_spec
 
 try:
@@ -225,13 +226,7 @@ class Verifier:
     def foreign_keys(self):
         """Foreign keys: the bulk load may skip PostgreSQL's per-row checks."""
         cr, problems = self.cr, self.problems
-        for table in (
-            "res_partner",
-            "pos_order",
-            "pos_order_line",
-            "pos_payment",
-            "account_tax_pos_order_line_rel",
-        ):
+        for table in LOADED_TABLES:
             cr.execute(
                 """
                 SELECT a.attname, r.relname, ra.attname

@@ -85,10 +85,10 @@ class RetailCrmComplaint(models.Model):
     )
     stage_id = fields.Many2one(
         "retail.crm.complaint.stage",
-        default=_default_stage_id,
+        default=lambda self: self._default_stage_id(),
         required=True,
         tracking=True,
-        group_expand="_read_group_stage_ids",
+        group_expand="_read_group_expand_full",
         index=True,
         copy=False,
         ondelete="restrict",
@@ -145,10 +145,6 @@ class RetailCrmComplaint(models.Model):
         for complaint in self:
             if complaint.partner_id.email:
                 complaint.email_from = complaint.partner_id.email
-
-    @api.model
-    def _read_group_stage_ids(self, stages, domain):
-        return stages.search([])
 
     @api.constrains("stage_id", "root_cause_id", "corrective_action", "kind")
     def _check_closing(self):

@@ -86,7 +86,7 @@ class SurveyUserInput(models.Model):
         if "retail.crm.rfm.segment" not in self.env:
             return []
         # sudo: the segments' codes and names only, to label the stored codes
-        segments = self.env["retail.crm.rfm.segment"].sudo().search([])
+        segments = self.env["retail.crm.rfm.segment"].sudo().search_fetch([], ["code", "name"])
         return [(segment.code, segment.name) for segment in segments]
 
     @api.depends("retail_kind", "retail_score", "state")

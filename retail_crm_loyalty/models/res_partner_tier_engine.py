@@ -29,24 +29,19 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
         return fields.Datetime.to_datetime(today - relativedelta(months=months) + relativedelta(days=1))
 
     @api.model
-    def _retail_tier_stats(self, company, partner_ids=None, today=None):
-        """Qualifying spend (company currency, refunds subtracted) and order
-        count per partner over the rolling window, in one query.
-
-        :return: {partner_id: (spend, order_count)}
-        """
-        self.env["pos.order"].flush_model(
-            ["partner_id", "company_id", "state", "amount_total", "currency_rate", "date_order"]
-        )
+    def _retail_tier_spend_sql(self, company, today=None, partner_ids=None):
+        """SQL of the qualifying spend (company currency, refunds subtracted)
+        and order count per partner over the rolling window: columns
+        ``partner_id, spend, cnt``. The one definition, used by the tier
+        stats below and by the qualification (retail.crm.tier._qualification_sql)."""
         partner_filter = SQL("")
         if partner_ids is not None:
             partner_filter = SQL("AND o.partner_id = ANY(%s)", list(partner_ids))
-        rows = self.env.execute_query(
-            SQL(
-                """
+        return SQL(
+            """
                 SELECT o.partner_id,
-                       SUM(o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1.0)),
-                       COUNT(*) FILTER (WHERE o.amount_total > 0)
+                       SUM(o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1.0)) AS spend,
+                       COUNT(*) FILTER (WHERE o.amount_total > 0) AS cnt
                   FROM pos_order o
                  WHERE o.company_id = %(company)s
                    AND o.state IN %(states)s
@@ -54,13 +49,24 @@ class RetailCrmMemberTierEngine(models.AbstractModel):
                    AND o.partner_id IS NOT NULL
                    %(partner_filter)s
               GROUP BY o.partner_id
-                """,
-                company=company.id,
-                states=PAID_STATES,
-                date_from=self._retail_window_start(company, today),
-                partner_filter=partner_filter,
-            )
+            """,
+            company=company.id,
+            states=PAID_STATES,
+            date_from=self._retail_window_start(company, today),
+            partner_filter=partner_filter,
         )
+
+    @api.model
+    def _retail_tier_stats(self, company, partner_ids=None, today=None):
+        """Qualifying spend and order count per partner over the rolling
+        window (``_retail_tier_spend_sql``), in one query.
+
+        :return: {partner_id: (spend, order_count)}
+        """
+        self.env["pos.order"].flush_model(
+            ["partner_id", "company_id", "state", "amount_total", "currency_rate", "date_order"]
+        )
+        rows = self.env.execute_query(self._retail_tier_spend_sql(company, today, partner_ids))
         return {pid: (company.currency_id.round(spend or 0.0), count) for pid, spend, count in rows}
 
     def _retail_lock_tier_rows(self):

@@ -6,8 +6,6 @@ they keep their tier (保级), in one statement. Used by the till's tier hook
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..tools import PAID_STATES
-
 
 class RetailCrmTier(models.Model):
     _inherit = "retail.crm.tier"
@@ -24,9 +22,8 @@ class RetailCrmTier(models.Model):
             POS hook: ``partner_ids`` are locked whatever their company, and
             only the members among them are returned)
         """
-        order_filter = member_filter = lock_cte = SQL("")
+        member_filter = lock_cte = SQL("")
         if partner_ids is not None:
-            order_filter = SQL("AND o.partner_id = ANY(%s)", list(partner_ids))
             member_filter = SQL("AND p.id = ANY(%s)", list(partner_ids))
         scope = SQL("AND p.active AND (p.company_id IS NULL OR p.company_id = %s)", company.id)
         if lock:
@@ -65,24 +62,12 @@ class RetailCrmTier(models.Model):
             )
             for rank, row in enumerate(tier_rows)
         )
-        date_from = self.env["res.partner"]._retail_window_start(company, today)
         return SQL(
             """
             WITH %(lock_cte)s
             t(id, rank, min_spend, min_orders, is_and, invite, keep_spend, keep_orders)
                  AS (VALUES %(tiers)s),
-            s AS (
-                SELECT o.partner_id,
-                       SUM(o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1.0)) AS spend,
-                       COUNT(*) FILTER (WHERE o.amount_total > 0) AS cnt
-                  FROM pos_order o
-                 WHERE o.company_id = %(company)s
-                   AND o.state IN %(states)s
-                   AND o.date_order >= %(date_from)s
-                   AND o.partner_id IS NOT NULL
-                   %(order_filter)s
-              GROUP BY o.partner_id
-            ),
+            s AS (%(spend)s),
             m AS (
                 SELECT p.id,
                        mt.tier_id AS cur,
@@ -135,9 +120,7 @@ class RetailCrmTier(models.Model):
             tiers=tier_values,
             company=company.id,
             cid=str(company.id),
-            states=PAID_STATES,
-            date_from=date_from,
-            order_filter=order_filter,
+            spend=self.env["res.partner"]._retail_tier_spend_sql(company, today, partner_ids),
             member_filter=member_filter,
             lock_cte=lock_cte,
             scope=scope,

@@ -27,12 +27,14 @@ class RetailCrmTier(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_review_tiers(self):
-        """Cron entry point: review every company. Run by ir.cron (its job
-        context carries ``cron_id``), each finished batch is committed and its
-        progress notified (resumable: a rerun only finds what is left); called
-        anywhere else (a test, a shell, a server action) nothing is committed
-        here and a serialization failure is left to the caller."""
-        in_cron_job = bool(self.env.context.get("cron_id"))
+        """Cron entry point: review every company. Run by ir.cron (the cron
+        worker or "Run Manually": its progress record is in the context, as
+        ``ir.cron._add_progress`` puts it), each finished batch is committed
+        and its progress notified (resumable: a rerun only finds what is
+        left); called anywhere else (a test, a shell, a server action)
+        nothing is committed here and a serialization failure is left to the
+        caller."""
+        in_cron_job = bool(self.env.context.get("ir_cron_progress_id"))
 
         def on_batch(done, remaining):
             if remaining is not None:
@@ -40,7 +42,8 @@ class RetailCrmTier(models.Model):
             if in_cron_job:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
 
-        for company in self.env["res.company"].search([]):
+        # every company: a handful of rows
+        for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
             self.with_company(company)._review_company_tiers(company, on_batch=on_batch, retry=in_cron_job)
 
     @api.model

@@ -25,6 +25,8 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         partners = self.env["res.partner"].browse(partner_ids)
         res = super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
         dst = partners.exists().filtered("retail_is_member")
-        for company in self.env["res.company"].search([]) if dst else []:
+        # every company (a handful of rows): the member may have bought in any of them
+        companies = self.env["res.company"].search([]) if dst else []  # pylint: disable=no-search-all
+        for company in companies:
             dst._retail_upgrade_tiers(company, reason=self.env._("Members merged"))
         return res

@@ -20,7 +20,6 @@ from . import res_users
 from . import privacy_copies
 from . import mail_thread
 from . import mail_tracking_value
-from . import base_partner_merge
 from . import pos_config
 from . import res_config_settings
 from . import ir_qweb

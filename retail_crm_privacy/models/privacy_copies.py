@@ -20,7 +20,8 @@ on every model: an export reaches a customer's fields through any relation
 (``partner_id/mobile``).
 """
 
-from odoo import api, models
+from odoo import api, models, tools
+from odoo.tools import frozendict
 
 from . import privacy_copies_methods, privacy_email_copies, privacy_tools
 from .res_partner_access import mask_value
@@ -45,20 +46,21 @@ class Base(models.AbstractModel):
         return None
 
     @api.model
+    @tools.ormcache()
     def _privacy_related_personal_fields(self):
-        """{copy field: partner many2one} of this model (cached per registry)."""
-        registry = self.env.registry
-        cache = registry.__dict__.setdefault("_retail_crm_privacy_copies", {})
-        if self._name in cache:
-            return cache[self._name]
+        """{copy field: partner many2one} of this model, cached (``ormcache``:
+        cleared whenever the registry sets its models up again)."""
         link = self._privacy_partner_link() if self._name != "res.partner" else None
         names = privacy_tools.personal_field_names(self) if link else []
         names += [f for f in EXTRA_COPY_FIELDS if link and f in self._fields]
-        copies = {f: link for f in names if f != link and f not in TECHNICAL_FIELDS}
-        # while modules load, fields of the next ones are not there yet
-        if registry.ready:
-            cache[self._name] = copies
-        return copies
+        return frozendict({f: link for f in names if f != link and f not in TECHNICAL_FIELDS})
+
+    @api.model
+    @tools.ormcache()
+    def _privacy_email_copy_fields(self):
+        """Personal fields of this model when it is an e-mail copy (linked to
+        customers by address, privacy_email_copies.py), else (); cached."""
+        return tuple(privacy_email_copies.email_copy_field_names(self))
 
     def _privacy_copy_partners(self):
         """{record id: customer id} of the records of ``self``."""
@@ -92,7 +94,7 @@ class Base(models.AbstractModel):
         """Whether this model holds copies of customers' personal data."""
         if self._name == "res.partner" or self._abstract:
             return False
-        return bool(self._privacy_related_personal_fields() or privacy_email_copies.copy_fields(self))
+        return bool(self._privacy_related_personal_fields() or self._privacy_email_copy_fields())
 
     def _register_hook(self):
         result = super()._register_hook()

@@ -26,15 +26,10 @@ from .res_partner_access import RULE_COLUMNS, mask_value
 EXCLUDED_MODELS = {"res.partner", "res.users", "res.company"}
 
 
-def copy_fields(model):
-    """Personal fields of ``model`` when it is an e-mail copy (cached per
-    registry once loaded), else []."""
-    registry = model.env.registry
-    cache = registry.__dict__.setdefault("_retail_crm_privacy_email_copies", {})
-    if model._name in cache:
-        return cache[model._name]
+def email_copy_field_names(model):
+    """Personal fields of ``model`` when it is an e-mail copy, else [] (cached
+    by ``base._privacy_email_copy_fields``)."""
     field = model._fields.get("email_normalized")
-    names = []
     if (
         field is not None
         and field.store
@@ -42,10 +37,8 @@ def copy_fields(model):
         and not model._abstract
         and not model._privacy_partner_link()
     ):
-        names = privacy_tools.personal_field_names(model)
-    if registry.ready:
-        cache[model._name] = names
-    return names
+        return privacy_tools.personal_field_names(model)
+    return []
 
 
 def hidden_email_sql(env, email_sql):
@@ -81,7 +74,7 @@ def hidden_ids(records):
 
 def mask_rows(records, result):
     """Rows of read(): personal values of hidden rows masked for the real user."""
-    copies = copy_fields(records) if result else []
+    copies = records._privacy_email_copy_fields() if result else ()
     shown = [fname for fname in copies if fname in result[0]] if copies else []
     if not shown or not records.env["res.partner"]._privacy_is_restricted(real_user=True):
         return result
@@ -96,7 +89,7 @@ def mask_rows(records, result):
 def field_sql(model, alias, fname, sql):
     """``sql`` of a personal column, NULL for rows of hidden customers."""
     if (
-        fname in copy_fields(model)
+        fname in model._privacy_email_copy_fields()
         and model._fields[fname].store
         and not model.env.context.get("_privacy_fetch")
         and model.env["res.partner"]._privacy_is_restricted()
@@ -109,7 +102,7 @@ def field_sql(model, alias, fname, sql):
 def mask_export(records, fields_to_export, result):
     """Exports: masked unless no exported row is hidden (export rows cannot
     be traced to records: one2many lines add rows)."""
-    copies = set(copy_fields(records))
+    copies = set(records._privacy_email_copy_fields())
     columns = [index for index, path in enumerate(fields_to_export) if path in copies]
     if not columns or not records.env["res.partner"]._privacy_is_restricted(real_user=True):
         return result

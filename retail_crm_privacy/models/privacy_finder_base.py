@@ -16,21 +16,22 @@ class PrivacyFinderBase(PrivacyService):
     privacy_finder_text)."""
 
     def _data_models(self):
-        """Models stored in a regular table (not SQL views, not wizards)."""
-        cache = self.env.registry.__dict__.setdefault("_retail_crm_privacy_data_models", {})
-        if "models" not in cache:
-            found = []
-            for model_name in self.env.registry:
-                model = self.env[model_name]
-                if model._transient or model._abstract or model._table_query:
-                    continue
-                if not model._auto and (
-                    tools.sql.table_kind(self.env.cr, model._table) != tools.sql.TableKind.Regular
-                ):
-                    continue
-                found.append(model_name)
-            cache["models"] = found
-        return cache["models"]
+        """Models stored in a regular table (not SQL views, not wizards); cached
+        by ``res.partner._privacy_data_models``."""
+        return self.env["res.partner"]._privacy_data_models()
+
+
+def data_models(env):
+    """Names of the models stored in a regular table (not SQL views, not wizards)."""
+    found = []
+    for model_name in env.registry:
+        model = env[model_name]
+        if model._transient or model._abstract or model._table_query:
+            continue
+        if not model._auto and tools.sql.table_kind(env.cr, model._table) != tools.sql.TableKind.Regular:
+            continue
+        found.append(model_name)
+    return found
 
 
 def no_jit(cr):

@@ -13,7 +13,11 @@ from datetime import date
 import phonenumbers
 
 from odoo import tools
+from odoo.addons.phone_validation.tools import phone_validation
+from odoo.exceptions import UserError
 
+# numbers without a country prefix and no country of their own are Chinese
+DEFAULT_REGION = "CN"
 # separators people put inside numbers: spaces, dots, dashes, brackets, and
 # their full-width forms typed with a Chinese input method (　－—–（）．)
 SEP_CLASS = "[[:space:].()\u3000\uff0d\u2014\u2013\uff08\uff09\uff0e-]"
@@ -84,19 +88,20 @@ def email_pattern(email):
 
 
 def parse_phone(value, region):
-    """The number parsed in its own region (``+86`` prefix wins over
-    ``region``, the partner's country); None when it is not a number."""
+    """The number as phone_validation reads it (``phone_parse``, as the
+    partners' ``_phone_format`` and the loyalty members' mobiles): with its
+    own prefix (``+86``, ``0086``) when it has one, else in ``region`` (the
+    partner's country), else in China; None when no region gives a valid
+    number. The spellings below are built with the number's own region."""
     value = (value or "").strip()
     if len(_digits(value)) < 6:
         return None
-    region = (region or "CN").upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        region = "CN"
-    try:
-        parsed = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        return None
-    return parsed if phonenumbers.is_possible_number(parsed) else None
+    for candidate in dict.fromkeys(filter(None, ((region or "").upper(), DEFAULT_REGION))):
+        try:
+            return phone_validation.phone_parse(value, candidate)
+        except UserError:
+            continue
+    return None
 
 
 def phone_pattern(value, region):
@@ -154,6 +159,7 @@ def phone_digit_forms(value, region):
 
 
 def phone_e164(value, region):
+    """The E.164 form of the number (parse_phone), else None."""
     parsed = parse_phone(value, region)
     if parsed is None:
         return None

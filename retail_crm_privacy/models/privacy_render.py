@@ -44,33 +44,27 @@ CN_PREFIX = re.compile(r"^\s*(\+|00)\s*86")
 EMAIL_LINK = "@email_normalized"
 
 
-def candidate_fields(env):
+def find_candidate_fields(env):
     """[(model name, field name, link to the customer or None)] of the
-    fields whose values may carry a customer's personal data (cached per
-    registry)."""
-    registry = env.registry
-    cache = registry.__dict__.get("_retail_crm_privacy_render_fields")
-    if cache is None:
-        cache = [("res.partner", fname, None) for fname in env["res.partner"]._privacy_personal_fields()]
-        for model_name in sorted(registry):
-            model = env[model_name]
-            if model._abstract or model._name == "res.partner":
-                continue
-            cache.extend(
-                (model_name, fname, link) for fname, link in model._privacy_related_personal_fields().items()
-            )
-            cache.extend((model_name, fname, EMAIL_LINK) for fname in privacy_email_copies.copy_fields(model))
-        # modules still loading: their fields are not all there yet
-        if registry.ready:
-            registry.__dict__["_retail_crm_privacy_render_fields"] = cache
-    return cache
+    fields whose values may carry a customer's personal data (cached by
+    ``res.partner._privacy_render_candidates``)."""
+    found = [("res.partner", fname, None) for fname in env["res.partner"]._privacy_personal_fields()]
+    for model_name in sorted(env.registry):
+        model = env[model_name]
+        if model._abstract or model._name == "res.partner":
+            continue
+        found.extend(
+            (model_name, fname, link) for fname, link in model._privacy_related_personal_fields().items()
+        )
+        found.extend((model_name, fname, EMAIL_LINK) for fname in model._privacy_email_copy_fields())
+    return found
 
 
 def cached_values(env):
     """{customer id: [(field name, field type, value)]} of the personal values
     held in the record cache."""
     by_partner = defaultdict(list)
-    for model_name, fname, link in candidate_fields(env):
+    for model_name, fname, link in env["res.partner"]._privacy_render_candidates():
         model = env[model_name]
         field = model._fields[fname]
         if field.type not in ("char", "text", "date", "datetime"):

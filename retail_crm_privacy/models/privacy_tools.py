@@ -8,8 +8,9 @@ import hashlib
 import hmac
 import re
 
-import phonenumbers
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # an Odoo requirement (mail)
+
+from . import privacy_match
 
 # A field holds personal data when its name says so; discovered by name and
 # type so that fields added by other addons (e.g. ``retail_birthday``) are
@@ -68,11 +69,10 @@ def _digits(value):
 
 
 def _national_digits(value):
-    """National significant number of an international number, or None."""
-    try:
-        return str(phonenumbers.parse(value, None).national_number)
-    except phonenumbers.NumberParseException:
-        return None
+    """National significant number of an international number (read by
+    privacy_match.parse_phone, i.e. phone_validation), or None."""
+    parsed = privacy_match.parse_phone(value, None)
+    return str(parsed.national_number) if parsed is not None else None
 
 
 def mask_phone(value):
@@ -110,30 +110,6 @@ def mask_value(field_name, field_type, value):
     if EMAIL_FIELD_PATTERN.search(field_name):
         return mask_email(value)
     return mask_text(value)
-
-
-def phone_variants(value, region="CN"):
-    """The spellings under which a phone number may be stored."""
-    variants = set()
-    if not value:
-        return variants
-    value = str(value).strip()
-    variants.add(value)
-    digits = _digits(value)
-    if len(digits) >= 6:
-        variants.add(digits)
-    try:
-        parsed = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        return variants
-    for fmt in (
-        phonenumbers.PhoneNumberFormat.E164,
-        phonenumbers.PhoneNumberFormat.INTERNATIONAL,
-        phonenumbers.PhoneNumberFormat.NATIONAL,
-    ):
-        variants.add(phonenumbers.format_number(parsed, fmt))
-    variants.add(str(parsed.national_number))
-    return {v for v in variants if len(_digits(v)) >= 6}
 
 
 def subject_hash(key, *identifiers):

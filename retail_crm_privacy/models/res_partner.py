@@ -1,10 +1,12 @@
 import logging
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
+from . import privacy_render
 from .privacy_erasure import PrivacyErasure
 from .privacy_erasure_identity import PrivacyIdentity
 from .privacy_export import PrivacyExport
+from .privacy_finder_base import data_models
 from .privacy_retention import PrivacyRetention
 
 _logger = logging.getLogger(__name__)
@@ -52,6 +54,23 @@ class ResPartner(models.Model):
 
     # Access rule, masking, audit and writes: res_partner_access.py,
     # res_partner_audit.py, res_partner_protect.py
+
+    # ------------------------------------------------------------------
+    # What the database holds, cached (``ormcache``: cleared whenever the
+    # registry sets its models up again, e.g. a module or a custom field)
+    # ------------------------------------------------------------------
+    @api.model
+    @tools.ormcache()
+    def _privacy_render_candidates(self):
+        """((model, field, link), ...) of the fields whose values may carry a
+        customer's personal data (privacy_render.py)."""
+        return tuple(privacy_render.find_candidate_fields(self.env))
+
+    @api.model
+    @tools.ormcache()
+    def _privacy_data_models(self):
+        """Names of the models stored in a regular table (the privacy finders)."""
+        return tuple(data_models(self.env))
 
     # ------------------------------------------------------------------
     # Data-subject rights: entry points only. The work is done by the

@@ -24,7 +24,7 @@ belong to: see privacy_copies.py.
 
 import re
 
-from odoo import SUPERUSER_ID, api, models
+from odoo import SUPERUSER_ID, api, models, tools
 from odoo.tools import SQL
 
 from . import privacy_tools
@@ -65,16 +65,16 @@ class RetailCrmPrivacyPartnerAccess(models.AbstractModel):
 
     @api.model
     def _privacy_personal_fields(self):
-        """Personal fields of the model (cached per registry)."""
-        registry = self.env.registry
-        cache = registry.__dict__.setdefault("_retail_crm_privacy_personal", {})
-        if self._name in cache:
-            return list(cache[self._name])
-        names = tuple(privacy_tools.personal_field_names(self))
-        # while modules load, fields of the next ones are not there yet
-        if registry.ready:
-            cache[self._name] = names
-        return list(names)
+        """Personal fields of the model."""
+        return list(self._privacy_personal_field_names())
+
+    @api.model
+    @tools.ormcache()
+    def _privacy_personal_field_names(self):
+        """Personal fields of the model, cached (``ormcache``: cleared whenever
+        the registry sets its models up again, e.g. when a module or a custom
+        field adds fields)."""
+        return tuple(privacy_tools.personal_field_names(self))
 
     @api.model
     def _privacy_is_restricted(self, real_user=False):

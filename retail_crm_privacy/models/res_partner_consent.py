@@ -19,7 +19,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from . import consent_tools
+from . import consent_tools, privacy_match
 
 MINOR_AGE = 14
 # partner fields holding an address that a consent blacklist covers
@@ -231,7 +231,8 @@ class ResPartner(models.Model):
             if contact.email_normalized:
                 emails.add(contact.email_normalized)
             for number in (contact.mobile, contact.phone):
-                e164 = consent_tools.phone_e164(
+                # the erasure's parser (phone_validation): +86 numbers in a foreign company too
+                e164 = privacy_match.phone_e164(
                     number, contact.country_id.code or self.env.company.country_id.code
                 )
                 if e164:

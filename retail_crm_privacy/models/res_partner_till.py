@@ -3,12 +3,12 @@ personal data of customers who are not theirs."""
 
 import re
 
-import phonenumbers
-
 from odoo import api, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
 from odoo.tools import SQL
+
+from . import privacy_match
 
 # a full mobile number: at least this many national digits (CN: 11)
 MIN_NATIONAL_DIGITS = 8
@@ -25,21 +25,16 @@ class RetailCrmPrivacyPartnerTill(models.AbstractModel):
     def _privacy_phone_keys(self, query):
         """Digit strings under which a full phone number may be stored (as
         typed, national, with country code, with 00 prefix); empty for a
-        partial number. Parsed with the company's country and China."""
+        partial number. Read as phone_validation reads it (the erasure's
+        parser): its own prefix, else the company's country, else China."""
         digits = re.sub(r"\D", "", query or "")
         if len(digits) < MIN_NATIONAL_DIGITS:
             return []
         keys = {digits}
-        regions = {(self.env.company.country_id.code or "CN").upper(), "CN"}
-        for region in regions:
-            try:
-                parsed = phonenumbers.parse(query, region)
-            except phonenumbers.NumberParseException:
-                continue
-            national = str(parsed.national_number)
-            if len(national) < MIN_NATIONAL_DIGITS or not phonenumbers.is_possible_number(parsed):
-                continue
-            keys |= {national, f"{parsed.country_code}{national}", f"00{parsed.country_code}{national}"}
+        parsed = privacy_match.parse_phone(query, self.env.company.country_id.code)
+        if parsed is not None and len(str(parsed.national_number)) >= MIN_NATIONAL_DIGITS:
+            national, code = str(parsed.national_number), parsed.country_code
+            keys |= {national, f"{code}{national}", f"00{code}{national}"}
         return sorted(keys)
 
     @api.model

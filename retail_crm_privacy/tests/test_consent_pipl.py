@@ -93,6 +93,18 @@ class TestConsentPipl(PrivacyCommonMixin, TransactionCase):
         self.Consent._record(partner, self.purpose_sms, "withdrawn")
         self.assertTrue(self._blacklisted_phone("+8613800138123"))
 
+    def test_mobile_with_country_code_without_plus_blacklisted(self):
+        """The blacklists read numbers as phone_validation does (#18: the
+        erasure's parser): a second mobile in the phone field, ``86 136 ...``
+        without ``+``, in a US company."""
+        self.env.company.country_id = self.env.ref("base.us")
+        partner = self.env["res.partner"].create(
+            {"name": "赵磊", "mobile": "+86 138 0013 8777", "phone": "86 136 0013 6123"}
+        )
+        self.Consent._record(partner, self.purpose_sms, "withdrawn")
+        self.assertTrue(self._blacklisted_phone("+8613800138777"))
+        self.assertTrue(self._blacklisted_phone("+8613600136123"))
+
     # -- profiling -----------------------------------------------------------
     def test_profiling_refusal(self):
         Partner = self.env["res.partner"]

@@ -86,6 +86,37 @@ class TestErasure(PrivacyCommonMixin, ErasureTestMixin, TestPointOfSaleCommon):
         self.assertEqual(partner.mobile, "+86 138 1234 5678")
         self.assertEqual(request.state, "new")
 
+    def test_cn_number_in_us_company_erased_in_every_spelling(self):
+        """A Chinese mobile written without its country code in the phone
+        field, in an American company, is read as phone_validation reads it
+        (#18: one parser): not a valid US number, so a Chinese one, and every
+        spelling of it is erased (read as the US number +1 380 013 8123
+        before, ``+8613800138123`` stayed in the notes)."""
+        self.env.company.country_id = self.env.ref("base.us")
+        spellings = ["138 0013 8123", "+8613800138123", "8613800138123", "0086-138-0013-8123"]
+        baseline = self._scan(spellings)
+        partner = self.env["res.partner"].create({"name": "周敏", "phone": "138 0013 8123"})
+        orders = self._create_orders(partner, 3)
+        orders[0].general_note = "周敏 电话+8613800138123，送货前联系"
+        orders[1].general_note = "备用号码8613800138123"
+        orders[2].general_note = "Call 0086-138-0013-8123 before delivery"
+        before = self._scan(spellings)
+        for value in spellings:
+            self.assertTrue(before[value] - baseline[value], value)
+        request = (
+            self.env["retail.crm.privacy.request"]
+            .with_user(self.officer)
+            .create({"partner_id": partner.id, "request_type": "erasure"})
+        )
+        action = request.action_open_erasure_preview()
+        preview = self.env["retail.crm.erasure.preview"].with_user(self.officer).browse(action["res_id"])
+        preview.confirmed = True
+        preview.action_erase()
+        after = self._scan(spellings)
+        for value in spellings:
+            self.assertEqual(after[value] - baseline[value], set(), value)
+        self.assertNotIn("0013", " ".join(orders.mapped("general_note")))
+
     def test_erasure_leaves_no_personal_data(self):
         values = ["Zhang Xiaoming Erase", "zhang.xiaoming.erase@example.cn"] + sorted(
             privacy_match.phone_spellings("+86 138 1234 5678", "CN")

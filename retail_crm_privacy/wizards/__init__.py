@@ -1,2 +1,3 @@
 from . import retail_crm_consent_record
 from . import retail_crm_erasure_preview
+from . import base_partner_merge_automatic_wizard

@@ -34,7 +34,8 @@ class RetailCrmReplenishment(models.Model):
         reminded = self.browse()
         # sudo: a technical pass over every company, whatever companies the
         # cron's user may open; it reads orders and writes forecasts/reminders
-        for company in self.env["res.company"].sudo().search([]):
+        # every company: a handful of rows
+        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
             day = today or fields.Date.context_today(self.with_context(tz=self._replenishment_tz(company)))
             model = self.sudo().with_company(company)
             on_step = partial(commit_batch, model.env)

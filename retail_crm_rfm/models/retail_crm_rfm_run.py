@@ -4,8 +4,9 @@ import time
 
 from markupsafe import Markup, escape
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 
+from .cron_batch import commit_batch, in_cron_job
 from .res_config_settings import check_rfm_parameters
 from .rfm_run_aggregate import RfmRunAggregate
 from .rfm_run_common import (  # noqa: F401 (imported from here by the lanes, tests and tools)
@@ -218,12 +219,19 @@ class RetailCrmRfmRun(
     # ------------------------------------------------------------------
     @api.model
     def _cron_compute_rfm(self):
-        """Scheduled action: finish pending runs, else start one per company."""
-        commit = not modules.module.current_test
+        """Scheduled action: finish pending runs, else start one per company.
+
+        Run by ``ir.cron`` (``cron_batch.in_cron_job``), each step is committed
+        and the write-back lanes are handed to the write-back cron jobs; called
+        from code or a test, nothing is committed, the lanes are written here
+        one batch per step and an error reaches the caller."""
+        commit = in_cron_job(self.env)
         # sudo: a technical batch over every company, whatever companies the
         # cron's user may open; it only reads orders and writes RFM figures
         run_sudo = self.sudo()
-        runs = run_sudo._get_runs_to_process(run_sudo.env["res.company"].search([]))
+        # every company: a handful of rows
+        companies = run_sudo.env["res.company"].search([])  # pylint: disable=no-search-all
+        runs = run_sudo._get_runs_to_process(companies)
         if commit:
             # the runs exist even if a computation fails below
             self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -240,9 +248,7 @@ class RetailCrmRfmRun(
                 self.env.cr.rollback()
                 _logger.exception("RFM run %s failed", run.id)
                 run.write({"state": "failed", "message": str(error)})
-            self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(runs) - index - 1)
-            if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            commit_batch(self.env, index + 1, len(runs) - index - 1)
         if runs.filtered(lambda run: run.state == "done" and not run.source_run_id):
             # new results: the KPIs (orders and predicted values) follow
             run_sudo.env["retail.crm.rfm.kpi.report"]._refresh()

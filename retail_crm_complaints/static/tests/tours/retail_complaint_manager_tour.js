@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // A store manager's complaint day in the backend (zh_CN): a ticket filed at
 // the till is resolved with a compensation coupon and the result is sent; the
@@ -66,7 +66,8 @@ registry.category("web_tour.tours").add("RetailComplaintManagerResolveTour", {
             },
             {
                 content: "pick it",
-                trigger: ".o_field_widget[name=coupon_program_id] .o-autocomplete--dropdown-menu li:contains('投诉补偿券')",
+                trigger:
+                    ".o_field_widget[name=coupon_program_id] .o-autocomplete--dropdown-menu li:contains('投诉补偿券')",
                 run: "click",
             },
             {
@@ -90,7 +91,8 @@ registry.category("web_tour.tours").add("RetailComplaintManagerResolveTour", {
             },
             {
                 content: "the coupon cannot be issued twice",
-                trigger: ".o_form_view:not(:has(button[name=action_issue_coupon])) .o_form_statusbar",
+                trigger:
+                    ".o_form_view:not(:has(button[name=action_issue_coupon])) .o_form_statusbar",
             },
             {
                 content: "send the result and the rating request",
@@ -99,7 +101,8 @@ registry.category("web_tour.tours").add("RetailComplaintManagerResolveTour", {
             },
             {
                 content: "the result was sent",
-                trigger: ".o_form_view:not(:has(button[name=action_send_resolution])) .o_field_widget[name=resolution_sent_date] span:not(:empty)",
+                trigger:
+                    ".o_form_view:not(:has(button[name=action_send_resolution])) .o_field_widget[name=resolution_sent_date] span:not(:empty)",
             },
             clickStage("已解决"),
         ].flat(),
@@ -158,7 +161,8 @@ registry.category("web_tour.tours").add("RetailComplaintManagerCloseTour", {
             },
             {
                 content: "pick it",
-                trigger: ".o_field_widget[name=root_cause_id] .o-autocomplete--dropdown-menu li:contains('包装不牢')",
+                trigger:
+                    ".o_field_widget[name=root_cause_id] .o-autocomplete--dropdown-menu li:contains('包装不牢')",
                 run: "click",
             },
             {

@@ -2,18 +2,18 @@ import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // Loading the POS is slow on a busy machine: wait for its state (the login
 // screen's button) with a bound that holds under load, never a delay.
 function startPoSLoaded() {
-    return Chrome.startPoS().map((step) => ({ ...step, timeout: 60000 }));
+    return Chrome.startPoS().map((step) => ({...step, timeout: 60000}));
 }
 
 // Syncing the paid order is the slow step under load: wait for its state (the
 // receipt screen) with a bound that holds on a busy machine, never a delay.
 function receiptShown() {
-    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 60000 }));
+    return ReceiptScreen.isShown().map((step) => ({...step, timeout: 60000}));
 }
 
 function fileComplaint(category, severity, text) {

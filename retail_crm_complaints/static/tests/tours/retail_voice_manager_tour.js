@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // A store manager's customer voice (zh_CN): NPS by store and month, then the
 // unhappy answer of the store turned into a complaint ticket. Every step
@@ -25,7 +25,8 @@ registry.category("web_tour.tours").add("RetailVoiceManagerTour", {
         },
         {
             content: "the detractor's answer is marked",
-            trigger: ".o_list_view .o_data_row.text-danger td.o_data_cell:contains('李娜')",
+            trigger:
+                ".o_list_view .o_data_row.text-danger td.o_data_cell:contains('李娜')",
             run: "click",
         },
         {

@@ -3,16 +3,16 @@ import * as PartnerList from "@point_of_sale/../tests/tours/utils/partner_list_u
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // Waits on the state of the till (its login button, the receipt screen) with
 // a bound that holds on a busy machine, never on a delay.
 function startPoSLoaded() {
-    return Chrome.startPoS().map((step) => ({ ...step, timeout: 60000 }));
+    return Chrome.startPoS().map((step) => ({...step, timeout: 60000}));
 }
 
 function receiptShown() {
-    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 60000 }));
+    return ReceiptScreen.isShown().map((step) => ({...step, timeout: 60000}));
 }
 
 // 老带新 at the till (zh_CN): enrol the new member, record who referred them
@@ -44,7 +44,8 @@ registry.category("web_tour.tours").add("RetailCrmReferralTour", {
             },
             {
                 content: "the new member is on the order, no referrer yet",
-                trigger: ".product-screen .retail-member-card:contains('赵敏') .retail-referral-button",
+                trigger:
+                    ".product-screen .retail-member-card:contains('赵敏') .retail-referral-button",
                 run: "click",
             },
             {
@@ -59,17 +60,20 @@ registry.category("web_tour.tours").add("RetailCrmReferralTour", {
             },
             {
                 content: "refused, in Chinese",
-                trigger: ".retail-referral-dialog .retail-referral-error:contains('M99999999')",
+                trigger:
+                    ".retail-referral-dialog .retail-referral-error:contains('M99999999')",
             },
             {
                 content: "pick the referrer among the customers",
-                trigger: ".retail-referral-dialog .retail-referral-pick:not([disabled])",
+                trigger:
+                    ".retail-referral-dialog .retail-referral-pick:not([disabled])",
                 run: "click",
             },
             PartnerList.clickPartner("推荐人张伟"),
             {
                 content: "the order screen shows who referred the new member",
-                trigger: ".product-screen .retail-member-card:contains('赵敏') .retail-member-card-referrer:contains('M')",
+                trigger:
+                    ".product-screen .retail-member-card:contains('赵敏') .retail-member-card-referrer:contains('M')",
             },
             {
                 content: "the dialog is gone",

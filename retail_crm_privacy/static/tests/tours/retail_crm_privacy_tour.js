@@ -4,18 +4,18 @@ import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_scre
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
 import * as PartnerList from "@point_of_sale/../tests/tours/utils/partner_list_util";
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // Loading the POS is slow on a busy machine: wait for its state (the login
 // screen's button) with a bound that holds under load, never a delay.
 function startPoSLoaded() {
-    return Chrome.startPoS().map((step) => ({ ...step, timeout: 60000 }));
+    return Chrome.startPoS().map((step) => ({...step, timeout: 60000}));
 }
 
 // Syncing the paid order is the slow step under load: wait for its state (the
 // receipt screen) with a bound that holds on a busy machine, never a delay.
 function receiptShown() {
-    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 60000 }));
+    return ReceiptScreen.isShown().map((step) => ({...step, timeout: 60000}));
 }
 
 function lookUp(query) {
@@ -37,14 +37,16 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyLookupTour", {
             ProductScreen.clickPartnerButton(),
             lookUp("+86 139-0013-9000"),
             {
-                content: "found by the full mobile, shown masked (another salesperson's member)",
+                content:
+                    "found by the full mobile, shown masked (another salesperson's member)",
                 trigger:
                     ".partner-list .partner-info:contains('Tour Other Member') .partner-line-email:contains('139****9000')",
             },
             lookUp("139 0013"),
             {
                 content: "a partial number finds nobody",
-                trigger: ".partner-list:not(:has(.partner-info:contains('Tour Other Member')))",
+                trigger:
+                    ".partner-list:not(:has(.partner-info:contains('Tour Other Member')))",
             },
             lookUp("139 0013 9000"),
             {
@@ -90,12 +92,14 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyConsentTour", {
             },
             {
                 content: "grant marketing SMS",
-                trigger: ".retail-consent-dialog .consent-purpose[data-purpose='marketing_sms'] input",
+                trigger:
+                    ".retail-consent-dialog .consent-purpose[data-purpose='marketing_sms'] input",
                 run: "click",
             },
             {
                 content: "profiling is opt-out: ticked while undecided",
-                trigger: ".retail-consent-dialog .consent-purpose[data-purpose='profiling'] input:checked",
+                trigger:
+                    ".retail-consent-dialog .consent-purpose[data-purpose='profiling'] input:checked",
             },
             {
                 content: "save the consent",
@@ -117,12 +121,18 @@ function openAuthorisation(name) {
             trigger: ".o-dropdown-item.retail-consent-item",
             run: "click",
         },
-        { content: "the purposes are loaded", trigger: ".retail-consent-dialog .consent-purpose" },
+        {
+            content: "the purposes are loaded",
+            trigger: ".retail-consent-dialog .consent-purpose",
+        },
     ];
 }
 
 function consentDialogClosed() {
-    return { content: "the authorisation dialog is closed", trigger: "body:not(:has(.retail-consent-dialog))" };
+    return {
+        content: "the authorisation dialog is closed",
+        trigger: "body:not(:has(.retail-consent-dialog))",
+    };
 }
 
 registry.category("web_tour.tours").add("RetailCrmPrivacyPromptTour", {
@@ -132,13 +142,15 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyPromptTour", {
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("续签会员"),
             {
-                content: "the till asks for the renewal, with the policy version, in the store's words",
+                content:
+                    "the till asks for the renewal, with the policy version, in the store's words",
                 trigger:
                     ".modal:has(.retail-consent-dialog) .modal-title:contains('隐私授权')",
             },
             {
                 content: "the current policy version is shown",
-                trigger: ".retail-consent-dialog .retail-consent-version-number:contains('2.0')",
+                trigger:
+                    ".retail-consent-dialog .retail-consent-version-number:contains('2.0')",
             },
             {
                 content: "the SMS grant given under the old version is to renew",
@@ -147,7 +159,8 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyPromptTour", {
             },
             {
                 content: "the customer also authorises e-mail",
-                trigger: ".retail-consent-dialog .consent-purpose[data-purpose='marketing_email'] input",
+                trigger:
+                    ".retail-consent-dialog .consent-purpose[data-purpose='marketing_email'] input",
                 run: "click",
             },
             {
@@ -184,7 +197,8 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyPromptTour", {
             },
             {
                 content: "the customer withdraws marketing SMS",
-                trigger: ".retail-consent-dialog .consent-purpose[data-purpose='marketing_sms'] input",
+                trigger:
+                    ".retail-consent-dialog .consent-purpose[data-purpose='marketing_sms'] input",
                 run: "click",
             },
             {

@@ -1,12 +1,12 @@
 import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // Loading the POS is slow on a busy machine: wait for its state (the login
 // screen's button) with a bound that holds under load, never a delay.
 function startPoSLoaded() {
-    return Chrome.startPoS().map((step) => ({ ...step, timeout: 60000 }));
+    return Chrome.startPoS().map((step) => ({...step, timeout: 60000}));
 }
 
 registry.category("web_tour.tours").add("RetailCrmRfmCrossSellTour", {

@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // A store manager acts on a segment from the RFM dashboard (zh_CN): the
 // champions' card, the segment action with its recommended step (activities
@@ -12,12 +12,14 @@ registry.category("web_tour.tours").add("RetailRfmSegmentActionTour", {
         },
         {
             content: "act on the champions",
-            trigger: ".o_kanban_record:contains('重要价值') button[name=action_segment_action]",
+            trigger:
+                ".o_kanban_record:contains('重要价值') button[name=action_segment_action]",
             run: "click",
         },
         {
             content: "the segment's recommended step is chosen",
-            trigger: ".modal .o_field_widget[name=action_type] input[data-value=activity]:checked",
+            trigger:
+                ".modal .o_field_widget[name=action_type] input[data-value=activity]:checked",
         },
         {
             content: "the customers it will reach",
@@ -43,7 +45,8 @@ registry.category("web_tour.tours").add("RetailRfmSegmentActionTour", {
         },
         {
             content: "the four activities are listed",
-            trigger: ".o_list_view .o_data_row:nth-child(4):contains('回访重要价值顾客')",
+            trigger:
+                ".o_list_view .o_data_row:nth-child(4):contains('回访重要价值顾客')",
         },
     ],
 });

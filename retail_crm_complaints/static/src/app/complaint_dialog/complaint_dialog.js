@@ -1,6 +1,6 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
-import { Dialog } from "@web/core/dialog/dialog";
-import { usePos } from "@point_of_sale/app/store/pos_hook";
+import {Component, onWillStart, useState} from "@odoo/owl";
+import {Dialog} from "@web/core/dialog/dialog";
+import {usePos} from "@point_of_sale/app/store/pos_hook";
 
 /**
  * A complaint recorded at the till: category (routes it to its team),
@@ -8,8 +8,12 @@ import { usePos } from "@point_of_sale/app/store/pos_hook";
  */
 export class RetailComplaintDialog extends Component {
     static template = "retail_crm_complaints.RetailComplaintDialog";
-    static components = { Dialog };
-    static props = { close: Function, getPayload: Function, orderName: { type: String, optional: true } };
+    static components = {Dialog};
+    static props = {
+        close: Function,
+        getPayload: Function,
+        orderName: {type: String, optional: true},
+    };
 
     setup() {
         this.pos = usePos();
@@ -21,9 +25,11 @@ export class RetailComplaintDialog extends Component {
             description: "",
         });
         onWillStart(async () => {
-            const options = await this.pos.data.call("retail.crm.complaint", "pos_complaint_options", [
-                this.pos.config.id,
-            ]);
+            const options = await this.pos.data.call(
+                "retail.crm.complaint",
+                "pos_complaint_options",
+                [this.pos.config.id]
+            );
             this.state.categories = options.categories;
             this.state.severities = options.severities;
         });

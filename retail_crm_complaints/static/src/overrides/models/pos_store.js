@@ -1,8 +1,8 @@
-import { _t } from "@web/core/l10n/translation";
-import { patch } from "@web/core/utils/patch";
-import { PosStore } from "@point_of_sale/app/store/pos_store";
-import { makeAwaitable } from "@point_of_sale/app/store/make_awaitable_dialog";
-import { RetailComplaintDialog } from "@retail_crm_complaints/app/complaint_dialog/complaint_dialog";
+import {_t} from "@web/core/l10n/translation";
+import {patch} from "@web/core/utils/patch";
+import {PosStore} from "@point_of_sale/app/store/pos_store";
+import {makeAwaitable} from "@point_of_sale/app/store/make_awaitable_dialog";
+import {RetailComplaintDialog} from "@retail_crm_complaints/app/complaint_dialog/complaint_dialog";
 
 patch(PosStore.prototype, {
     /**
@@ -26,11 +26,17 @@ patch(PosStore.prototype, {
             pos_reference: linked ? order.name : false,
             order_id: linked && typeof order.id === "number" ? order.id : false,
             product_ids: linked
-                ? order.lines.map((line) => line.product_id?.id).filter((id) => typeof id === "number")
+                ? order.lines
+                      .map((line) => line.product_id?.id)
+                      .filter((id) => typeof id === "number")
                 : [],
         };
-        const result = await this.data.call("retail.crm.complaint", "create_from_pos", [vals]);
-        this.notification.add(_t("Complaint %s recorded.", result.name), { type: "success" });
+        const result = await this.data.call("retail.crm.complaint", "create_from_pos", [
+            vals,
+        ]);
+        this.notification.add(_t("Complaint %s recorded.", result.name), {
+            type: "success",
+        });
         return result;
     },
 });

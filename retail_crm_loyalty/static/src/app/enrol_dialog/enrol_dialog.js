@@ -1,6 +1,6 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
-import { Dialog } from "@web/core/dialog/dialog";
-import { usePos } from "@point_of_sale/app/store/pos_hook";
+import {Component, onWillStart, useState} from "@odoo/owl";
+import {Dialog} from "@web/core/dialog/dialog";
+import {usePos} from "@point_of_sale/app/store/pos_hook";
 
 /**
  * Quick enrolment at the till: mobile, name, optional birthday and, with the
@@ -9,8 +9,8 @@ import { usePos } from "@point_of_sale/app/store/pos_hook";
  */
 export class RetailEnrolDialog extends Component {
     static template = "retail_crm_loyalty.RetailEnrolDialog";
-    static components = { Dialog };
-    static props = { close: Function, getPayload: Function };
+    static components = {Dialog};
+    static props = {close: Function, getPayload: Function};
 
     setup() {
         this.pos = usePos();
@@ -51,7 +51,7 @@ export class RetailEnrolDialog extends Component {
                         birthday: this.state.birthday || false,
                     },
                 ],
-                { consents, config_id: this.pos.config.id }
+                {consents, config_id: this.pos.config.id}
             );
             this.props.getPayload(partnerId);
             this.props.close();

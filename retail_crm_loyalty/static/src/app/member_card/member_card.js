@@ -1,8 +1,8 @@
-import { Component } from "@odoo/owl";
-import { _t } from "@web/core/l10n/translation";
-import { usePos } from "@point_of_sale/app/store/pos_hook";
-import { makeAwaitable } from "@point_of_sale/app/store/make_awaitable_dialog";
-import { RetailReferralDialog } from "@retail_crm_loyalty/app/referral_dialog/referral_dialog";
+import {Component} from "@odoo/owl";
+import {_t} from "@web/core/l10n/translation";
+import {usePos} from "@point_of_sale/app/store/pos_hook";
+import {makeAwaitable} from "@point_of_sale/app/store/make_awaitable_dialog";
+import {RetailReferralDialog} from "@retail_crm_loyalty/app/referral_dialog/referral_dialog";
 
 /**
  * The member on the order screen (L6): tier badge, member number, points
@@ -12,7 +12,7 @@ import { RetailReferralDialog } from "@retail_crm_loyalty/app/referral_dialog/re
  */
 export class RetailMemberCard extends Component {
     static template = "retail_crm_loyalty.RetailMemberCard";
-    static props = { partner: Object, order: Object };
+    static props = {partner: Object, order: Object};
 
     setup() {
         this.pos = usePos();

@@ -1,8 +1,8 @@
-import { Component, useState } from "@odoo/owl";
-import { Dialog } from "@web/core/dialog/dialog";
-import { usePos } from "@point_of_sale/app/store/pos_hook";
-import { makeAwaitable } from "@point_of_sale/app/store/make_awaitable_dialog";
-import { PartnerList } from "@point_of_sale/app/screens/partner_list/partner_list";
+import {Component, useState} from "@odoo/owl";
+import {Dialog} from "@web/core/dialog/dialog";
+import {usePos} from "@point_of_sale/app/store/pos_hook";
+import {makeAwaitable} from "@point_of_sale/app/store/make_awaitable_dialog";
+import {PartnerList} from "@point_of_sale/app/screens/partner_list/partner_list";
 
 /**
  * Who referred the selected new member (老带新): the member number the
@@ -11,12 +11,12 @@ import { PartnerList } from "@point_of_sale/app/screens/partner_list/partner_lis
  */
 export class RetailReferralDialog extends Component {
     static template = "retail_crm_loyalty.RetailReferralDialog";
-    static components = { Dialog };
-    static props = { close: Function, getPayload: Function, member: Object };
+    static components = {Dialog};
+    static props = {close: Function, getPayload: Function, member: Object};
 
     setup() {
         this.pos = usePos();
-        this.state = useState({ code: "", error: "", saving: false });
+        this.state = useState({code: "", error: "", saving: false});
     }
 
     async save(kwargs) {
@@ -29,7 +29,7 @@ export class RetailReferralDialog extends Component {
                 [this.props.member.id],
                 kwargs
             );
-            this.props.member.update({ retail_referrer_code: result.referrer_code });
+            this.props.member.update({retail_referrer_code: result.referrer_code});
             this.props.getPayload(result);
             this.props.close();
         } catch (error) {
@@ -41,7 +41,7 @@ export class RetailReferralDialog extends Component {
     }
 
     confirm() {
-        return this.save({ referrer_code: this.state.code.trim() });
+        return this.save({referrer_code: this.state.code.trim()});
     }
 
     async pickCustomer() {
@@ -50,7 +50,7 @@ export class RetailReferralDialog extends Component {
             getPayload: () => {},
         });
         if (referrer) {
-            await this.save({ referrer_id: referrer.id });
+            await this.save({referrer_id: referrer.id});
         }
     }
 }

@@ -1,6 +1,6 @@
-import { _t } from "@web/core/l10n/translation";
-import { patch } from "@web/core/utils/patch";
-import { PosOrder } from "@point_of_sale/app/models/pos_order";
+import {_t} from "@web/core/l10n/translation";
+import {patch} from "@web/core/utils/patch";
+import {PosOrder} from "@point_of_sale/app/models/pos_order";
 
 patch(PosOrder.prototype, {
     /**
@@ -14,7 +14,9 @@ patch(PosOrder.prototype, {
             return this.retail_points_multiplier;
         }
         const partner = this.get_partner();
-        return partner?.retail_is_member ? partner.retail_tier_id?.points_multiplier ?? 1 : 1;
+        return partner?.retail_is_member
+            ? (partner.retail_tier_id?.points_multiplier ?? 1)
+            : 1;
     },
     /**
      * Points of loyalty programs as the member will get them (display only:
@@ -29,7 +31,9 @@ patch(PosOrder.prototype, {
         for (const stat of stats) {
             const points = stat.points;
             points.won = parseFloat((points.won * multiplier).toFixed(2));
-            points.total = parseFloat((points.balance + points.won - points.spent).toFixed(2));
+            points.total = parseFloat(
+                (points.balance + points.won - points.spent).toFixed(2)
+            );
         }
         return stats;
     },
@@ -52,12 +56,17 @@ patch(PosOrder.prototype, {
             // a card created at the till for a new member is known twice once
             // the server gave it its id: count each server card once
             const byId = new Map(cards.map((card) => [card.id, card]));
-            const points = [...byId.values()].reduce((sum, card) => sum + card.points, 0);
+            const points = [...byId.values()].reduce(
+                (sum, card) => sum + card.points,
+                0
+            );
             return parseFloat(points.toFixed(2));
         }
         const stats = this.getLoyaltyPoints();
         if (stats.length) {
-            return parseFloat(stats.reduce((sum, stat) => sum + stat.points.total, 0).toFixed(2));
+            return parseFloat(
+                stats.reduce((sum, stat) => sum + stat.points.total, 0).toFixed(2)
+            );
         }
         return partner.retail_loyalty_points || 0;
     },

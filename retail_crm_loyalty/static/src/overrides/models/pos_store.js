@@ -1,8 +1,8 @@
-import { patch } from "@web/core/utils/patch";
-import { PosStore } from "@point_of_sale/app/store/pos_store";
-import { makeAwaitable } from "@point_of_sale/app/store/make_awaitable_dialog";
-import { tierBadgeRules } from "@retail_crm_loyalty/overrides/models/res_partner";
-import { RetailEnrolDialog } from "@retail_crm_loyalty/app/enrol_dialog/enrol_dialog";
+import {patch} from "@web/core/utils/patch";
+import {PosStore} from "@point_of_sale/app/store/pos_store";
+import {makeAwaitable} from "@point_of_sale/app/store/make_awaitable_dialog";
+import {tierBadgeRules} from "@retail_crm_loyalty/overrides/models/res_partner";
+import {RetailEnrolDialog} from "@retail_crm_loyalty/app/enrol_dialog/enrol_dialog";
 
 const TIER_BADGE_STYLESHEET_ID = "retail_crm_loyalty_tier_badges";
 
@@ -23,7 +23,9 @@ patch(PosStore.prototype, {
             sheet.id = TIER_BADGE_STYLESHEET_ID;
             document.head.appendChild(sheet);
         }
-        sheet.textContent = tierBadgeRules(this.models["retail.crm.tier"]?.getAll() || []);
+        sheet.textContent = tierBadgeRules(
+            this.models["retail.crm.tier"]?.getAll() || []
+        );
     },
     /** Customers created at the till are recorded as joining in store. */
     editPartnerContext(partner) {
@@ -57,7 +59,9 @@ patch(PosStore.prototype, {
         if (!partnerId) {
             return false;
         }
-        const [partner] = await this.data.searchRead("res.partner", [["id", "=", partnerId]]);
+        const [partner] = await this.data.searchRead("res.partner", [
+            ["id", "=", partnerId],
+        ]);
         if (partner) {
             this.get_order()?.set_partner(partner);
         }

@@ -1,5 +1,5 @@
-import { patch } from "@web/core/utils/patch";
-import { ResPartner } from "@point_of_sale/app/models/res_partner";
+import {patch} from "@web/core/utils/patch";
+import {ResPartner} from "@point_of_sale/app/models/res_partner";
 
 const DEFAULT_BADGE_COLOR = "#8C8C8C";
 
@@ -10,7 +10,9 @@ function luminance(hex) {
         return null;
     }
     const channels = [0, 2, 4].map((i) => parseInt(value[1].slice(i, i + 2), 16) / 255);
-    const [r, g, b] = channels.map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    const [r, g, b] = channels.map((c) =>
+        c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+    );
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
@@ -55,6 +57,9 @@ patch(ResPartner.prototype, {
     },
     /** Progress to the next tier, 0-100. */
     get retailTierProgress() {
-        return Math.max(0, Math.min(100, Math.round(this.retail_next_tier_progress || 0)));
+        return Math.max(
+            0,
+            Math.min(100, Math.round(this.retail_next_tier_progress || 0))
+        );
     },
 });

@@ -1,6 +1,6 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
-import { Dialog } from "@web/core/dialog/dialog";
-import { usePos } from "@point_of_sale/app/store/pos_hook";
+import {Component, onWillStart, useState} from "@odoo/owl";
+import {Dialog} from "@web/core/dialog/dialog";
+import {usePos} from "@point_of_sale/app/store/pos_hook";
 
 /**
  * Privacy authorisation at the till (隐私授权): the policy version and one
@@ -11,20 +11,22 @@ import { usePos } from "@point_of_sale/app/store/pos_hook";
  */
 export class ConsentDialog extends Component {
     static template = "retail_crm_privacy.ConsentDialog";
-    static components = { Dialog };
+    static components = {Dialog};
     static props = {
         partner: Object,
         close: Function,
-        prompt: { type: Boolean, optional: true },
+        prompt: {type: Boolean, optional: true},
     };
 
     setup() {
         this.pos = usePos();
-        this.state = useState({ purposes: [], policyVersion: "", saving: false });
+        this.state = useState({purposes: [], policyVersion: "", saving: false});
         onWillStart(async () => {
-            const result = await this.pos.data.call("res.partner", "privacy_pos_get_consents", [
-                this.props.partner.id,
-            ]);
+            const result = await this.pos.data.call(
+                "res.partner",
+                "privacy_pos_get_consents",
+                [this.props.partner.id]
+            );
             this.state.policyVersion = result.policy_version;
             this.state.purposes = result.purposes;
         });
@@ -49,7 +51,7 @@ export class ConsentDialog extends Component {
                 "res.partner",
                 "privacy_pos_set_consents",
                 [this.props.partner.id, values, this.pos.config.id],
-                { answered: true }
+                {answered: true}
             );
         } finally {
             this.state.saving = false;

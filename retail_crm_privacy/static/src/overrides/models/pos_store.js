@@ -1,6 +1,6 @@
-import { patch } from "@web/core/utils/patch";
-import { PosStore } from "@point_of_sale/app/store/pos_store";
-import { ConsentDialog } from "@retail_crm_privacy/app/consent_dialog/consent_dialog";
+import {patch} from "@web/core/utils/patch";
+import {PosStore} from "@point_of_sale/app/store/pos_store";
+import {ConsentDialog} from "@retail_crm_privacy/app/consent_dialog/consent_dialog";
 
 patch(PosStore.prototype, {
     async setup() {
@@ -15,15 +15,20 @@ patch(PosStore.prototype, {
      * per customer and session.
      */
     privacyMaybePromptConsent(partner) {
-        if (!partner?.privacy_consent_prompt || this.privacyPromptedIds.has(partner.id)) {
+        if (
+            !partner?.privacy_consent_prompt ||
+            this.privacyPromptedIds.has(partner.id)
+        ) {
             return;
         }
         this.privacyPromptedIds.add(partner.id);
-        this.dialog.add(ConsentDialog, { partner, prompt: true });
+        this.dialog.add(ConsentDialog, {partner, prompt: true});
     },
     /** Purposes asked when a member is enrolled at the till (loyalty's dialog). */
     async privacyEnrolmentPurposes() {
-        const result = await this.data.call("res.partner", "privacy_pos_get_consents", [false]);
+        const result = await this.data.call("res.partner", "privacy_pos_get_consents", [
+            false,
+        ]);
         return result.purposes;
     },
     /** The customer answered: the till does not ask again. */
@@ -35,7 +40,7 @@ patch(PosStore.prototype, {
         const result = await super.editPartner(...arguments);
         if (result && this.config.privacy_consent_step) {
             this.privacyPromptedIds.add(result.id);
-            this.dialog.add(ConsentDialog, { partner: result });
+            this.dialog.add(ConsentDialog, {partner: result});
         }
         return result;
     },

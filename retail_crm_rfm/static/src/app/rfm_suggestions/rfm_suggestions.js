@@ -1,5 +1,5 @@
-import { Component, useEffect, useState } from "@odoo/owl";
-import { usePos } from "@point_of_sale/app/store/pos_hook";
+import {Component, useEffect, useState} from "@odoo/owl";
+import {usePos} from "@point_of_sale/app/store/pos_hook";
 
 /**
  * R8: the top three cross-sell suggestions for the member selected in the
@@ -9,11 +9,11 @@ import { usePos } from "@point_of_sale/app/store/pos_hook";
  */
 export class RfmSuggestions extends Component {
     static template = "retail_crm_rfm.RfmSuggestions";
-    static props = { partnerId: Number };
+    static props = {partnerId: Number};
 
     setup() {
         this.pos = usePos();
-        this.state = useState({ partnerId: false, suggestions: [] });
+        this.state = useState({partnerId: false, suggestions: []});
         useEffect(
             (partnerId) => {
                 this.load(partnerId);
@@ -27,7 +27,9 @@ export class RfmSuggestions extends Component {
         this.state.suggestions = [];
         let rows = [];
         try {
-            rows = await this.pos.data.call("res.partner", "rfm_pos_suggestions", [partnerId]);
+            rows = await this.pos.data.call("res.partner", "rfm_pos_suggestions", [
+                partnerId,
+            ]);
         } catch {
             rows = []; // offline or no right: the till works without suggestions
         }
@@ -43,7 +45,7 @@ export class RfmSuggestions extends Component {
     async add(row) {
         const product = this.pos.models["product.product"].get(row.product_id);
         if (product) {
-            await this.pos.addLineToCurrentOrder({ product_id: product }, {});
+            await this.pos.addLineToCurrentOrder({product_id: product}, {});
         }
     }
 }

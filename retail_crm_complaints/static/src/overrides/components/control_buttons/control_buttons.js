@@ -1,5 +1,5 @@
-import { patch } from "@web/core/utils/patch";
-import { ControlButtons } from "@point_of_sale/app/screens/product_screen/control_buttons/control_buttons";
+import {patch} from "@web/core/utils/patch";
+import {ControlButtons} from "@point_of_sale/app/screens/product_screen/control_buttons/control_buttons";
 
 patch(ControlButtons.prototype, {
     async clickRetailComplaint() {

@@ -1,5 +1,5 @@
-import { patch } from "@web/core/utils/patch";
-import { ReceiptScreen } from "@point_of_sale/app/screens/receipt_screen/receipt_screen";
+import {patch} from "@web/core/utils/patch";
+import {ReceiptScreen} from "@point_of_sale/app/screens/receipt_screen/receipt_screen";
 
 patch(ReceiptScreen.prototype, {
     /** A complaint about the order just paid, from its receipt. */

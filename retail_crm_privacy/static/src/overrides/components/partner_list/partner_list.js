@@ -1,6 +1,6 @@
-import { useEffect } from "@odoo/owl";
-import { patch } from "@web/core/utils/patch";
-import { PartnerList } from "@point_of_sale/app/screens/partner_list/partner_list";
+import {useEffect} from "@odoo/owl";
+import {patch} from "@web/core/utils/patch";
+import {PartnerList} from "@point_of_sale/app/screens/partner_list/partner_list";
 
 patch(PartnerList.prototype, {
     setup() {

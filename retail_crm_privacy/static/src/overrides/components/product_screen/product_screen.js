@@ -1,6 +1,6 @@
-import { useEffect } from "@odoo/owl";
-import { patch } from "@web/core/utils/patch";
-import { ProductScreen } from "@point_of_sale/app/screens/product_screen/product_screen";
+import {useEffect} from "@odoo/owl";
+import {patch} from "@web/core/utils/patch";
+import {ProductScreen} from "@point_of_sale/app/screens/product_screen/product_screen";
 
 patch(ProductScreen.prototype, {
     setup() {

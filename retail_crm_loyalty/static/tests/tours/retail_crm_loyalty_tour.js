@@ -1,5 +1,4 @@
 import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
-import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
@@ -21,11 +20,10 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
     steps: () =>
         [
             startPoSLoaded(),
-            Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             {
                 content: "the member shows the tier badge and the progress to the next tier",
-                trigger: ".partner-info:contains('Tier Tour Member') .retail-tier-badge:contains('Normal')",
+                trigger: ".partner-info:contains('Tier Tour Member') .retail-tier-badge:contains('普通会员')",
             },
             {
                 content: "the badge takes its tier's colour from the tier rules, with readable text (no inline style)",
@@ -44,7 +42,7 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
             },
             {
                 content: "progress to Silver is shown",
-                trigger: ".partner-info:contains('Tier Tour Member') .retail-tier-progress:contains('Silver')",
+                trigger: ".partner-info:contains('Tier Tour Member') .retail-tier-progress:contains('银卡')",
             },
             ProductScreen.clickCustomer("Tier Tour Member"),
             ProductScreen.addOrderline("Tier Tour Product", "1"),
@@ -54,15 +52,15 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
             receiptShown(),
             {
                 content: "the receipt shows the upgrade",
-                trigger: ".pos-receipt .retail-upgrade:contains('Silver')",
+                trigger: ".pos-receipt .retail-upgrade:contains('银卡')",
             },
             {
                 content: "the receipt shows the new tier",
-                trigger: ".pos-receipt .retail-receipt-tier:contains('Silver')",
+                trigger: ".pos-receipt .retail-receipt-tier:contains('银卡')",
             },
             {
                 content: "the receipt shows the progress to Gold",
-                trigger: ".pos-receipt .retail-receipt-progress:contains('Gold')",
+                trigger: ".pos-receipt .retail-receipt-progress:contains('金卡')",
             },
         ].flat(),
 });
@@ -71,7 +69,6 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyMultiplierTour", {
     steps: () =>
         [
             startPoSLoaded(),
-            Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("Multiplier Member"),
             ProductScreen.addOrderline("Multiplier Product", "1"),

@@ -186,9 +186,14 @@ def smoke_check(opts, args):
         if len({c.date_received.date() for c in complaints}) < 5:
             problems.append("complaints not spread over past days")
         step(f"  {demo_history.complaint_summary(env)}")
+        if "retail.crm.voice" in env:
+            # as in the demo, the scheduled NPS survey runs first
+            env["retail.crm.voice"]._cron_send_nps()
         answers = demo_history.voice_history(env, months=2, per_month=6)
         if "retail.crm.voice" in env and (not answers or set(answers.mapped("state")) != {"done"}):
             problems.append("customer voice answers missing or unanswered")
+        # the demo run again on its database: nobody asked twice for one quarter's NPS
+        demo_history.voice_history(env, months=2, per_month=6)
         step(f"  {demo_history.voice_summary(env)}")
         cr.rollback()
     for problem in problems:

@@ -142,7 +142,7 @@ def build(registry, customers):
             cron.nextcall = next_call(cron)
             cr.commit()
         step("Complaints over six months: filed, contacted, resolved, rated, closed")
-        complaints = demo_history.setup_complaints(env)
+        complaints = demo_history.setup_complaints(env, progress=lambda msg: step(f"  {msg}"))
         cr.commit()
         sla = env.ref("retail_crm_complaints.ir_cron_complaint_sla_check", raise_if_not_found=False)
         if complaints and sla:

@@ -69,7 +69,7 @@ def setup_teams(env, users):
     return teams
 
 
-def setup_complaints(env, count=90, months=6, seed=15, now=None):
+def setup_complaints(env, count=90, months=6, seed=15, now=None, progress=None):
     """File ``count`` complaints over the last ``months`` months and take each as far as its age allows.
 
     Older tickets are contacted, resolved (some late: SLA breached), rated and
@@ -122,6 +122,8 @@ def setup_complaints(env, count=90, months=6, seed=15, now=None):
         _advance(complaint, received, now, rng, stage, causes)
         if index % 15 == 14:
             env.flush_all()
+            if progress:
+                progress(f"complaints {index + 1}/{count}")
     return complaints
 
 

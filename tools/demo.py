@@ -182,6 +182,14 @@ def smoke_check(opts, args):
         users = env["res.users"].search([("login", "in", [row[0] for row in logins])])
         if any(u.lang != demo_data.LANG or not u.email for u in users):
             problems.append("role users without Chinese or e-mail")
+        pos_home = env.ref("point_of_sale.action_pos_config_kanban")
+        cashiers = users.filtered(lambda u: u.has_group("point_of_sale.group_pos_user"))
+        if not cashiers or any(
+            u.action_id.id != pos_home.id
+            for u in cashiers
+            if not u.has_group("point_of_sale.group_pos_manager")
+        ):
+            problems.append("the cashier does not land in the Point of Sale")
         demo_data.setup_loyalty(env)
         company = env.company
         if not (company.retail_birthday_program_id and company.retail_vip_tier_id):

@@ -77,6 +77,22 @@ def member_columns(Partner):
     return extra, gender_keys, channels
 
 
+def member_numbers(env, n):
+    """``n`` member numbers taken from the loyalty addon's sequence, as ``n``
+    enrolments would take them: generated members and those enrolled later
+    (at the till) share one format (M00000001) and never collide."""
+    seq = env["ir.sequence"].sudo().search([("code", "=", "retail.crm.member")], order="company_id", limit=1)
+    if not seq:
+        return ["M%08d" % (i + 1) for i in range(n)]
+    start = seq.number_next_actual
+    prefix, suffix = seq._get_prefix_suffix()
+    seq.number_next_actual = start + n * seq.number_increment
+    return [
+        "%s%s%s" % (prefix, str(start + i * seq.number_increment).zfill(seq.padding), suffix)
+        for i in range(n)
+    ]
+
+
 class CustomersMixin:
     """Members of the chain (mixed into the generator)."""
 
@@ -157,7 +173,15 @@ class CustomersMixin:
             "birth": birth,
             "join_dates": join_dates,
             "join_secs": join_secs,
-            "extra": self._member_extra(first, extra_cols, gender_keys, female, birth, join_dates, channel),
+            "extra": self._member_extra(
+                member_numbers(env, n) if "retail_member_number" in extra_cols else None,
+                extra_cols,
+                gender_keys,
+                female,
+                birth,
+                join_dates,
+                channel,
+            ),
             "lang": lang,
             "country": cn.id if cn else None,
         }
@@ -173,7 +197,7 @@ class CustomersMixin:
         self.timings["res.partner"] = time.perf_counter() - t0
 
     @staticmethod
-    def _member_extra(first, extra_cols, gender_keys, female, birth, join_dates, channel):
+    def _member_extra(numbers, extra_cols, gender_keys, female, birth, join_dates, channel):
         """The values of the suite's member fields, one list per column of ``extra_cols``."""
         n = len(female)
         values = {
@@ -183,7 +207,7 @@ class CustomersMixin:
             "retail_birthday": birth,
             "retail_join_date": [jd.isoformat() for jd in join_dates],
             "retail_join_channel": channel,
-            "retail_member_number": ["M%09d" % (first + i) for i in range(n)],
+            "retail_member_number": numbers,
             "retail_is_member": [True] * n,
         }
         return [values[col] for col in extra_cols]

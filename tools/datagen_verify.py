@@ -311,6 +311,38 @@ class Verifier:
         if dup:
             problems.append("%d member mobiles used more than once" % dup)
 
+    def member_numbers(self):
+        """The next member enrolled gets a number in the generated members'
+        format, after theirs (one sequence for both)."""
+        env, cr, problems = self.env, self.cr, self.problems
+        Partner = env["res.partner"]
+        if "retail_member_number" not in Partner._fields:
+            return
+        cr.execute(
+            "SELECT retail_member_number FROM res_partner WHERE ref ~ '^M[0-9]{9}$' "
+            "AND retail_member_number IS NOT NULL ORDER BY id DESC LIMIT 1"
+        )
+        row = cr.fetchone()
+        if not row:
+            return
+        # a mobile no member holds (generated mobiles are spread over the whole range)
+        cr.execute(
+            "SELECT n FROM generate_series(1, 1000) n WHERE NOT EXISTS (SELECT 1 FROM res_partner "
+            "WHERE mobile = '+86199000' || lpad(n::text, 5, '0')) LIMIT 1"
+        )
+        mobile = "+86199000%05d" % cr.fetchone()[0]
+        savepoint = cr.savepoint()
+        try:
+            # rolled back; the sequence keeps the number taken (a gap, as any enrolment rolled back)
+            enrolled = Partner.create(
+                {"name": "核对会员编号", "mobile": mobile, "retail_is_member": True}
+            ).retail_member_number
+        finally:
+            savepoint.close(rollback=True)
+        last = row[0]
+        if len(enrolled) != len(last) or enrolled[:1] != last[:1] or enrolled <= last:
+            problems.append(f"member number {enrolled} enrolled after the generated {last}: another format")
+
     def counts(self):
         """Counts against what generate() reported."""
         cr, problems, result = self.cr, self.problems, self.result
@@ -353,6 +385,7 @@ class Verifier:
             ("order amounts (SQL)", self.amounts),
             ("foreign keys", self.foreign_keys),
             ("member mobiles", self.mobiles),
+            ("member numbers", self.member_numbers),
         ]
         if self.result:
             checks.append(("counts", self.counts))

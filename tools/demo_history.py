@@ -69,7 +69,7 @@ def setup_teams(env, users):
     return teams
 
 
-def setup_complaints(env, count=90, months=6, seed=15, now=None):
+def setup_complaints(env, count=90, months=6, seed=15, now=None, progress=None):
     """File ``count`` complaints over the last ``months`` months and take each as far as its age allows.
 
     Older tickets are contacted, resolved (some late: SLA breached), rated and
@@ -122,6 +122,8 @@ def setup_complaints(env, count=90, months=6, seed=15, now=None):
         _advance(complaint, received, now, rng, stage, causes)
         if index % 15 == 14:
             env.flush_all()
+            if progress:
+                progress(f"complaints {index + 1}/{count}")
     return complaints
 
 
@@ -251,13 +253,29 @@ def voice_history(env, months=6, per_month=24, seed=17, now=None):
                 if not survey:
                     continue
                 picked = [r for r in chunk if (rng.random() < 0.5) == (kind == "csat")]
+                period = voice._retail_quarter(moment.date()) if kind == "nps" else False
+                if period:
+                    # one NPS answer per member and quarter: the scheduled
+                    # NPS survey (run before) may have asked some already
+                    done = (
+                        env["survey.user_input"]
+                        .search(
+                            [
+                                ("survey_id", "=", survey.id),
+                                ("retail_period", "=", period),
+                                ("partner_id", "in", [p for p, _c in picked]),
+                            ]
+                        )
+                        .partner_id
+                    )
+                    picked = [r for r in picked if r[0] not in done.ids]
                 asked = voice._retail_ask(
                     company,
                     survey,
                     kind,
                     moment.date(),
                     [{"partner": p, "config": c, "order": False} for p, c in picked],
-                    period=voice._retail_quarter(moment.date()) if kind == "nps" else False,
+                    period=period,
                 )
                 for answer in asked.sudo():
                     scores = list(VOICE_COMMENTS[kind])

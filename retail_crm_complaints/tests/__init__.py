@@ -7,7 +7,6 @@ from . import test_access
 from . import test_pos_tour
 from . import test_voice
 from . import test_followup
-from . import test_manager_tour
 from . import test_voice_segment
 from . import test_voice_manager_tour
 from . import test_security_data

@@ -1,9 +1,34 @@
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
+
+CASHIER_GROUPS = "base.group_user,point_of_sale.group_pos_user"
 
 
 @tagged("post_install", "-at_install")
 class TestRetailLoyaltyPosTour(TestPointOfSaleHttpCommon):
+    """As a cashier with exactly the cashier's groups, in zh_CN (not the
+    POS tests' pos_user, which also holds the stock user's group and reads
+    English)."""
+
+    def setUp(self):
+        super().setUp()
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["point_of_sale", "retail_crm_loyalty"], ["zh_CN"], overwrite=True
+        )
+        self.cashier = new_test_user(
+            self.env,
+            login="loy_tier_cashier",
+            name="收银员小陈",
+            email="chen.cashier@example.cn",
+            lang="zh_CN",
+            groups=CASHIER_GROUPS,
+        )
+
+    def _open_till(self):
+        self.main_pos_config.with_user(self.cashier).open_ui()
+        self.main_pos_config.current_session_id.set_opening_control(0, "")
+
     def test_tier_badge_progress_and_upgrade_on_receipt(self):
         self.env.ref("retail_crm_loyalty.retail_crm_tier_silver").min_spend = 300
         self.env.ref("retail_crm_loyalty.retail_crm_tier_gold").min_spend = 1000
@@ -20,8 +45,8 @@ class TestRetailLoyaltyPosTour(TestPointOfSaleHttpCommon):
         )
         normal = self.env.ref("retail_crm_loyalty.retail_crm_tier_normal")
         self.assertEqual(member.retail_tier_id, normal)
-        self.main_pos_config.with_user(self.pos_user).open_ui()
-        self.start_pos_tour("RetailCrmLoyaltyTierTour", login="pos_user")
+        self._open_till()
+        self.start_pos_tour("RetailCrmLoyaltyTierTour", login="loy_tier_cashier")
         silver = self.env.ref("retail_crm_loyalty.retail_crm_tier_silver")
         self.assertEqual(member.retail_tier_id, silver)
         order = self.env["pos.order"].search([("partner_id", "=", member.id)])
@@ -67,8 +92,8 @@ class TestRetailLoyaltyPosTour(TestPointOfSaleHttpCommon):
         member = self.env["res.partner"].create(
             {"name": "Multiplier Member", "mobile": "+8613800138124", "retail_is_member": True}
         )
-        self.main_pos_config.with_user(self.pos_user).open_ui()
-        self.start_pos_tour("RetailCrmLoyaltyMultiplierTour", login="pos_user")
+        self._open_till()
+        self.start_pos_tour("RetailCrmLoyaltyMultiplierTour", login="loy_tier_cashier")
         # the server multiplied the 10 points the till sent, once, by the
         # multiplier the till showed (Normal x2, not Silver x1.2)
         self.assertEqual(member.retail_tier_id, self.env.ref("retail_crm_loyalty.retail_crm_tier_silver"))

@@ -29,3 +29,27 @@ class TestRuntimeTranslations(TransactionCase):
         # a reason typed by hand stays as typed
         manual = history.copy({"reason": "店长调整", "change_type": "override"})
         self.assertEqual(manual.with_user(manager).with_context(lang=manager.lang).reason_label, "店长调整")
+
+    def test_no_two_fields_share_a_chinese_label(self):
+        """Two fields of one screen never read the same in zh_CN (once two
+        different fields were both 升级进度): the suite's fields, every model."""
+        modules = (
+            self.env["ir.module.module"]
+            .search([("name", "=like", "retail_crm_%"), ("state", "=", "installed")])
+            .mapped("name")
+        )
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(modules, ["zh_CN"], overwrite=True)
+        zh = self.env(context={"lang": "zh_CN"})
+        clashes = []
+        for name in sorted(self.env.registry):
+            model = zh[name]
+            seen = {}
+            for field in model._fields.values():
+                if not (field._module or "").startswith("retail_crm_"):
+                    continue
+                label = field._description_string(zh)
+                if label in seen and seen[label].string != field.string:
+                    clashes.append(f"{name}: {seen[label].name} / {field.name} = {label}")
+                seen.setdefault(label, field)
+        self.assertEqual(clashes, [])

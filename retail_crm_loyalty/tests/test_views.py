@@ -75,3 +75,20 @@ class TestLoyaltyViews(TransactionCase):
             {"name": "陈芳", "mobile": "138 0013 8000", "retail_is_member": True}
         )
         self.assertEqual(member.with_user(self.manager).retail_mobile_masked, "138****8000")
+
+    def test_every_list_says_what_will_appear(self):
+        """Empty lists, pivots and graphs of the suite's menus explain what
+        will appear and how, not Odoo's generic "create" prompt."""
+        data = self.env["ir.model.data"].search(
+            [("module", "=like", "retail_crm_%"), ("model", "=", "ir.actions.act_window")]
+        )
+        actions = self.env["ir.actions.act_window"].browse(data.mapped("res_id")).exists()
+        missing = [
+            action.xml_id
+            for action in actions
+            if action.target != "new"
+            and {"list", "kanban", "pivot", "graph"} & set(action.view_mode.split(","))
+            and "o_view_nocontent" not in (action.help or "")
+        ]
+        self.assertGreater(len(actions), 5)
+        self.assertEqual(missing, [])

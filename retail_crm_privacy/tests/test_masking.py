@@ -160,6 +160,29 @@ class TestMasking(PrivacyCommonMixin, TransactionCase):
         self.assertEqual(partner.with_user(self.cashier).read(["mobile"])[0]["mobile"], "+8613600136000")
         self.assertNotEqual(partner.with_user(self.cashier_2).read(["mobile"])[0]["mobile"], "+8613600136000")
 
+    def test_access_log_shows_field_labels_in_reader_language(self):
+        """The audit log names the data read as the screens do, in the
+        officer's language, never by its technical field name."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["base", "retail_crm_privacy"], ["zh_CN"], overwrite=True
+        )
+        self.officer.lang = "zh_CN"
+        (self.customer_own | self.customer_other).with_user(self.cashier).read(["mobile", "email", "street"])
+        log = self.Log.search([("user_id", "=", self.cashier.id)], limit=1)
+        self.assertEqual(log.field_names, "email,mobile,street")
+        shown = log.with_user(self.officer).with_context(lang="zh_CN").field_labels
+        expected = (
+            self.env["ir.model.fields"].with_context(lang="zh_CN")._get("res.partner", name).field_description
+            for name in ("email", "mobile", "street")
+        )
+        self.assertEqual(shown, "、".join(expected))
+        for name in ("email", "mobile", "street"):
+            self.assertNotIn(name, shown)
+        arch = self.Log.with_user(self.officer).get_views([(False, "list")])["views"]["list"]["arch"]
+        self.assertIn('name="field_labels"', arch)
+        self.assertNotIn('name="field_names"', arch, "the technical names only in debug mode")
+
     def test_reads_are_logged_in_one_batch(self):
         partners = (self.customer_own | self.customer_other).with_user(self.cashier)
         self.Log.flush_model()

@@ -4,16 +4,22 @@ from odoo.tests import new_test_user, tagged
 
 @tagged("post_install", "-at_install")
 class TestPrivacyPosTour(TestPointOfSaleHttpCommon):
-    """The till as a real cashier: exactly the cashier's groups, an e-mail."""
+    """The till as a real cashier: exactly the demo cashier's groups, an
+    e-mail, in zh_CN."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["point_of_sale", "retail_crm_privacy"], ["zh_CN"], overwrite=True
+        )
         cls.cashier = new_test_user(
             cls.env,
             login="prv_till_cashier",
-            name="Till Cashier",
+            name="收银员小吴",
             email="till.cashier@example.cn",
+            lang="zh_CN",
             groups="base.group_user,base.group_partner_manager,point_of_sale.group_pos_user",
         )
         salesperson = new_test_user(
@@ -37,8 +43,12 @@ class TestPrivacyPosTour(TestPointOfSaleHttpCommon):
             }
         )
 
-    def test_lookup_and_sale_at_till(self):
+    def _open_till(self):
         self.main_pos_config.with_user(self.cashier).open_ui()
+        self.main_pos_config.current_session_id.set_opening_control(0, "")
+
+    def test_lookup_and_sale_at_till(self):
+        self._open_till()
         self.start_pos_tour("RetailCrmPrivacyLookupTour", login="prv_till_cashier")
         order = self.env["pos.order"].search([("partner_id", "=", self.other.id)])
         self.assertEqual(len(order), 1)
@@ -55,7 +65,7 @@ class TestPrivacyPosTour(TestPointOfSaleHttpCommon):
         self.assertEqual(self.other.mobile, "+86 139 0013 9000")
 
     def test_consent_recorded_at_till(self):
-        self.main_pos_config.with_user(self.cashier).open_ui()
+        self._open_till()
         self.start_pos_tour("RetailCrmPrivacyConsentTour", login="prv_till_cashier")
         consents = self.env["retail.crm.consent"].search([("partner_id", "=", self.own.id)])
         granted = consents.filtered(lambda c: c.state == "granted")

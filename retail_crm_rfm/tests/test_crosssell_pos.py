@@ -26,6 +26,19 @@ class TestCrossSellTill(TestPointOfSaleHttpCommon):
         cls.member = Partner.create({"name": "王芳 会员", "mobile": "+86 138 0013 8000"})
         cls.namesake = Partner.create({"name": "王芳芳", "mobile": "138-0013-8001"})
         cls.others = Partner.create([{"name": f"顾客{i}"} for i in range(12)])
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["point_of_sale", "retail_crm_rfm"], ["zh_CN"], overwrite=True
+        )
+        # exactly the cashier's groups, in zh_CN (not the POS tests' pos_user)
+        cls.cashier = new_test_user(
+            cls.env,
+            login="rfm_tour_cashier",
+            name="收银员小孙",
+            email="sun.cashier@example.cn",
+            lang="zh_CN",
+            groups="base.group_user,point_of_sale.group_pos_user",
+        )
 
     def _history(self, session):
         day = fields.Date.today() - timedelta(days=5)
@@ -66,9 +79,10 @@ class TestCrossSellTill(TestPointOfSaleHttpCommon):
         self.assertTrue(run.product_rule_count)
 
     def test_tour_shows_suggestions_and_adds_one(self):
-        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.main_pos_config.with_user(self.cashier).open_ui()
+        self.main_pos_config.current_session_id.set_opening_control(0, "")
         self._history(self.main_pos_config.current_session_id)
-        self.start_pos_tour("RetailCrmRfmCrossSellTour", login="pos_user")
+        self.start_pos_tour("RetailCrmRfmCrossSellTour", login="rfm_tour_cashier")
 
     def test_cashier_rpc_gets_one_members_suggestions_only(self):
         self.main_pos_config.with_user(self.pos_user).open_ui()

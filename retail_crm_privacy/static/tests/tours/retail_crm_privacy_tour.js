@@ -1,5 +1,4 @@
 import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
-import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
@@ -33,7 +32,6 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyLookupTour", {
     steps: () =>
         [
             startPoSLoaded(),
-            Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             lookUp("+86 139-0013-9000"),
             {
@@ -72,7 +70,6 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyConsentTour", {
     steps: () =>
         [
             startPoSLoaded(),
-            Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             {
                 content: "the cashier sees another salesperson's customer masked",

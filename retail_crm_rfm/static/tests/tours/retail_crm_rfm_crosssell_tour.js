@@ -1,5 +1,4 @@
 import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
-import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import {registry} from "@web/core/registry";
 
@@ -13,7 +12,6 @@ registry.category("web_tour.tours").add("RetailCrmRfmCrossSellTour", {
     steps: () =>
         [
             startPoSLoaded(),
-            Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("王芳 会员"),
             {

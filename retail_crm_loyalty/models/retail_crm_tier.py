@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import ormcache
 
+from .retail_crm_holiday import check_integer_values
+
 _logger = logging.getLogger(__name__)
 
 MAX_POINTS_MULTIPLIER = 100.0
@@ -188,11 +190,13 @@ class RetailCrmTier(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        check_integer_values(self.env, self, vals_list)
         tiers = super().create(vals_list)
         self.env.registry.clear_cache()  # _company_tier_rows
         return tiers
 
     def write(self, vals):
+        check_integer_values(self.env, self, [vals])
         res = super().write(vals)
         self.env.registry.clear_cache()  # _company_tier_rows
         return res

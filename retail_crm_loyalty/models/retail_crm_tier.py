@@ -1,7 +1,7 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import ormcache
 
 from .retail_crm_holiday import check_integer_values
@@ -197,14 +197,45 @@ class RetailCrmTier(models.Model):
 
     def write(self, vals):
         check_integer_values(self.env, self, [vals])
+        if "active" in vals and not vals["active"]:
+            self._check_no_members()
         res = super().write(vals)
         self.env.registry.clear_cache()  # _company_tier_rows
         return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_held_by_members(self):
+        self._check_no_members()
 
     def unlink(self):
         res = super().unlink()
         self.env.registry.clear_cache()  # _company_tier_rows
         return res
+
+    def _check_no_members(self):
+        """A tier members hold stays: archived, its members would be moved at
+        their next purchase or review without notice; deleted, the database
+        refuses."""
+        # sudo: members of every company count, whatever the user's companies
+        held = (
+            self.env["retail.crm.member.tier"]
+            .sudo()
+            ._read_group(
+                [("tier_id", "in", self.ids)],
+                ["tier_id"],
+                ["__count"],
+            )
+        )
+        if held:
+            tier, count = held[0]
+            raise UserError(
+                self.env._(
+                    "%(count)s members hold the tier %(tier)s: move them to another tier "
+                    "(Set Member Tier Manually) before archiving or deleting it.",
+                    count=count,
+                    tier=tier.sudo().name,
+                )
+            )
 
     @api.model
     @ormcache("company_id")

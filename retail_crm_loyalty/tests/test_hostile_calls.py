@@ -188,3 +188,29 @@ class TestTwoTillsRedeemOneCard(RetailLoyaltyPosCommon):
         card.points = 750
         data = self._redeeming_order(card, "tillC")
         Order.sync_from_ui([data])
+
+
+@tagged("post_install", "-at_install")
+class TestTierRemovedUnderMembers(RetailLoyaltyPosCommon):
+    """Archiving or deleting a tier that members hold would move them at their
+    next purchase or review without notice (logged as an upgrade), or end in
+    a raw foreign-key error."""
+
+    def test_tier_held_by_members_cannot_be_archived_or_deleted(self):
+        self._sync(self.member, qty=6)  # 600: Gold
+        self.assertEqual(self.tier(self.member), self.tier_gold)
+        Tier = self.tier_gold.with_user(self.admin_user)
+        with self.assertRaises(UserError):
+            Tier.action_archive()
+        self.assertTrue(self.tier_gold.active)
+        with self.assertRaises(UserError):
+            Tier.unlink()
+        self._sync(self.member, qty=1)
+        self.assertEqual(self.tier(self.member), self.tier_gold)
+        self.assertFalse(
+            self.member.retail_tier_history_ids.filtered(lambda h: h.new_tier_id == self.tier_silver)
+        )
+        # a tier nobody holds goes
+        spare = self.Tier.create({"name": "Platinum", "sequence": 35, "min_spend": 1500})
+        spare.with_user(self.admin_user).action_archive()
+        spare.with_user(self.admin_user).unlink()

@@ -199,6 +199,9 @@ class RetailCrmTier(models.Model):
         check_integer_values(self.env, self, [vals])
         if "active" in vals and not vals["active"]:
             self._check_no_members()
+        elif vals.get("company_id"):
+            # members of the other companies would lose it the same way
+            self._check_no_members(keep_company_id=vals["company_id"])
         res = super().write(vals)
         self.env.registry.clear_cache()  # _company_tier_rows
         return res
@@ -212,16 +215,22 @@ class RetailCrmTier(models.Model):
         self.env.registry.clear_cache()  # _company_tier_rows
         return res
 
-    def _check_no_members(self):
-        """A tier members hold stays: archived, its members would be moved at
-        their next purchase or review without notice; deleted, the database
-        refuses."""
+    def _check_no_members(self, keep_company_id=None):
+        """A tier members hold stays: archived or moved to another company,
+        its members would be moved at their next purchase or review without
+        notice; deleted, the database refuses.
+
+        :param keep_company_id: only members of other companies count
+        """
+        domain = [("tier_id", "in", self.ids)]
+        if keep_company_id:
+            domain.append(("company_id", "!=", keep_company_id))
         # sudo: members of every company count, whatever the user's companies
         held = (
             self.env["retail.crm.member.tier"]
             .sudo()
             ._read_group(
-                [("tier_id", "in", self.ids)],
+                domain,
                 ["tier_id"],
                 ["__count"],
             )
@@ -231,7 +240,8 @@ class RetailCrmTier(models.Model):
             raise UserError(
                 self.env._(
                     "%(count)s members hold the tier %(tier)s: move them to another tier "
-                    "(Set Member Tier Manually) before archiving or deleting it.",
+                    "(Set Member Tier Manually) before archiving, deleting or moving it to another "
+                    "company.",
                     count=count,
                     tier=tier.sudo().name,
                 )

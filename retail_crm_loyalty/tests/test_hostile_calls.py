@@ -205,6 +205,10 @@ class TestTierRemovedUnderMembers(RetailLoyaltyPosCommon):
         self.assertTrue(self.tier_gold.active)
         with self.assertRaises(UserError):
             Tier.unlink()
+        other = self.env["res.company"].create({"name": "第二门店公司"})
+        with self.assertRaises(UserError):
+            self.tier_gold.write({"company_id": other.id})
+        self.assertFalse(self.tier_gold.company_id)
         self._sync(self.member, qty=1)
         self.assertEqual(self.tier(self.member), self.tier_gold)
         self.assertFalse(

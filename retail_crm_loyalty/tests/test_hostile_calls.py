@@ -218,3 +218,23 @@ class TestTierRemovedUnderMembers(RetailLoyaltyPosCommon):
         spare = self.Tier.create({"name": "Platinum", "sequence": 35, "min_spend": 1500})
         spare.with_user(self.admin_user).action_archive()
         spare.with_user(self.admin_user).unlink()
+
+    def test_override_only_to_an_active_tier_of_the_company(self):
+        """The wizard's tier domain is the form's only: through RPC a manager
+        could give an archived tier or another company's tier, which the
+        member's next purchase would then replace without notice."""
+        other = self.env["res.company"].create({"name": "第三门店公司"})
+        other_tier = self.Tier.create(
+            {"name": "外司金卡", "sequence": 95, "min_spend": 99999999, "company_id": other.id}
+        )
+        archived = self.Tier.create({"name": "旧白金", "sequence": 96, "min_spend": 199999999})
+        archived.action_archive()
+        Override = (
+            self.env["retail.crm.tier.override"]
+            .with_user(self.pos_manager)
+            .with_context(active_model="res.partner", active_ids=self.member.ids)
+        )
+        for tier in (other_tier, archived):
+            with self.subTest(tier=tier.name), self.assertRaises(UserError):
+                Override.create({"tier_id": tier.id, "reason": "x"}).action_apply()
+        self.assertEqual(self.tier(self.member), self.tier_normal)

@@ -11,6 +11,7 @@ from . import res_partner_care
 from . import res_partner
 from . import res_partner_pos_enrol
 from . import pos_order
+from . import pos_order_redemption
 from . import retail_crm_pos_uuid_claim
 from . import pos_session
 from . import loyalty_card

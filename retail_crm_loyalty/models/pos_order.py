@@ -9,6 +9,7 @@ _logger = logging.getLogger(__name__)
 
 UUID_INDEX = "retail_crm_pos_order_uuid_uniq"
 COMBO_PARENT_INDEX = "retail_crm_pos_order_line_combo_parent_id_idx"
+COUPON_INDEX = "retail_crm_pos_order_line_coupon_id_idx"
 
 
 class PosOrder(models.Model):
@@ -41,7 +42,9 @@ class PosOrder(models.Model):
         survive module updates; IF NOT EXISTS keeps updates cheap):
 
         - one pos.order per uuid, whoever synchronises it;
-        - an index on pos_order_line.combo_parent_id, scanned by every sync.
+        - an index on pos_order_line.combo_parent_id, scanned by every sync;
+        - an index on pos_order_line.coupon_id, read when a reward spends
+          the points of a card (see pos_order_redemption.py).
 
         Existing duplicate uuids are reported (see
         :meth:`_retail_duplicate_uuid_report`) instead of failing the update.
@@ -53,6 +56,12 @@ class PosOrder(models.Model):
                 "CREATE INDEX IF NOT EXISTS %s ON pos_order_line (combo_parent_id) "
                 "WHERE combo_parent_id IS NOT NULL",
                 SQL.identifier(COMBO_PARENT_INDEX),
+            )
+        )
+        cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS %s ON pos_order_line (coupon_id) WHERE coupon_id IS NOT NULL",
+                SQL.identifier(COUPON_INDEX),
             )
         )
         cr.execute(SQL("SELECT 1 FROM pg_indexes WHERE indexname = %s", UUID_INDEX))

@@ -1,6 +1,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .retail_crm_holiday import check_integer_values
+
+# program types whose cards are coupons (a loyalty program would give the
+# member a second points card on their birthday)
+BIRTHDAY_PROGRAM_TYPES = ("coupons", "next_order_coupons")
+
 # (field, minimum, maximum) of every number setting of the loyalty suite
 NUMBER_SETTINGS = (
     ("retail_tier_window_months", 1, 120),
@@ -90,3 +96,37 @@ class ResCompany(models.Model):
                             value=value,
                         )
                     )
+
+    @api.constrains("retail_birthday_program_id")
+    def _check_retail_birthday_program(self):
+        for company in self:
+            program = company.retail_birthday_program_id
+            if program and program.program_type not in BIRTHDAY_PROGRAM_TYPES:
+                raise ValidationError(
+                    self.env._(
+                        "The birthday coupon program %(program)s must be a coupon program "
+                        "(coupons or next order coupons).",
+                        program=program.name,
+                    )
+                )
+
+    @api.constrains("retail_vip_tier_id")
+    def _check_retail_vip_tier(self):
+        for company in self:
+            tier = company.retail_vip_tier_id.sudo()  # sudo: the tier's company only
+            if tier.company_id and tier.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "The VIP tier %(tier)s belongs to another company.",
+                        tier=tier.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_integer_values(self.env, self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_integer_values(self.env, self, [vals])
+        return super().write(vals)

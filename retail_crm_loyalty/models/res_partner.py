@@ -216,7 +216,9 @@ class ResPartner(models.Model):
                     )
                     if normalized != partner.mobile:
                         super(ResPartner, partner).write({"mobile": normalized})
-        if "mobile" in vals or vals.get("retail_is_member"):
+        if "mobile" in vals or vals.get("retail_is_member") or vals.get("active"):
+            # unarchiving a member whose mobile another member took meanwhile
+            # is refused like enrolling it again
             members_after = self if vals.get("retail_is_member") else self.filtered("retail_is_member")
             if "retail_is_member" in vals and not vals["retail_is_member"]:
                 members_after = self.browse()

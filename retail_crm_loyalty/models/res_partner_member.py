@@ -175,21 +175,44 @@ class RetailCrmMemberCheck(models.AbstractModel):
             return mobile
         if not raise_exception:
             return number
+        example, international = self._retail_mobile_example(countries, company)
         if landline:
             raise ValidationError(
                 self.env._(
                     "%(number)s is a landline number: a member needs a mobile number "
-                    "(for example 138 0013 8000).",
+                    "(for example %(example)s).",
                     number=number,
+                    example=example,
                 )
             )
         raise ValidationError(
             self.env._(
-                "The mobile number %(number)s is not valid. Enter it like 138 0013 8000 or "
-                "+86 138 0013 8000 (digits only; regions tried: %(regions)s).",
+                "The mobile number %(number)s is not valid. Enter it like %(example)s or "
+                "%(international)s (digits only; regions tried: %(regions)s).",
                 number=number,
+                example=example,
+                international=international,
                 regions=", ".join(countries.mapped("code")),
             )
+        )
+
+    @api.model
+    def _retail_mobile_example(self, countries, company=None):
+        """A mobile number of a region the number was read in, as typed
+        locally and with its country code, so that the example an error gives
+        is accepted: the member region's (else the first region's)."""
+        company = company or self.env.company
+        country = company.retail_member_country_id
+        if country not in countries:
+            country = countries[:1]
+        if country.code == "CN":
+            return "138 0013 8000", "+86 138 0013 8000"
+        example = phonenumbers.example_number_for_type(country.code, phonenumbers.PhoneNumberType.MOBILE)
+        if not example:
+            return "138 0013 8000", "+86 138 0013 8000"
+        return (
+            phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
+            phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
         )
 
     def _retail_normalize_vals(self, vals, is_member):

@@ -4,6 +4,7 @@ sortable and groupable like stored fields (SQL through a join on the narrow
 table for the current company)."""
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from .retail_crm_member_tier import MEMBER_TIER_COLUMNS
@@ -87,7 +88,16 @@ class ResPartner(models.Model):
 
     def _inverse_retail_member_tier(self):
         """A write of these fields (a manager, the privacy erasure) goes to the
-        member's row of the current company, one statement per set of values."""
+        member's row of the current company, one statement per set of values.
+        Only POS managers (or the system) change a tier this way: a cashier
+        giving a customer Diamond and its pricelist, or cancelling a
+        downgrade, bypasses the tier rules and the override's history."""
+        if not self.env.su and not self.env.user.has_group("point_of_sale.group_pos_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only point of sale managers can change a member's tier (use Set Member Tier Manually)."
+                )
+            )
         groups = {}
         for partner in self:
             vals = tuple(

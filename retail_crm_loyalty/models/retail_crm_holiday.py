@@ -24,6 +24,29 @@ def check_date_values(env, model, vals_list):
                 ) from exc
 
 
+# what an Integer field's database column (int4) holds
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+
+
+def check_integer_values(env, model, vals_list):
+    """Refuse integers the database column cannot hold (2,147,483,648
+    orders or months typed through RPC) with a translated message before
+    they reach the database (which would answer with a raw 'integer out of
+    range')."""
+    int_fields = [name for name, field in model._fields.items() if field.type == "integer"]
+    for vals in vals_list:
+        for fname in int_fields:
+            value = vals.get(fname)
+            if isinstance(value, int) and not INT4_MIN <= value <= INT4_MAX:
+                raise ValidationError(
+                    env._(
+                        "%(value)s is too large for %(field)s.",
+                        value=value,
+                        field=model._fields[fname].get_description(env)["string"],
+                    )
+                )
+
+
 class RetailCrmHoliday(models.Model):
     _name = "retail.crm.holiday"
     _description = "Holiday Greeting"
@@ -77,12 +100,16 @@ class RetailCrmHoliday(models.Model):
 
     def write(self, vals):
         check_date_values(self.env, self, [vals])
-        if vals.get("date") and fields.Date.to_date(vals["date"]) < fields.Date.context_today(self):
-            if self.filtered(lambda h: h.state == "scheduled"):
+        res = super().write(vals)
+        if {"date", "state", "active"} & set(vals):
+            # moved to a past date, put back to scheduled or unarchived: a
+            # scheduled greeting of a past day would be sent (again) at once
+            today = fields.Date.context_today(self)
+            if self.filtered(lambda h: h.active and h.state == "scheduled" and h.date < today):
                 raise ValidationError(
                     self.env._("A scheduled holiday greeting cannot be moved to a past date.")
                 )
-        return super().write(vals)
+        return res
 
     @api.model
     def _cron_send_greetings(self, today=None):

@@ -1,8 +1,10 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import ormcache
+
+from .retail_crm_holiday import check_integer_values
 
 _logger = logging.getLogger(__name__)
 
@@ -189,19 +191,62 @@ class RetailCrmTier(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        check_integer_values(self.env, self, vals_list)
         tiers = super().create(vals_list)
         self.env.registry.clear_cache()  # _company_tier_rows
         return tiers
 
     def write(self, vals):
+        check_integer_values(self.env, self, [vals])
+        if "active" in vals and not vals["active"]:
+            self._check_no_members()
+        elif vals.get("company_id"):
+            # members of the other companies would lose it the same way
+            self._check_no_members(keep_company_id=vals["company_id"])
         res = super().write(vals)
         self.env.registry.clear_cache()  # _company_tier_rows
         return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_held_by_members(self):
+        self._check_no_members()
 
     def unlink(self):
         res = super().unlink()
         self.env.registry.clear_cache()  # _company_tier_rows
         return res
+
+    def _check_no_members(self, keep_company_id=None):
+        """A tier members hold stays: archived or moved to another company,
+        its members would be moved at their next purchase or review without
+        notice; deleted, the database refuses.
+
+        :param keep_company_id: only members of other companies count
+        """
+        domain = [("tier_id", "in", self.ids)]
+        if keep_company_id:
+            domain.append(("company_id", "!=", keep_company_id))
+        # sudo: members of every company count, whatever the user's companies
+        held = (
+            self.env["retail.crm.member.tier"]
+            .sudo()
+            ._read_group(
+                domain,
+                ["tier_id"],
+                ["__count"],
+            )
+        )
+        if held:
+            tier, count = held[0]
+            raise UserError(
+                self.env._(
+                    "%(count)s members hold the tier %(tier)s: move them to another tier "
+                    "(Set Member Tier Manually) before archiving, deleting or moving it to another "
+                    "company.",
+                    count=count,
+                    tier=tier.sudo().name,
+                )
+            )
 
     @api.model
     @ormcache("company_id")

@@ -17,3 +17,7 @@ from . import test_runtime_translations
 from . import test_views
 from . import test_pos_referral
 from . import test_member_tier_table
+from . import test_hostile_settings
+from . import test_hostile_mobile
+from . import test_hostile_calls
+from . import test_concurrent_redemption

@@ -37,6 +37,17 @@ class RetailCrmTierOverride(models.TransientModel):
         self.ensure_one()
         if self.expiry_date and self.expiry_date < fields.Date.context_today(self):
             raise UserError(self.env._("The expiry date of a manual tier cannot be in the past."))
+        tier = self.tier_id.sudo()  # sudo: the tier's company and state only
+        if not tier.active or tier.company_id not in (self.company_id, self.env["res.company"]):
+            # a member holding a tier the company does not use would be moved
+            # at their next purchase without notice
+            raise UserError(
+                self.env._(
+                    "The tier %(tier)s is not an active tier of %(company)s.",
+                    tier=tier.name,
+                    company=self.company_id.name,
+                )
+            )
         partners = self.partner_ids.with_company(self.company_id)
         not_members = partners.filtered(lambda p: not p.retail_is_member)
         if not_members:

@@ -20,3 +20,4 @@ from . import test_till_lookup
 from . import test_retention_batch
 from . import test_retention_concurrency
 from . import test_retention_scale
+from . import test_erasure_audit

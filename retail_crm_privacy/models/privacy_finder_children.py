@@ -88,11 +88,16 @@ class PrivacyChildFinder(PrivacyAddressFinder, PrivacyTextFinder):
         if not queries:
             return {}
         self.env.cr.execute(SQL(" UNION ALL ").join(queries))
+        # whose record each parent is: one lookup per part, not one per person
+        owners = defaultdict(set)
+        for pid, owned in owned_by_pid.items():
+            for parent in parents:
+                for parent_id in owned.get(parent, ()):
+                    owners[parent, parent_id].add(pid)
         by_child = defaultdict(lambda: defaultdict(set))
         for parent, child, child_id, parent_id in self.env.cr.fetchall():
-            for pid, owned in owned_by_pid.items():
-                if parent_id in owned.get(parent, ()):
-                    by_child[child][pid].add(child_id)
+            for pid in owners[parent, parent_id]:
+                by_child[child][pid].add(child_id)
         result = defaultdict(lambda: defaultdict(set))
         for child, ids_by_pid in sorted(by_child.items()):
             columns = self._text_columns(child)

@@ -3,6 +3,8 @@ import os
 import secrets
 from collections import defaultdict
 
+import psycopg2
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -100,8 +102,7 @@ class PrivacyErasure(PrivacyService):
                 self._end_membership(records)
         partners = env["res.partner"].browse([sid for plan in plans for sid in plan["subject_ids"]])
         partner_vals.update({"active": False, "privacy_erased_date": fields.Datetime.now()})
-        # active_test must be on: base refuses to archive contacts of users it finds
-        partners.with_context(active_test=True).write(partner_vals)
+        self._clear_partners(partners, partner_vals)
         # each person's pseudonym, one statement for the batch; the names
         # computed from it (complete_name...) are recomputed and flushed together
         names = {
@@ -143,6 +144,27 @@ class PrivacyErasure(PrivacyService):
                 {"state": "done", "done_date": fields.Datetime.now(), "erasure_log_id": logs.id}
             )
         return logs
+
+    def _clear_partners(self, partners, vals):
+        """Write ``vals`` (cleared fields, archived) on the people's partners;
+        company-dependent fields (barcode...) for every company: the ORM
+        would clear the current company's value only."""
+        Partner = self.env["res.partner"]
+        company_fields = sorted(f for f in vals if Partner._fields[f].company_dependent)
+        # active_test must be on: base refuses to archive contacts of users it finds
+        partners.with_context(active_test=True).write(
+            {f: v for f, v in vals.items() if f not in company_fields}
+        )
+        if company_fields:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner SET %s WHERE id = ANY(%s)",
+                    SQL(", ").join(SQL("%s = NULL", SQL.identifier(f)) for f in company_fields),
+                    partners.ids,
+                )
+            )
+            partners.invalidate_recordset(company_fields)
 
     def _archive_users(self, users, references):
         """Archive the people's (portal) users; their login becomes their
@@ -210,6 +232,9 @@ class PrivacyErasure(PrivacyService):
         if records._name == "bus.bus":
             self.env.cr.execute(SQL("DELETE FROM bus_bus WHERE id = ANY(%s)", records.ids))
             return []
+        if records._name == "res.partner.bank":
+            self._delete_bank_accounts(records)
+            return []
         records = records.exists()
         if records._name != "ir.attachment":
             records.unlink()
@@ -224,6 +249,25 @@ class PrivacyErasure(PrivacyService):
         records.unlink()
         return fnames
 
+    def _delete_bank_accounts(self, accounts):
+        """Delete the person's bank accounts. In SQL: the ORM archives them
+        instead (the number and holder stay) and logs "account <number>
+        deleted" on the person's chatter. An account that entries still
+        point to cannot go: its number and holder are erased, the row stays."""
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("DELETE FROM res_partner_bank WHERE id = ANY(%s)", accounts.ids))
+        except psycopg2.errors.ForeignKeyViolation:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner_bank SET acc_number = 'ERASED-' || id, sanitized_acc_number = 'ERASED-' || id, "
+                    "acc_holder_name = NULL, active = false WHERE id = ANY(%s)",
+                    accounts.ids,
+                )
+            )
+        accounts.invalidate_recordset()
+
     def _unlink_files_after_commit(self, fnames):
         """Remove the files of the deleted attachments from the filestore when
         the transaction commits, unless another attachment shares the file."""
@@ -234,7 +278,10 @@ class PrivacyErasure(PrivacyService):
             SQL("SELECT DISTINCT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)", fnames)
         )
         shared = {row[0] for row in self.env.cr.fetchall()}
-        paths = [self.env["ir.attachment"]._full_path(f) for f in fnames if f not in shared]
+        Attachment = self.env["ir.attachment"]
+        paths = [Attachment._full_path(f) for f in fnames if f not in shared]
+        # the garbage collector's marks of these files: it would try to remove them again
+        paths += [os.path.join(Attachment._full_path("checklist"), f) for f in fnames if f not in shared]
 
         @self.env.cr.postcommit.add
         def _unlink_files():

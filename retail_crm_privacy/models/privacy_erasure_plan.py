@@ -110,7 +110,15 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
         self._plan_ratings(pids, ratings, msg_delete, steps.add)
         steps.add_scrubs("rating.rating", ratings, {"feedback"})
         self._plan_owned_models(steps, pids, owned, found["by_m2m"])
+        # the parts of their records (order lines, payments, points history,
+        # survey answers) that quote them: scrubbed, kept with their record
+        children = PrivacyFinder(self.env)._find_children_owned(
+            owned, pattern, {pid: identity[pid]["needles"] for pid in pids}, skip=DELETE_MODELS
+        )
+        for model_name in sorted({m for found_children in children.values() for m in found_children}):
+            steps.add_scrubs(model_name, {pid: children[pid].get(model_name, set()) for pid in children})
         self._plan_bus(pids, sids, pattern, {pid: identity[pid]["needles"] for pid in pids}, steps.add)
+        self._plan_wizards(pids, sids, owned, steps.add)
         for pid in pids:
             steps.add(pid, "res.users", "", "archive", found["users"][pid])
         self._plan_partner(subjects, pids, steps.add)
@@ -243,7 +251,10 @@ class PrivacyErasurePlan(PrivacyPlanParts, PrivacyService):
                 continue
             if fname.startswith("privacy_") or not field.store or field.required:
                 continue
-            if field.related or field.company_dependent or (field.compute and not field.inverse):
+            if field.related or (field.compute and not field.inverse):
+                continue
+            if field.company_dependent and field.type not in ("char", "text"):
+                # the company's settings for the person (pricelist, accounts)
                 continue
             if field.type in ("char", "text", "html", "date", "datetime", "binary"):
                 names.append(fname)

@@ -1,3 +1,4 @@
+import json
 from collections import defaultdict
 
 from odoo.tools import SQL
@@ -159,3 +160,67 @@ class PrivacyPlanParts:
                 found[pid].add(bus_id)
         for pid in pids:
             add(pid, "bus.bus", "", "delete", found.get(pid))
+
+    def _plan_wizards(self, pids, sids, owned, add):
+        """Wizard rows (transient models, vacuumed within hours) about the
+        people: pointing at them, or at one of their records (a composer of
+        the e-mail sent to them holds its rendered body): deleted now."""
+        owner = {sid: pid for pid in pids for sid in sids[pid]}
+        on_records = {pid: {"res.partner": set(sids[pid]), **owned[pid]} for pid in pids}
+        found = defaultdict(lambda: defaultdict(set))
+        for model_name in sorted(self.env.registry):
+            model = self.env[model_name]
+            if not model._transient:
+                continue
+            for field in model._fields.values():
+                if (
+                    field.comodel_name != "res.partner"
+                    or not field.store
+                    or field.type not in ("many2one", "many2many")
+                ):
+                    continue
+                if field.type == "many2one":
+                    query = SQL(
+                        "SELECT id, %s FROM %s WHERE %s = ANY(%s)",
+                        SQL.identifier(field.name),
+                        SQL.identifier(model._table),
+                        SQL.identifier(field.name),
+                        sorted(owner),
+                    )
+                else:
+                    query = SQL(
+                        "SELECT %s, %s FROM %s WHERE %s = ANY(%s)",
+                        SQL.identifier(field.column1),
+                        SQL.identifier(field.column2),
+                        SQL.identifier(field.relation),
+                        SQL.identifier(field.column2),
+                        sorted(owner),
+                    )
+                self.env.cr.execute(query)
+                for row_id, sid in self.env.cr.fetchall():
+                    found[owner[sid]][model_name].add(row_id)
+            fields_ = model._fields
+            if "res_model" in fields_ and "res_id" in fields_ and fields_["res_id"].store:
+                for pid, ids in (
+                    PrivacyFinder(self.env)._find_by_res_id_owned(model._table, on_records).items()
+                ):
+                    found[pid][model_name] |= ids
+            if "model" in fields_ and "res_ids" in fields_ and fields_["res_ids"].store:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id, model, res_ids FROM %s WHERE model = ANY(%s) AND res_ids IS NOT NULL",
+                        SQL.identifier(model._table),
+                        sorted({m for records in on_records.values() for m in records}),
+                    )
+                )
+                for row_id, res_model, res_ids in self.env.cr.fetchall():
+                    try:
+                        ids = set(json.loads(res_ids))
+                    except (ValueError, TypeError):
+                        continue
+                    for pid in pids:
+                        if ids & on_records[pid].get(res_model, set()):
+                            found[pid][model_name].add(row_id)
+        for pid in pids:
+            for model_name, ids in sorted(found[pid].items()):
+                add(pid, model_name, "", "delete", ids)

@@ -159,6 +159,8 @@ class PrivacyExport(PrivacyService):
             )
         )
         found.setdefault("ir.attachment", set()).update(attachments)
+        # activities planned on the person and their records (a call to make, a visit)
+        found.setdefault("mail.activity", set()).update(Erasure._find_by_res_id("mail_activity", owned))
         for model_name in ("mail.notification", "mail.followers", "bus.bus"):
             found.pop(model_name, None)
         return {m: ids for m, ids in found.items() if ids}

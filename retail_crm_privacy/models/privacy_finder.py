@@ -6,12 +6,11 @@ from collections import defaultdict
 
 from odoo.tools import SQL
 
-from .privacy_finder_address import PrivacyAddressFinder
 from .privacy_finder_base import SKIP_MODELS
-from .privacy_finder_text import PrivacyTextFinder
+from .privacy_finder_children import PrivacyChildFinder
 
 
-class PrivacyFinder(PrivacyAddressFinder, PrivacyTextFinder):
+class PrivacyFinder(PrivacyChildFinder):
     """Finds the records of a person: by reference (each many2one/many2many
     to them, res_model/res_id links) and by their exact addresses; and the
     text columns of those records that hold their identifiers."""

@@ -18,8 +18,8 @@ _logger = logging.getLogger(__name__)
 class PrivacyRetention(PrivacyService):
     """Retention (P7): customers inactive for the retention period are
     anonymised. Activity is real activity: an order, a complaint, a consent
-    recorded, a message from the customer, a portal login; never the date a
-    record was merely written."""
+    recorded, a message from the customer, a survey answered, a portal login;
+    never the date a record was merely written."""
 
     def _icp_int(self, key, default):
         value = self.env["ir.config_parameter"].sudo().get_param(key, default)
@@ -46,6 +46,8 @@ class PrivacyRetention(PrivacyService):
             ),
             ("retail_crm_complaint", "partner_id", "date_received", None),
             ("retail_crm_privacy_request", "partner_id", "request_date", None),
+            # a survey answered (customer voice): an interaction of the customer
+            ("survey_user_input", "partner_id", "create_date", None),
         ]
         queries = []
         if table_exists(self.env.cr, "res_users_log"):

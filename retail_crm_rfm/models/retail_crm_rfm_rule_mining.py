@@ -1,6 +1,8 @@
 """The SQL of the cross-sell mining (``retail.crm.rfm.rule.run._mine``).
 
-One scan of the window's order lines writes one row per basket (paid member
+One read of the window's order lines (the range of the window's order ids
+through the ``order_id`` index; the refund lines through their own partial
+index, ``retail_crm_rfm_rule_run.init``) writes one row per basket (paid member
 order net of refunds) with its products and its categories as arrays; every
 count is then taken from that table, never from the order lines again:
 
@@ -49,6 +51,18 @@ class RuleMining:
         out."""
         cr = self.env.cr
         self._drop_mining_tables()
+        # the ids of the window's orders: their lines are read through the
+        # order_id index on that range only (ids grow with the order date, so
+        # the window's lines are a slice of the table, not all of it)
+        cr.execute(
+            SQL(
+                "SELECT min(id), max(id) FROM pos_order WHERE company_id = %s AND date_order >= %s AND date_order < %s",
+                self.company_id.id,
+                start,
+                end,
+            )
+        )
+        low, high = cr.fetchone()
         cr.execute(
             SQL(
                 """
@@ -68,7 +82,7 @@ class RuleMining:
                   LEFT JOIN refunded f ON f.line_id = l.id
                  WHERE o.company_id = %(company)s AND o.partner_id IS NOT NULL
                    AND o.state IN %(states)s AND o.date_order >= %(start)s AND o.date_order < %(end)s
-                   AND l.qty > 0 AND f.line_id IS NULL
+                   AND l.qty > 0 AND f.line_id IS NULL AND l.order_id BETWEEN %(low)s AND %(high)s
                    AND NOT (o.partner_id = ANY(%(refused)s::int[]))
                  GROUP BY l.order_id, o.partner_id, l.product_id, t.categ_id
             )
@@ -82,6 +96,8 @@ class RuleMining:
                 start=start,
                 end=end,
                 refused=self._refused_ids(),
+                low=low or 0,
+                high=high or 0,
             )
         )
         baskets = cr.rowcount

@@ -32,6 +32,7 @@ from odoo.tools import SQL
 
 from ..tools.paid_states import PAID_STATES
 from .retail_crm_replenishment_pass import ReplenishmentPass
+from .rfm_run_aggregate import EPOCH, _local_day_sql
 
 MIN_PURCHASES = 3
 # memory of the compute statement's sorts and hashes (SET LOCAL, reset after)
@@ -161,14 +162,15 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
         return SQL(
             """
             WITH refunded AS (
+                -- LATERAL ... LIMIT 1: each refund line's order by its primary key
+                -- (the lines through their partial index), not a scan of every order
                 SELECT l.refunded_orderline_id AS line_id, sum(l.qty)::float8 AS qty
-                  FROM pos_order o
-                  JOIN pos_order_line l ON l.order_id = o.id
-                 WHERE l.refunded_orderline_id IS NOT NULL AND %(counted)s
+                  FROM pos_order_line l,
+                       LATERAL (SELECT 1 FROM pos_order o WHERE o.id = l.order_id AND %(counted)s LIMIT 1) AS o
+                 WHERE l.refunded_orderline_id IS NOT NULL
                  GROUP BY l.refunded_orderline_id
             ), days AS (
-                SELECT o.partner_id, %(item)s AS item_id,
-                       (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day,
+                SELECT o.partner_id, %(item)s AS item_id, %(day)s AS day,
                        max(o.config_id) AS config_id
                   FROM pos_order o
                   JOIN pos_order_line l ON l.order_id = o.id
@@ -187,7 +189,7 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
                 WINDOW w AS (PARTITION BY partner_id, item_id ORDER BY day)
             )
             SELECT partner_id, item_id, min(purchases) AS purchases,
-                   min(day) AS first_day, max(day) AS last_day,
+                   %(epoch)s::date + min(day) AS first_day, %(epoch)s::date + max(day) AS last_day,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS interval_days,
                    max(config_id) FILTER (WHERE position = purchases) AS config_id
               FROM gaps
@@ -196,7 +198,8 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
             """,
             counted=counted,
             start=self._replenishment_lookback_start(today),
-            tz=tz,
+            day=_local_day_sql(tz, today),
+            epoch=EPOCH,
             item=item,
             item_join=item_join,
             min_purchases=MIN_PURCHASES,
@@ -226,6 +229,9 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
         cr = self.env.cr
         self._replenishment_drop_computed()
         cr.execute(SQL("SET LOCAL work_mem = %s", COMPUTE_WORK_MEM))
+        # one sort feeds the purchase days, the gaps and the medians (a hash of
+        # every customer-item-day, then a sort of it, costs more)
+        cr.execute(SQL("SET LOCAL enable_hashagg = off"))
         cr.execute(
             SQL(
                 "CREATE TEMPORARY TABLE retail_crm_replenishment_pass AS %s",
@@ -233,6 +239,7 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
             )
         )
         cr.execute(SQL("SET LOCAL work_mem TO DEFAULT"))
+        cr.execute(SQL("SET LOCAL enable_hashagg TO DEFAULT"))
         cr.execute(SQL("CREATE INDEX ON retail_crm_replenishment_pass (partner_id)"))
         cr.execute(SQL("ANALYZE retail_crm_replenishment_pass"))
 

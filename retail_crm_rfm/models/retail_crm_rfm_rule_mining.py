@@ -68,11 +68,14 @@ class RuleMining:
                 """
             CREATE TEMP TABLE rfm_rule_baskets ON COMMIT DROP AS
             WITH refunded AS (
+                -- LATERAL ... LIMIT 1: each refund line's order by its primary key, not
+                -- a scan of every order
                 SELECT DISTINCT r.refunded_orderline_id AS line_id
-                  FROM pos_order_line r
-                  JOIN pos_order ro ON ro.id = r.order_id
+                  FROM pos_order_line r,
+                       LATERAL (SELECT 1 FROM pos_order ro
+                                 WHERE ro.id = r.order_id AND ro.company_id = %(company)s
+                                   AND ro.state IN %(states)s LIMIT 1) AS ro
                  WHERE r.refunded_orderline_id IS NOT NULL
-                   AND ro.company_id = %(company)s AND ro.state IN %(states)s
             ), items AS (
                 SELECT l.order_id, o.partner_id, l.product_id, t.categ_id
                   FROM pos_order o

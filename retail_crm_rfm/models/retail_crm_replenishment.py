@@ -148,25 +148,30 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
         else:
             item = SQL("l.product_id")
             item_join = SQL("")
-        counted = SQL(
-            """%(alias)s.company_id = %(company)s AND %(alias)s.partner_id IS NOT NULL
-               AND %(alias)s.state IN %(states)s AND %(alias)s.date_order < %(end)s AND %(scope)s
-               AND NOT (%(alias)s.partner_id = ANY(%(refused)s::int[]))""",
-            alias=SQL.identifier("o"),
+        paid = SQL(
+            """o.company_id = %(company)s AND o.partner_id IS NOT NULL
+               AND o.state IN %(states)s AND o.date_order < %(end)s""",
             company=company.id,
             states=PAID_STATES,
             end=end,
+        )
+        counted = SQL(
+            "%(paid)s AND %(scope)s AND NOT (o.partner_id = ANY(%(refused)s::int[]))",
+            paid=paid,
             scope=scope("o"),
             refused=refused,
         )
         return SQL(
             """
             WITH refunded AS (
-                -- LATERAL ... LIMIT 1: each refund line's order by its primary key
-                -- (the lines through their partial index), not a scan of every order
+                -- every paid refund of the company, whoever it was rung up for (the
+                -- customers of the pass or not): a forecast does not depend on which
+                -- customers are computed together. LATERAL ... LIMIT 1: each refund
+                -- line's order by its primary key (the lines through their partial
+                -- index), not a scan of every order
                 SELECT l.refunded_orderline_id AS line_id, sum(l.qty)::float8 AS qty
                   FROM pos_order_line l,
-                       LATERAL (SELECT 1 FROM pos_order o WHERE o.id = l.order_id AND %(counted)s LIMIT 1) AS o
+                       LATERAL (SELECT 1 FROM pos_order o WHERE o.id = l.order_id AND %(paid)s LIMIT 1) AS o
                  WHERE l.refunded_orderline_id IS NOT NULL
                  GROUP BY l.refunded_orderline_id
             ), days AS (
@@ -196,6 +201,7 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
              WHERE purchases >= %(min_purchases)s
              GROUP BY partner_id, item_id
             """,
+            paid=paid,
             counted=counted,
             start=self._replenishment_lookback_start(today),
             day=_local_day_sql(tz, today),

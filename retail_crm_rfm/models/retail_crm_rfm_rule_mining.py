@@ -16,7 +16,8 @@ count is then taken from that table, never from the order lines again:
   the pair table already computed (a frequent triple's pairs are frequent).
 
 The measures are those of ``tools/crosssell.py``; the sorts and hashes of the
-mining get a larger ``work_mem`` for this transaction only.
+mining get a larger ``work_mem`` for this transaction only, and no JIT
+compilation (``_set_mining_work_mem``).
 """
 
 from odoo.tools import SQL
@@ -35,11 +36,16 @@ class RuleMining:
     __slots__ = ()
 
     def _set_mining_work_mem(self, value=MINING_WORK_MEM):
-        """Set ``work_mem`` for the rest of the transaction; returns the previous value."""
+        """Set ``work_mem`` for the rest of the transaction; returns the previous value.
+
+        The mining statements also run without JIT compilation (``jit`` off
+        until the end of the transaction): their large cost estimates make
+        PostgreSQL compile and optimise them, which took longer than the
+        statement itself (2.0 s of 3.0 s for the triples on 100k members)."""
         cr = self.env.cr
         cr.execute(SQL("SELECT current_setting('work_mem')"))
         previous = cr.fetchone()[0]
-        cr.execute(SQL("SELECT set_config('work_mem', %s, true)", value))
+        cr.execute(SQL("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", value))
         return previous
 
     def _load_baskets(self, start, end):

@@ -95,6 +95,22 @@ def naive_sample(env, company, start, end, sample):
     return time.perf_counter() - t0, n, len(rules_p) + len(rules_c), len(ids)
 
 
+def rules_digest(cr, run_id):
+    """Number and md5 of the run's rules: items, counts and measures (to 9 decimals)."""
+    cr.execute(
+        SQL(
+            """SELECT count(*), md5(string_agg(r, ';' ORDER BY r)) FROM (
+                 SELECT concat_ws(',', level, antecedent_categ_id, antecedent2_categ_id, antecedent_product_id,
+                                  consequent_categ_id, consequent_product_id, basket_count, customer_count,
+                                  round(support::numeric, 9), round(confidence::numeric, 9),
+                                  round(lift::numeric, 9)) AS r
+                   FROM retail_crm_rfm_rule WHERE run_id = %s) AS rules""",
+            run_id,
+        )
+    )
+    return cr.fetchone()
+
+
 def main():
     args = parse_args()
     sys.stdout.reconfigure(line_buffering=True)
@@ -154,6 +170,7 @@ def main():
         print(f"  {'product pairs (baskets+pairs)':<28} {prod_total:8.1f} s  (target <= 60 s)")
         print(f"  {'whole mining':<28} {total:8.1f} s")
         print(f"rules: {n_cat:,} category pairs, {n_tri:,} category triples, {n_prod:,} product pairs")
+        print(f"rules digest (compare two versions of the code on the same data): {rules_digest(cr, run.id)}")
         print(f"memory: temp table {temp_bytes / 2**20:.0f} MiB (PostgreSQL side)")
 
         cr.execute(

@@ -187,6 +187,7 @@ def main():
         )
         full_time = time.perf_counter() - started
         first = digest(cr, company.id)
+        print(f"forecasts digest (compare two versions of the code on the same data): {first}")
         print(
             f"full pass:           {full_time:8.1f} s  {n_full:,} customers -> {first[0]:,} forecasts  (load {load():.2f}, peak RSS {rss_mb():.0f} MB)"
         )

@@ -13,9 +13,10 @@ The interval is the median (``percentile_cont(0.5)``) of the differences in
 days between consecutive purchase days (``lag()``); the next expected day is
 the last purchase day plus the rounded median.
 
-The table is refreshed set-based, one SQL statement per chunk of customers
-(compute, delete what no longer qualifies, upsert the rest), committed per
-chunk by the scheduled action.  A full pass covers every customer; later
+The table is refreshed set-based: one SQL statement computes the forecasts
+of every customer of the pass into a session temporary table (the orders
+are read once), then each chunk of customers is applied (delete what no
+longer qualifies, upsert the rest) and committed by the scheduled action.  A full pass covers every customer; later
 passes only the customers with orders written since the previous pass.  The
 pass position is kept on the company, so a killed pass resumes where it
 stopped and a pass run twice gives the same rows.
@@ -31,8 +32,11 @@ from odoo.tools import SQL
 
 from ..tools.paid_states import PAID_STATES
 from .retail_crm_replenishment_pass import ReplenishmentPass
+from .rfm_run_aggregate import EPOCH, _local_day_sql
 
 MIN_PURCHASES = 3
+# memory of the compute statement's sorts and hashes (SET LOCAL, reset after)
+COMPUTE_WORK_MEM = "256MB"
 
 
 class RetailCrmReplenishment(ReplenishmentPass, models.Model):
@@ -144,28 +148,34 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
         else:
             item = SQL("l.product_id")
             item_join = SQL("")
-        counted = SQL(
-            """%(alias)s.company_id = %(company)s AND %(alias)s.partner_id IS NOT NULL
-               AND %(alias)s.state IN %(states)s AND %(alias)s.date_order < %(end)s AND %(scope)s
-               AND NOT (%(alias)s.partner_id = ANY(%(refused)s::int[]))""",
-            alias=SQL.identifier("o"),
+        paid = SQL(
+            """o.company_id = %(company)s AND o.partner_id IS NOT NULL
+               AND o.state IN %(states)s AND o.date_order < %(end)s""",
             company=company.id,
             states=PAID_STATES,
             end=end,
+        )
+        counted = SQL(
+            "%(paid)s AND %(scope)s AND NOT (o.partner_id = ANY(%(refused)s::int[]))",
+            paid=paid,
             scope=scope("o"),
             refused=refused,
         )
         return SQL(
             """
             WITH refunded AS (
+                -- every paid refund of the company, whoever it was rung up for (the
+                -- customers of the pass or not): a forecast does not depend on which
+                -- customers are computed together. LATERAL ... LIMIT 1: each refund
+                -- line's order by its primary key (the lines through their partial
+                -- index), not a scan of every order
                 SELECT l.refunded_orderline_id AS line_id, sum(l.qty)::float8 AS qty
-                  FROM pos_order o
-                  JOIN pos_order_line l ON l.order_id = o.id
-                 WHERE l.refunded_orderline_id IS NOT NULL AND %(counted)s
+                  FROM pos_order_line l,
+                       LATERAL (SELECT 1 FROM pos_order o WHERE o.id = l.order_id AND %(paid)s LIMIT 1) AS o
+                 WHERE l.refunded_orderline_id IS NOT NULL
                  GROUP BY l.refunded_orderline_id
             ), days AS (
-                SELECT o.partner_id, %(item)s AS item_id,
-                       (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day,
+                SELECT o.partner_id, %(item)s AS item_id, %(day)s AS day,
                        max(o.config_id) AS config_id
                   FROM pos_order o
                   JOIN pos_order_line l ON l.order_id = o.id
@@ -184,16 +194,18 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
                 WINDOW w AS (PARTITION BY partner_id, item_id ORDER BY day)
             )
             SELECT partner_id, item_id, min(purchases) AS purchases,
-                   min(day) AS first_day, max(day) AS last_day,
+                   %(epoch)s::date + min(day) AS first_day, %(epoch)s::date + max(day) AS last_day,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS interval_days,
                    max(config_id) FILTER (WHERE position = purchases) AS config_id
               FROM gaps
              WHERE purchases >= %(min_purchases)s
              GROUP BY partner_id, item_id
             """,
+            paid=paid,
             counted=counted,
             start=self._replenishment_lookback_start(today),
-            tz=tz,
+            day=_local_day_sql(tz, today),
+            epoch=EPOCH,
             item=item,
             item_join=item_join,
             min_purchases=MIN_PURCHASES,
@@ -201,15 +213,51 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
 
     @api.model
     def _replenishment_refresh_chunk(self, company, today, scope, refused):
-        """Compute the chunk into a temporary table, then delete the rows that
-        no longer qualify and insert or update the others (the reminder
-        columns are kept)."""
+        """Compute the forecasts of the customers in ``scope`` and store them
+        (one chunk: compute, then apply)."""
+        self._replenishment_compute(company, today, scope, refused)
+        self._replenishment_apply(company, scope)
+        self._replenishment_drop_computed()
+
+    @api.model
+    def _replenishment_compute(self, company, today, scope, refused):
+        """The forecasts of the customers in ``scope`` into the temporary table
+        ``retail_crm_replenishment_pass`` (replaced): one statement, one read
+        of the orders. The table lives for the session, not the transaction,
+        so a pass computes once and applies chunk by chunk with a commit
+        after each (``_replenishment_apply``)."""
         self.env["pos.order"].flush_model(
             ["partner_id", "state", "date_order", "company_id", "config_id", "write_date"]
         )
         self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty", "refunded_orderline_id"])
         self.env["product.product"].flush_model(["product_tmpl_id"])
         self.env["product.template"].flush_model(["categ_id"])
+        cr = self.env.cr
+        self._replenishment_drop_computed()
+        cr.execute(SQL("SET LOCAL work_mem = %s", COMPUTE_WORK_MEM))
+        # one sort feeds the purchase days, the gaps and the medians (a hash of
+        # every customer-item-day, then a sort of it, costs more)
+        cr.execute(SQL("SET LOCAL enable_hashagg = off"))
+        cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE retail_crm_replenishment_pass AS %s",
+                self._replenishment_compute_sql(company, today, scope, refused),
+            )
+        )
+        cr.execute(SQL("SET LOCAL work_mem TO DEFAULT"))
+        cr.execute(SQL("SET LOCAL enable_hashagg TO DEFAULT"))
+        cr.execute(SQL("CREATE INDEX ON retail_crm_replenishment_pass (partner_id)"))
+        cr.execute(SQL("ANALYZE retail_crm_replenishment_pass"))
+
+    @api.model
+    def _replenishment_drop_computed(self):
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS retail_crm_replenishment_pass"))
+
+    @api.model
+    def _replenishment_apply(self, company, scope):
+        """Store the computed forecasts of the customers in ``scope``: delete
+        the rows that no longer qualify, insert or update the others (the
+        reminder columns are kept)."""
         self.flush_model()
         level = company.retail_replenishment_level or "product"
         if level == "category":
@@ -221,22 +269,13 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
                 "JOIN product_product pp ON pp.id = r.item_id JOIN product_template pt ON pt.id = pp.product_tmpl_id"
             )
         cr = self.env.cr
-        cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
-        cr.execute(SQL("DROP TABLE IF EXISTS retail_crm_replenishment_chunk"))
-        cr.execute(
-            SQL(
-                "CREATE TEMPORARY TABLE retail_crm_replenishment_chunk ON COMMIT DROP AS %s",
-                self._replenishment_compute_sql(company, today, scope, refused),
-            )
-        )
-        cr.execute(SQL("SET LOCAL work_mem TO DEFAULT"))
         cr.execute(
             SQL(
                 """
                 DELETE FROM retail_crm_replenishment t
                  WHERE t.company_id = %(company)s AND %(scope)s
                    AND NOT EXISTS (
-                        SELECT 1 FROM retail_crm_replenishment_chunk r
+                        SELECT 1 FROM retail_crm_replenishment_pass r
                          WHERE r.partner_id = t.partner_id AND r.item_id = t.item_id AND t.level = %(level)s)
                 """,
                 company=company.id,
@@ -253,8 +292,11 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
                 SELECT %(company)s, r.partner_id, %(level)s, r.item_id, %(columns)s, r.config_id,
                        r.purchases, r.first_day, r.last_day, r.interval_days,
                        r.last_day + round(r.interval_days::numeric)::int
-                  FROM retail_crm_replenishment_chunk r
+                  FROM retail_crm_replenishment_pass r
                   %(item_join)s
+                 WHERE %(scope)s
+                 -- new rows get their ids in customer order (reminders are created in id order)
+                 ORDER BY r.partner_id, r.item_id
                 ON CONFLICT (company_id, partner_id, level, item_id) DO UPDATE
                    SET product_id = EXCLUDED.product_id, categ_id = EXCLUDED.categ_id,
                        config_id = EXCLUDED.config_id, purchase_count = EXCLUDED.purchase_count,
@@ -270,7 +312,7 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
                 level=level,
                 columns=columns,
                 item_join=item_join,
+                scope=scope("r"),
             )
         )
-        cr.execute(SQL("DROP TABLE retail_crm_replenishment_chunk"))
         self.invalidate_model()

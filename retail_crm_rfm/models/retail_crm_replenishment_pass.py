@@ -89,6 +89,12 @@ class ReplenishmentPass:
             self.env["ir.config_parameter"].sudo().get_param("retail_crm_rfm.replenishment_chunk", 100000)
         )
         chunks = [partners[i : i + size] for i in range(0, len(partners), size)]
+        # the orders are read once for the whole pass (what is left of it when
+        # resumed); the chunks only apply the computed rows, one commit each
+        if full:
+            self._replenishment_compute(company_sudo, today, self._range_scope(cursor, None), refused)
+        elif partners:
+            self._replenishment_compute(company_sudo, today, self._ids_scope(partners), refused)
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             if full:
@@ -97,15 +103,13 @@ class ReplenishmentPass:
                 scope = self._range_scope(low, high)
             else:
                 scope = self._ids_scope(chunk)
-            self._replenishment_refresh_chunk(company_sudo, today, scope, refused)
+            self._replenishment_apply(company_sudo, scope)
             cursor = chunk[-1]
             company_sudo.retail_replenishment_cursor = cursor
             yield index + 1, len(chunks) - index
         if full:
             if not chunks:
-                self._replenishment_refresh_chunk(
-                    company_sudo, today, self._range_scope(cursor, None), refused
-                )
+                self._replenishment_apply(company_sudo, self._range_scope(cursor, None))
             # rows of the other level (the setting changed)
             self.env.execute_query(
                 SQL(
@@ -115,6 +119,7 @@ class ReplenishmentPass:
                 )
             )
             self.invalidate_model()
+        self._replenishment_drop_computed()
         values = {
             "retail_replenishment_watermark": company_sudo.retail_replenishment_pass_start,
             "retail_replenishment_level_built": level,

@@ -1,6 +1,8 @@
 """The SQL of the cross-sell mining (``retail.crm.rfm.rule.run._mine``).
 
-One scan of the window's order lines writes one row per basket (paid member
+One read of the window's order lines (the range of the window's order ids
+through the ``order_id`` index; the refund lines through their own partial
+index, ``retail_crm_rfm_rule_run.init``) writes one row per basket (paid member
 order net of refunds) with its products and its categories as arrays; every
 count is then taken from that table, never from the order lines again:
 
@@ -14,7 +16,8 @@ count is then taken from that table, never from the order lines again:
   the pair table already computed (a frequent triple's pairs are frequent).
 
 The measures are those of ``tools/crosssell.py``; the sorts and hashes of the
-mining get a larger ``work_mem`` for this transaction only.
+mining get a larger ``work_mem`` for this transaction only, and no JIT
+compilation (``_set_mining_work_mem``).
 """
 
 from odoo.tools import SQL
@@ -33,11 +36,16 @@ class RuleMining:
     __slots__ = ()
 
     def _set_mining_work_mem(self, value=MINING_WORK_MEM):
-        """Set ``work_mem`` for the rest of the transaction; returns the previous value."""
+        """Set ``work_mem`` for the rest of the transaction; returns the previous value.
+
+        The mining statements also run without JIT compilation (``jit`` off
+        until the end of the transaction): their large cost estimates make
+        PostgreSQL compile and optimise them, which took longer than the
+        statement itself (2.0 s of 3.0 s for the triples on 100k members)."""
         cr = self.env.cr
         cr.execute(SQL("SELECT current_setting('work_mem')"))
         previous = cr.fetchone()[0]
-        cr.execute(SQL("SELECT set_config('work_mem', %s, true)", value))
+        cr.execute(SQL("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", value))
         return previous
 
     def _load_baskets(self, start, end):
@@ -49,16 +57,31 @@ class RuleMining:
         out."""
         cr = self.env.cr
         self._drop_mining_tables()
+        # the ids of the window's orders: their lines are read through the
+        # order_id index on that range only (ids grow with the order date, so
+        # the window's lines are a slice of the table, not all of it)
+        cr.execute(
+            SQL(
+                "SELECT min(id), max(id) FROM pos_order WHERE company_id = %s AND date_order >= %s AND date_order < %s",
+                self.company_id.id,
+                start,
+                end,
+            )
+        )
+        low, high = cr.fetchone()
         cr.execute(
             SQL(
                 """
             CREATE TEMP TABLE rfm_rule_baskets ON COMMIT DROP AS
             WITH refunded AS (
+                -- LATERAL ... LIMIT 1: each refund line's order by its primary key, not
+                -- a scan of every order
                 SELECT DISTINCT r.refunded_orderline_id AS line_id
-                  FROM pos_order_line r
-                  JOIN pos_order ro ON ro.id = r.order_id
+                  FROM pos_order_line r,
+                       LATERAL (SELECT 1 FROM pos_order ro
+                                 WHERE ro.id = r.order_id AND ro.company_id = %(company)s
+                                   AND ro.state IN %(states)s LIMIT 1) AS ro
                  WHERE r.refunded_orderline_id IS NOT NULL
-                   AND ro.company_id = %(company)s AND ro.state IN %(states)s
             ), items AS (
                 SELECT l.order_id, o.partner_id, l.product_id, t.categ_id
                   FROM pos_order o
@@ -68,7 +91,7 @@ class RuleMining:
                   LEFT JOIN refunded f ON f.line_id = l.id
                  WHERE o.company_id = %(company)s AND o.partner_id IS NOT NULL
                    AND o.state IN %(states)s AND o.date_order >= %(start)s AND o.date_order < %(end)s
-                   AND l.qty > 0 AND f.line_id IS NULL
+                   AND l.qty > 0 AND f.line_id IS NULL AND l.order_id BETWEEN %(low)s AND %(high)s
                    AND NOT (o.partner_id = ANY(%(refused)s::int[]))
                  GROUP BY l.order_id, o.partner_id, l.product_id, t.categ_id
             )
@@ -82,6 +105,8 @@ class RuleMining:
                 start=start,
                 end=end,
                 refused=self._refused_ids(),
+                low=low or 0,
+                high=high or 0,
             )
         )
         baskets = cr.rowcount

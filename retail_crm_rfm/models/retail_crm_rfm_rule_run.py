@@ -8,6 +8,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from .cron_batch import commit_batch, in_cron_job
 from .retail_crm_rfm_rule_mining import RuleMining
@@ -62,6 +63,19 @@ class RetailCrmRfmRuleRun(RuleMining, models.Model):
             "The rules are mined once per company and day.",
         ),
     ]
+
+    def init(self):
+        res = super().init()
+        # the refund lines (about 1.5 % of the lines) netted by the mining and the
+        # replenishment pass, without a scan of every order line
+        create_index(
+            self.env.cr,
+            "retail_crm_rfm_pos_line_refunded_idx",
+            "pos_order_line",
+            ["refunded_orderline_id", "order_id", "qty"],
+            where="refunded_orderline_id IS NOT NULL",
+        )
+        return res
 
     @api.depends("company_id", "run_date")
     def _compute_name(self):

@@ -202,6 +202,29 @@ class TestReplenishmentForecast(ReplenishmentCommon):
         self._refresh()
         self.assertFalse(self._rows(partner, self.toothpaste))
 
+    def test_refund_rung_up_for_another_member_whatever_the_chunks(self):
+        base = self.today - timedelta(days=90)
+        partner = self._member("王芳")
+        # created after: a higher id, in another chunk when the chunks hold one customer
+        spouse = self._member("王芳芳")
+        orders = [
+            self._buy(partner, base + timedelta(days=d), [(self.toothpaste, 1)]) for d in (0, 20, 40, 70)
+        ]
+        # the day-20 purchase refunded on day 25 on the spouse's card: days 0, 40, 70 -> 35
+        self._refund(orders[1], base + timedelta(days=25)).partner_id = spouse
+        for chunk_size in (1, 100):
+            self._refresh(full=True, chunk_size=chunk_size)
+            row = self._rows(partner, self.toothpaste)
+            self.assertEqual((row.purchase_count, row.interval_days), (3, 35), f"chunks of {chunk_size}")
+        self.assertFalse(self._rows(spouse))
+        # an incremental pass of the member alone (the spouse bought nothing since)
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE pos_order SET write_date = write_date - interval '2 days'")
+        self._buy(partner, base + timedelta(days=80), [(self.brush, 1)])
+        self.assertEqual(self._refresh(), 1)
+        row = self._rows(partner, self.toothpaste)
+        self.assertEqual((row.purchase_count, row.interval_days), (3, 35))
+
     def test_category_level(self):
         base = self.today - timedelta(days=60)
         partner = self._member("刘洋")

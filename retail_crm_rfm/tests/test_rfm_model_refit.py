@@ -9,6 +9,7 @@ from odoo.addons.retail_crm_rfm.tools import rfm_models as stats
 from odoo.addons.retail_crm_rfm.tools import rfm_pipeline as pipeline
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import PARAM, RfmCommon
 
@@ -31,13 +32,34 @@ class TestRfmModelRefit(RfmCommon):
         rows = self.env["retail.crm.rfm.snapshot"].search([("run_id", "=", run._snapshot_run_id())])
         return {row.partner_id.id: (row.churn_probability, row.ltv) for row in rows}
 
+    def _cost_lines(self, cost_share=0.4):
+        """Costs known on every line without one yet (as when the session closes)."""
+        lines = self.env["pos.order.line"].search([("is_total_cost_computed", "=", False)])
+        for line in lines:
+            line.write({"total_cost": cost_share * line.price_subtotal, "is_total_cost_computed": True})
+
+    def _cached_margins(self):
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, margin, sales FROM retail_crm_rfm_margin WHERE company_id = %s",
+                self.company_a.id,
+            )
+        )
+        return {row[0]: (round(row[1], 6), round(row[2], 6)) for row in self.env.cr.fetchall()}
+
+    def _full_margins(self, run):
+        self.env.cr.execute(run._margin_sums_sql())
+        return {row[0]: (round(row[1], 6), round(row[2], 6)) for row in self.env.cr.fetchall()}
+
     def test_next_runs_predict_with_the_last_fit(self):
         """Within ``model_refit_days`` a run predicts with the last fit's exact
         parameters (no fit, no holdout check); a refit happens when the fit is
         that old, for a run dated before the fit, and when the settings the fit
         depends on change."""
         self.env["ir.config_parameter"].sudo().set_param(PARAM + "model_refit_days", 7)
+        self._cost_lines()
         first = self._run(self.today - timedelta(days=3))
+        self.assertEqual(first.ltv_basis, "margin")
         self.assertTrue(first.model_state, first.model_message)
         self.assertEqual(first.model_fit_date, first.run_date)
         state = json.loads(first.model_state)
@@ -48,7 +70,12 @@ class TestRfmModelRefit(RfmCommon):
         self.env["pos.order"].create(
             self._order_vals(self.session_a, self.partners[0], 80.0, self.today - timedelta(days=1))
         )
+        self._cost_lines(0.7)
         second = self._run(self.today - timedelta(days=1))
+        # between refits the margin shares of the customers with a new order are
+        # recomputed: the cache holds what a full computation gives
+        self.assertEqual(self._cached_margins(), self._full_margins(second))
+        self.assertIn(self.partners[0].id, self._cached_margins())
         self.assertFalse(second.source_run_id, "new input")
         self.assertEqual(second.model_fit_date, first.run_date)
         self.assertEqual(second.model_state, first.model_state)

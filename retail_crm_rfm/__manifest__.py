@@ -2,7 +2,7 @@
     "name": "Retail CRM: RFM, Segments, Churn and LTV",
     "summary": "Scheduled RFM scoring, eight segments with playbooks, K-means clusters, "
     "BG/NBD churn and Gamma-Gamma lifetime value from POS orders",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Point of Sale",
     "license": "LGPL-3",
     "author": "Retail CRM for Odoo",

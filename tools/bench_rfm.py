@@ -47,7 +47,14 @@ try:
     import odoo
     from odoo import SUPERUSER_ID, api
     from odoo.tools import SQL
-    from tools.rfm_bench_helpers import Snapshot, eval_timings, naive_sample, table_versions
+    from tools.rfm_bench_helpers import (
+        Snapshot,
+        check_results,
+        eval_timings,
+        load_average,
+        naive_sample,
+        table_versions,
+    )
 except ImportError:  # reported by main()
     odoo = None
 
@@ -76,6 +83,17 @@ def parse_args():
         action="store_true",
         help="at the end, clear the figures and run the full run again with one write-back "
         "cron worker: its write-back time against the --workers one",
+    )
+    parser.add_argument(
+        "--save-results",
+        metavar="FILE",
+        help="write the full run's per-customer results (scores, segment, cluster, churn, value) to FILE",
+    )
+    parser.add_argument(
+        "--compare-results",
+        metavar="FILE",
+        help="compare the full run's per-customer results with FILE (written by --save-results, "
+        "e.g. by the previous code on the same data): prints the customers that differ",
     )
     parser.add_argument(
         "--generate-only",
@@ -257,7 +275,7 @@ def main():
         if not row:
             sys.exit("no POS orders in this database")
         company = env["res.company"].browse(row[0])
-        print(f"# RFM benchmark on company {company.name}, batch {args.batch_size:,}")
+        print(f"# RFM benchmark on company {company.name}, batch {args.batch_size:,}; {load_average()}")
         clear_rfm(env)
         cr.execute(SQL("SELECT count(*) FROM pos_order WHERE company_id = %s", company.id))
         orders_total = cr.fetchone()[0]
@@ -270,8 +288,9 @@ def main():
         started = time.perf_counter()
         full = run_once(env, company, workers=args.workers)
         full_total = time.perf_counter() - started
-        print(f"   full run {full_total:.2f} s {full.timings}", flush=True)
+        print(f"   full run {full_total:.2f} s {full.timings}; {load_average()}", flush=True)
         full_timings = eval_timings(full.timings)
+        check_results(cr, full, args)
         # keep the figures: a later run of the same day with other results replaces this run
         full = Snapshot(full)
         before_rows = table_versions(cr)
@@ -291,7 +310,10 @@ def main():
         next_total = time.perf_counter() - started
         next_timings = eval_timings(next_day.timings)
         next_written = next_day.written_count
-        print(f"   next-day run {next_total:.2f} s, {next_written:,} written {next_day.timings}", flush=True)
+        print(
+            f"   next-day run {next_total:.2f} s, {next_written:,} written {next_day.timings}; {load_average()}",
+            flush=True,
+        )
 
         kpi_refresh = kpi_read = 0.0
         kpi_groups = []
@@ -326,7 +348,11 @@ def main():
         for phase, seconds in second_timings.items():
             print(f"   {phase:<41}{seconds:>10.2f}")
         print(f"{'   total no-change run':<44}{second_total:>10.2f}")
-        print(f"-- next-day run (same orders, run date + 1 day): {next_written:,} partners written")
+        print(
+            f"-- next-day run (same orders, run date + 1 day): {next_written:,} partners written;"
+            f" models fitted on {next_day.model_fit_date} (run date {next_day.run_date},"
+            f" refit every {next_day.model_refit_days} days)"
+        )
         for phase, seconds in next_timings.items():
             print(f"   {phase:<41}{seconds:>10.2f}")
         print(f"{'   total next-day run':<44}{next_total:>10.2f}")
@@ -360,6 +386,7 @@ def main():
         )
         if args.compare_workers and args.workers > 1:
             compare_workers(env, company, args.workers, full_timings)
+        print(f"-- at the end: {load_average()}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"-- peak memory of this process: {peak:,.0f} MB")
 

@@ -1,6 +1,7 @@
 """Helpers of tools/bench_rfm.py: the naive per-partner ORM loop and plain copies of results."""
 
 import json
+import os
 import random
 import time
 
@@ -94,3 +95,87 @@ def table_versions(cr):
 
 def eval_timings(text):
     return json.loads(text or "{}")
+
+
+# the per-customer results of a run compared by --save-results / --compare-results
+RESULT_COLUMNS = (
+    "partner_id",
+    "last_purchase_date",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment_code",
+    "cluster",
+    "churn_probability",
+    "expected_purchases",
+    "ltv",
+    "churn_band",
+)
+
+
+def run_results(cr, run_id):
+    """The snapshot rows of a run as text tuples, in partner id order."""
+    cr.execute(
+        SQL(
+            "SELECT %s FROM retail_crm_rfm_snapshot WHERE run_id = %s ORDER BY partner_id",
+            SQL(", ").join(SQL("%s::text", SQL.identifier(name)) for name in RESULT_COLUMNS),
+            run_id,
+        )
+    )
+    return [tuple("" if value is None else value for value in row) for row in cr.fetchall()]
+
+
+def save_results(cr, run_id, path):
+    rows = run_results(cr, run_id)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\t".join(RESULT_COLUMNS) + "\n")
+        for row in rows:
+            handle.write("\t".join(row) + "\n")
+    return len(rows)
+
+
+def compare_results(cr, run_id, path, shown=5):
+    """(customers compared, differing customers, examples) against a saved run."""
+    with open(path, encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+        if tuple(header) != RESULT_COLUMNS:
+            raise ValueError(f"{path}: not a results file of this version ({header})")
+        saved = {}
+        for line in handle:
+            row = tuple(line.rstrip("\n").split("\t"))
+            saved[row[0]] = row
+    rows = {row[0]: row for row in run_results(cr, run_id)}
+    differing = []
+    for partner in sorted(set(saved) | set(rows), key=int):
+        old, new = saved.get(partner), rows.get(partner)
+        if old != new:
+            columns = [
+                f"{name}: {a} -> {b}"
+                for name, a, b in zip(RESULT_COLUMNS, old or ("",) * 13, new or ("",) * 13, strict=True)
+                if a != b
+            ]
+            differing.append(f"partner {partner}: " + ", ".join(columns))
+    return len(set(saved) | set(rows)), len(differing), differing[:shown]
+
+
+def load_average():
+    """The host's load average (1, 5, 15 minutes): the figures are inflated by other jobs."""
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def check_results(cr, run, args):
+    """--save-results / --compare-results on the full run's snapshot."""
+    if args.compare_results:
+        count, differing, examples = compare_results(cr, run.id, args.compare_results)
+        print(
+            f"-- results compared with {args.compare_results}: {count:,} customers,"
+            f" {differing:,} differ{' (identical)' if not differing else ''}",
+            flush=True,
+        )
+        for example in examples:
+            print("   ", example)
+    if args.save_results:
+        count = save_results(cr, run.id, args.save_results)
+        print(f"-- results of {count:,} customers saved to {args.save_results}", flush=True)

@@ -5,6 +5,7 @@ import time
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .cron_batch import commit_batch, in_cron_job
 from .res_config_settings import check_rfm_parameters
@@ -86,6 +87,12 @@ class RetailCrmRfmRun(
     high_cut = fields.Integer(readonly=True)
     cluster_k = fields.Integer(string="Clusters Asked", readonly=True)
     horizon_months = fields.Integer(string="Prediction Horizon (months)", readonly=True)
+    model_refit_days = fields.Integer(
+        string="Model Refit (days)",
+        readonly=True,
+        help="The churn and value models are refitted when the last fit is this many days old "
+        "(0: on every run); the runs in between predict with the last fit's parameters.",
+    )
     batch_size = fields.Integer(readonly=True)
     write_workers = fields.Integer(
         string="Write-back Connections",
@@ -116,6 +123,13 @@ class RetailCrmRfmRun(
     holdout_actual = fields.Float(string="Actual Repeat Purchases", digits=(16, 1), readonly=True)
     holdout_rows = fields.Text(string="Holdout by Frequency (JSON)", readonly=True)
     holdout_html = fields.Html(string="Holdout Check", compute="_compute_holdout_html", sanitize=False)
+    model_fit_date = fields.Date(
+        string="Model Fitted On",
+        readonly=True,
+        help="Date of the run that fitted the models (and checked them on the holdout) "
+        "whose parameters this run predicted with.",
+    )
+    model_state = fields.Text(string="Fitted Model (JSON)", readonly=True, copy=False)
     bgnbd_ok = fields.Boolean(string="Churn Model Fitted", readonly=True)
     bgnbd_r = fields.Float(string="r", digits=(16, 6), readonly=True)
     bgnbd_alpha = fields.Float(string="alpha", digits=(16, 6), readonly=True)
@@ -166,7 +180,14 @@ class RetailCrmRfmRun(
         for run in self:
             run.written_count = sum(run.lane_ids.mapped("written_count"))
 
-    @api.constrains("window_months", "lookback_months", "recency_days", "holdout_months", "discount_rate")
+    @api.constrains(
+        "window_months",
+        "lookback_months",
+        "recency_days",
+        "holdout_months",
+        "discount_rate",
+        "model_refit_days",
+    )
     def _check_parameters(self):
         # parameters frozen from ir.config_parameter may have been set without the settings form
         for run in self:
@@ -178,6 +199,8 @@ class RetailCrmRfmRun(
                 run.holdout_months,
                 run.discount_rate,
             )
+            if run.model_refit_days < 0:
+                raise ValidationError(self.env._("The model refit interval cannot be negative."))
 
     @api.depends("holdout_rows")
     def _compute_holdout_html(self):

@@ -18,6 +18,8 @@ DEFAULTS = {
     "high_cut": 4,
     "cluster_k": 0,
     "horizon_months": 12,
+    # days a fitted churn/value model is reused by the next runs (0: refit on every run)
+    "model_refit_days": 7,
     "batch_size": 20000,
     "write_workers": 2,
     "snapshot_retention_months": 13,
@@ -90,6 +92,8 @@ RESULT_FIELDS = (
     "gg_message",
     "ltv_basis",
     "margin_share",
+    "model_state",
+    "model_fit_date",
 )
 # model outputs rewritten on a customer only when they moved by more than
 # max(absolute, relative x new value): half a point of churn risk, 1 % of
@@ -115,9 +119,40 @@ RESULT_PARAMETERS = (
     "high_cut",
     "cluster_k",
     "horizon_months",
+    "model_refit_days",
+)
+# settings the fitted models depend on: a run reuses a fit made with the same ones
+MODEL_PARAMETERS = ("tz", "holdout_months")
+# run fields of the fitted models, copied by a run that reuses the fit
+MODEL_FIELDS = (
+    "churn_model",
+    "model_message",
+    "holdout_weeks",
+    "holdout_error_bgnbd",
+    "holdout_error_mbgnbd",
+    "holdout_error_pareto",
+    "holdout_predicted",
+    "holdout_actual",
+    "holdout_rows",
+    "bgnbd_ok",
+    "bgnbd_r",
+    "bgnbd_alpha",
+    "bgnbd_a",
+    "bgnbd_b",
+    "bgnbd_log_likelihood",
+    "bgnbd_converged",
+    "bgnbd_message",
+    "gg_ok",
+    "gg_p",
+    "gg_q",
+    "gg_v",
+    "gg_log_likelihood",
+    "gg_converged",
+    "gg_message",
+    "model_state",
+    "model_fit_date",
 )
 PROCESS_PARAMETERS = ("batch_size", "write_workers")
-FETCH_SIZE = 100000
 
 
 def finite(value):

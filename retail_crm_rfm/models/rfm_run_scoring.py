@@ -14,7 +14,7 @@ from odoo.tools import SQL
 from ..tools import rfm_engine as engine
 from ..tools import rfm_models as stats
 from ..tools import rfm_pipeline as pipeline
-from .rfm_run_common import finite
+from .rfm_run_common import MODEL_FIELDS, MODEL_PARAMETERS, finite
 
 _logger = logging.getLogger(__name__)
 
@@ -60,22 +60,63 @@ class RfmRunScoring:
         code_index = np.array([engine.CLUSTER_CODES.index(code) + 1 for code in result.codes])
         return code_index[result.labels]
 
+    def _fitted_model_run(self):
+        """The company's last run whose fitted model this run reuses, if any.
+
+        The models (choice on the holdout, BG/NBD / MBG/NBD / Pareto/NBD and
+        Gamma-Gamma parameters) are refitted when the last fit is
+        ``model_refit_days`` days old or more (0: every run), when the
+        parameters they depend on changed, or for a run dated before the fit;
+        in between, a run predicts with the last fit's exact parameters.
+        """
+        if self.model_refit_days <= 0:
+            return self.browse()
+        previous = self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "done"),
+                ("model_state", "!=", False),
+                ("id", "!=", self.id),
+            ],
+            order="id desc",
+            limit=1,
+        )
+        if not previous or not previous.model_fit_date:
+            return self.browse()
+        age = (self.run_date - previous.model_fit_date).days
+        same = all(previous[name] == self[name] for name in MODEL_PARAMETERS)
+        return previous if same and 0 <= age < self.model_refit_days else self.browse()
+
     def _predict(self, summary):
         """Churn model chosen on the holdout, churn risk, expected purchases, value."""
         horizon = stats.months_to_weeks(self.horizon_months)
+        steps = pipeline.value_steps(self.horizon_months)
+        fitted = self._fitted_model_run()
+        if fitted:
+            # the last fit's exact parameters and its diagnostics: no fit, no holdout check
+            state = json.loads(fitted.model_state)
+            with threadpool_limits(limits=1):
+                result = pipeline.predict_fitted(
+                    summary,
+                    state["kind"],
+                    state["params"],
+                    state["gg"],
+                    horizon,
+                    self.discount_rate / 100.0,
+                    steps,
+                )
+            values = {name: fitted[name] for name in MODEL_FIELDS}
+            self.write(values)
+            return result.churn, result.expected, result.ltv
         holdout = (self.run_date - self._calibration_end()).days / 7.0 if self.holdout_months else 0.0
         # one thread: BLAS thread pools stall on a busy host (see engine.kmeans_clusters)
         with threadpool_limits(limits=1):
-            result = pipeline.predict(
-                summary,
-                horizon,
-                holdout,
-                self.discount_rate / 100.0,
-                steps=pipeline.value_steps(self.horizon_months),
-            )
+            result = pipeline.predict(summary, horizon, holdout, self.discount_rate / 100.0, steps=steps)
         errors = {check.kind: check.error for check in result.checks}
         chosen = next((check for check in result.checks if check.kind == result.kind), None)
         fit = result.fit or stats.FitResult(False, message=result.message)
+        gg = result.gg
+        gg_ok = bool(gg and gg.ok and gg.converged)
         values = {
             "churn_model": result.kind or False,
             "model_message": result.message,
@@ -99,12 +140,18 @@ class RfmRunScoring:
             "bgnbd_alpha": fit.params.get("alpha", 0.0),
             "bgnbd_a": fit.params.get("a", fit.params.get("s", 0.0)),
             "bgnbd_b": fit.params.get("b", fit.params.get("beta", 0.0)),
+            # the exact parameters (the fields above are rounded), for the runs that reuse them
+            "model_state": json.dumps(
+                {"kind": result.kind, "params": result.fit.params, "gg": gg.params if gg_ok else None}
+            )
+            if result.kind
+            else False,
+            "model_fit_date": self.run_date,
         }
-        gg = result.gg
         if gg:
             values.update(
                 {
-                    "gg_ok": gg.ok and gg.converged,
+                    "gg_ok": gg_ok,
                     "gg_message": gg.message,
                     "gg_converged": gg.converged,
                     "gg_log_likelihood": gg.log_likelihood if gg.ok else 0.0,

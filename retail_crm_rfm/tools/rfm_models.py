@@ -102,7 +102,12 @@ def _objective(kind, ux, ut, uT, w):
     modified = kind == "mbgnbd"
     # BG/NBD: the dropout term exists only for customers with repeat purchases
     rows = np.ones(ux.size, dtype=bool) if modified else ux > 0
-    w_r, xi_r, x_r, t_r, T_r = w[rows], xi[rows], ux[rows], ut[rows], uT[rows]
+    w_r, xi_r, x_r = w[rows], xi[rows], ux[rows]
+    # the logarithms of alpha + t are computed once per distinct day count (bit-identical)
+    ts, ti = np.unique(np.concatenate([ut, uT]), return_inverse=True)
+    ti = ti.reshape(-1)
+    ut_i, uT_i = ti[: ut.size], ti[ut.size :]
+    t_ri, T_ri = ut_i[rows], uT_i[rows]
     shift = 0.0 if modified else 1.0
 
     def objective(logp):
@@ -112,12 +117,13 @@ def _objective(kind, ux, ut, uT, w):
             + special.gammaln(b + xs + 1 - shift)
             - special.gammaln(a + b + xs + 1 - shift)
         )
-        a3 = -(r + ux) * np.log(alpha + uT)
+        log_t = np.log(alpha + ts)
+        a3 = -(r + ux) * log_t[uT_i]
         ll = wsum(w, per_x[xi] + a3) + total * (
             r * np.log(alpha) - special.gammaln(r) + special.gammaln(a + b) - special.gammaln(b)
         )
         log_ratio = (np.log(a) - np.log(np.maximum(b + xs - shift, 1e-300)))[xi_r] - (r + x_r) * (
-            np.log(alpha + t_r) - np.log(alpha + T_r)
+            log_t[t_ri] - log_t[T_ri]
         )
         ll += wsum(w_r, np.logaddexp(0.0, log_ratio))
         value = -ll / total

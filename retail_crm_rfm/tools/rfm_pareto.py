@@ -27,24 +27,49 @@ PARAMS = ("r", "alpha", "s", "beta")
 QUADRATURE_NODES = 32
 
 
-def _log_a0(params, x, t_x, T):
+def pair_indices(x, t_x, T):
+    """The distinct ``(x, t_x)`` and ``(x, T)`` rows, each with every row's index among them.
+
+    The hypergeometric terms of ``_log_a0`` depend on one pair each: they
+    are evaluated once per distinct pair (far fewer than distinct customer
+    rows), with bit-identical results.
+    """
+    shape = np.broadcast(x, t_x, T).shape
+    x, t_x, T = (np.broadcast_to(np.asarray(v, dtype=float), shape).ravel() for v in (x, t_x, T))
+    pairs = []
+    for t in (t_x, T):
+        keys, inverse = np.unique(np.stack([x, t], axis=1), axis=0, return_inverse=True)
+        pairs.append((keys[:, 0], keys[:, 1], inverse.reshape(shape)))
+    return pairs
+
+
+def _log_a0(params, x, t_x, T, pairs=None):
     """log A0 of FHL (2005): the term of the customers who died in (t_x, T]."""
     r, alpha, s, beta = params
-    rsx = r + s + x
     if alpha >= beta:
-        high, low, second = alpha, beta, s + 1.0
+        high, low = alpha, beta
     else:
-        high, low, second = beta, alpha, r + x
+        high, low = beta, alpha
     gap = high - low
+
+    def term(x, t):
+        rsx = r + s + x
+        second = s + 1.0 if alpha >= beta else r + x
+        return np.log(special.hyp2f1(rsx, second, rsx + 1.0, gap / (high + t))) - rsx * np.log(high + t)
+
+    (x_tx, tx, at_tx_index), (x_T, TT, at_T_index) = pairs or pair_indices(x, t_x, T)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        at_tx = np.log(special.hyp2f1(rsx, second, rsx + 1.0, gap / (high + t_x))) - rsx * np.log(high + t_x)
-        at_T = np.log(special.hyp2f1(rsx, second, rsx + 1.0, gap / (high + T))) - rsx * np.log(high + T)
+        at_tx = term(x_tx, tx)[at_tx_index]
+        at_T = term(x_T, TT)[at_T_index]
         # log(exp(at_tx) - exp(at_T)), at_tx >= at_T (t_x <= T); -inf when t_x = T
         return at_tx + np.log1p(-np.exp(np.minimum(at_T - at_tx, 0.0)))
 
 
-def log_likelihood(params, x, t_x, T):
-    """Per-customer Pareto/NBD log-likelihood for params (r, alpha, s, beta)."""
+def log_likelihood(params, x, t_x, T, pairs=None):
+    """Per-customer Pareto/NBD log-likelihood for params (r, alpha, s, beta).
+
+    ``pairs``: ``pair_indices(x, t_x, T)`` when already computed (a fit evaluates it many times).
+    """
     r, alpha, s, beta = params
     x = np.asarray(x, dtype=float)
     t_x = np.asarray(t_x, dtype=float)
@@ -54,7 +79,7 @@ def log_likelihood(params, x, t_x, T):
     # far from the optimum the hypergeometric function may overflow: NaN, which
     # the fit's objective treats as a worst value
     with np.errstate(invalid="ignore", over="ignore"):
-        dead = np.log(s) - np.log(r + s + x) + _log_a0(params, x, t_x, T)
+        dead = np.log(s) - np.log(r + s + x) + _log_a0(params, x, t_x, T, pairs)
         return head + np.logaddexp(alive, dead)
 
 
@@ -76,9 +101,10 @@ def fit(x, t_x, T, min_customers=20, min_repeaters=5, start=None):
         )
     (ux, ut, uT), w = collapse(x, t_x, T)
     total = w.sum()
+    pairs = pair_indices(ux, ut, uT)
 
     def objective(logp):
-        value = -float(np.sum(w * log_likelihood(np.exp(logp), ux, ut, uT))) / total
+        value = -float(np.sum(w * log_likelihood(np.exp(logp), ux, ut, uT, pairs))) / total
         return value if np.isfinite(value) else 1e300
 
     scale = max(float(np.mean(T)), 1e-6)

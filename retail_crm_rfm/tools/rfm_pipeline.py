@@ -201,21 +201,49 @@ def predict(summary, horizon_weeks, holdout_weeks, annual_rate=0.0, steps=12):
         return result
     result.kind = max(good, key=lambda kind: good[kind].log_likelihood)
     result.fit = good[result.kind]
-    params = stats.model_params(result.kind, result.fit.params)
+    mean_spend = _mean_spend(summary)
+    result.gg = stats.fit_gamma_gamma(summary["x"], mean_spend)
+    gg_params = result.gg.params if result.gg.ok and result.gg.converged else None
+    _apply(result, summary, result.fit.params, gg_params, horizon_weeks, annual_rate, steps)
+    return result
+
+
+def predict_fitted(summary, kind, params, gg_params, horizon_weeks, annual_rate=0.0, steps=12):
+    """The predictions of ``predict`` with a model fitted earlier (no fit, no holdout check).
+
+    ``params``: the fitted parameters of ``kind`` (a dict, as in ``FitResult.params``);
+    ``gg_params``: Gamma-Gamma's ``p``, ``q``, ``v`` (None: no value predicted).
+    """
+    size = summary["x"].size
+    result = Prediction(
+        churn=np.full(size, np.nan), expected=np.full(size, np.nan), ltv=np.full(size, np.nan)
+    )
+    result.kind = kind
+    _apply(result, summary, params, gg_params, horizon_weeks, annual_rate, steps)
+    return result
+
+
+def _mean_spend(summary):
+    x = summary["x"]
+    return np.where(x > 0, summary["repeat_net"] / np.maximum(x, 1), 0.0)
+
+
+def _apply(result, summary, fit_params, gg_params, horizon_weeks, annual_rate, steps):
+    """Churn risk, expected purchases and value of every customer from fitted parameters."""
+    x, t_x, age = summary["x"], summary["t_x"] / 7.0, summary["age"] / 7.0
+    params = stats.model_params(result.kind, fit_params)
     result.churn = stats.churn_risk(result.kind, params, horizon_weeks, x, t_x, age)
     result.expected = stats.expected_purchases(result.kind, params, horizon_weeks, x, t_x, age)
-    mean_spend = np.where(x > 0, summary["repeat_net"] / np.maximum(x, 1), 0.0)
-    result.gg = stats.fit_gamma_gamma(x, mean_spend)
-    if result.gg.ok and result.gg.converged:
-        gg_params = [result.gg.params[k] for k in ("p", "q", "v")]
+    if gg_params:
         one_time = x == 0
         spend = stats.gamma_gamma_expected_spend(
-            gg_params, np.where(one_time, 1.0, x), np.where(one_time, summary["first_net"], mean_spend)
+            [gg_params[k] for k in ("p", "q", "v")],
+            np.where(one_time, 1.0, x),
+            np.where(one_time, summary["first_net"], _mean_spend(summary)),
         )
         result.ltv = stats.discounted_value(
             result.kind, params, horizon_weeks, x, t_x, age, spend, annual_rate, steps
         )
-    return result
 
 
 def holdout_table(prediction):

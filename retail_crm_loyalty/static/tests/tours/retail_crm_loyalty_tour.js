@@ -2,18 +2,18 @@ import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // Loading the POS is slow on a busy machine: wait for its state (the login
 // screen's button) with a bound that holds under load, never a delay.
 function startPoSLoaded() {
-    return Chrome.startPoS().map((step) => ({ ...step, timeout: 60000 }));
+    return Chrome.startPoS().map((step) => ({...step, timeout: 60000}));
 }
 
 // Syncing the paid order is the slow step under load: wait for its state (the
 // receipt screen) with a bound that holds on a busy machine, never a delay.
 function receiptShown() {
-    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 60000 }));
+    return ReceiptScreen.isShown().map((step) => ({...step, timeout: 60000}));
 }
 
 registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
@@ -22,12 +22,16 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
             startPoSLoaded(),
             ProductScreen.clickPartnerButton(),
             {
-                content: "the member shows the tier badge and the progress to the next tier",
-                trigger: ".partner-info:contains('Tier Tour Member') .retail-tier-badge:contains('普通会员')",
+                content:
+                    "the member shows the tier badge and the progress to the next tier",
+                trigger:
+                    ".partner-info:contains('Tier Tour Member') .retail-tier-badge:contains('普通会员')",
             },
             {
-                content: "the badge takes its tier's colour from the tier rules, with readable text (no inline style)",
-                trigger: ".partner-info:contains('Tier Tour Member') .retail-tier-badge[data-retail-tier]",
+                content:
+                    "the badge takes its tier's colour from the tier rules, with readable text (no inline style)",
+                trigger:
+                    ".partner-info:contains('Tier Tour Member') .retail-tier-badge[data-retail-tier]",
                 run: function () {
                     const badge = this.anchor;
                     const style = getComputedStyle(badge);
@@ -35,14 +39,20 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyTierTour", {
                     if (badge.getAttribute("style")) {
                         throw new Error("the tier badge has an inline style");
                     }
-                    if (style.backgroundColor !== "rgb(140, 140, 140)" || style.color !== "rgb(0, 0, 0)") {
-                        throw new Error(`tier badge colours: ${style.backgroundColor} on ${style.color}`);
+                    if (
+                        style.backgroundColor !== "rgb(140, 140, 140)" ||
+                        style.color !== "rgb(0, 0, 0)"
+                    ) {
+                        throw new Error(
+                            `tier badge colours: ${style.backgroundColor} on ${style.color}`
+                        );
                     }
                 },
             },
             {
                 content: "progress to Silver is shown",
-                trigger: ".partner-info:contains('Tier Tour Member') .retail-tier-progress:contains('银卡')",
+                trigger:
+                    ".partner-info:contains('Tier Tour Member') .retail-tier-progress:contains('银卡')",
             },
             ProductScreen.clickCustomer("Tier Tour Member"),
             ProductScreen.addOrderline("Tier Tour Product", "1"),
@@ -73,7 +83,8 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyMultiplierTour", {
             ProductScreen.clickCustomer("Multiplier Member"),
             ProductScreen.addOrderline("Multiplier Product", "1"),
             {
-                content: "the till shows the points multiplied by the member's tier (10 x 2)",
+                content:
+                    "the till shows the points multiplied by the member's tier (10 x 2)",
                 trigger: ".loyalty-points-won:contains('+20')",
             },
             ProductScreen.clickPayButton(),
@@ -112,11 +123,12 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyEnrolTour", {
                 run() {
                     // a date input takes its value as a whole, not typed
                     this.anchor.value = "1990-05-01";
-                    this.anchor.dispatchEvent(new Event("input", { bubbles: true }));
+                    this.anchor.dispatchEvent(new Event("input", {bubbles: true}));
                 },
             },
             {
-                content: "the customer authorises marketing SMS (with the privacy addon)",
+                content:
+                    "the customer authorises marketing SMS (with the privacy addon)",
                 trigger: ".retail-enrol-dialog .retail-enrol-birthday",
                 run() {
                     // the purposes are loaded before the dialog is shown
@@ -133,7 +145,8 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyEnrolTour", {
                 run: "click",
             },
             {
-                content: "the new member is on the order with tier, number, points and progress",
+                content:
+                    "the new member is on the order with tier, number, points and progress",
                 trigger:
                     ".product-screen .retail-member-card:contains('王小明') .retail-member-card-tier:contains('普通会员')",
             },
@@ -143,12 +156,14 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyEnrolTour", {
             },
             {
                 content: "progress to the next tier",
-                trigger: ".retail-member-card .retail-member-card-progress:contains('银卡') progress",
+                trigger:
+                    ".retail-member-card .retail-member-card-progress:contains('银卡') progress",
             },
             ProductScreen.addOrderline("Tier Tour Product", "1"),
             {
                 content: "the order screen shows the upgrade this order brings",
-                trigger: ".retail-member-card .retail-member-card-upgrade:contains('银卡')",
+                trigger:
+                    ".retail-member-card .retail-member-card-upgrade:contains('银卡')",
             },
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
@@ -164,22 +179,27 @@ registry.category("web_tour.tours").add("RetailCrmLoyaltyEnrolTour", {
             },
             {
                 content: "the receipt shows the points balance after the order",
-                trigger: ".pos-receipt .retail-receipt-points:contains('300'):not(:contains('600'))",
+                trigger:
+                    ".pos-receipt .retail-receipt-points:contains('300'):not(:contains('600'))",
             },
             {
                 content: "the receipt carries the member code",
-                trigger: ".pos-receipt .retail-member-code[src*='/report/barcode/Code128/M']",
+                trigger:
+                    ".pos-receipt .retail-member-code[src*='/report/barcode/Code128/M']",
             },
             ReceiptScreen.clickNextOrder(),
             ProductScreen.clickPartnerButton(),
             ProductScreen.clickCustomer("王小明"),
             {
-                content: "selected again, the member shows the new tier on the order screen",
-                trigger: ".retail-member-card .retail-member-card-tier:contains('银卡')",
+                content:
+                    "selected again, the member shows the new tier on the order screen",
+                trigger:
+                    ".retail-member-card .retail-member-card-tier:contains('银卡')",
             },
             {
                 content: "and the points balance",
-                trigger: ".retail-member-card .retail-member-card-points:contains('300'):not(:contains('600'))",
+                trigger:
+                    ".retail-member-card .retail-member-card-points:contains('300'):not(:contains('600'))",
             },
         ].flat(),
 });

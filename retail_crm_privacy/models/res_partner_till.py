@@ -31,10 +31,13 @@ class RetailCrmPrivacyPartnerTill(models.AbstractModel):
         if len(digits) < MIN_NATIONAL_DIGITS:
             return []
         keys = {digits}
-        parsed = privacy_match.parse_phone(query, self.env.company.country_id.code)
-        if parsed is not None and len(str(parsed.national_number)) >= MIN_NATIONAL_DIGITS:
-            national, code = str(parsed.national_number), parsed.country_code
-            keys |= {national, f"{code}{national}", f"00{code}{national}"}
+        # a number typed without its prefix is read with the company's
+        # country and with China's (a US-registered company's stores in China)
+        for region in {(self.env.company.country_id.code or "CN").upper(), "CN"}:
+            parsed = privacy_match.parse_phone(query, region)
+            if parsed is not None and len(str(parsed.national_number)) >= MIN_NATIONAL_DIGITS:
+                national, code = str(parsed.national_number), parsed.country_code
+                keys |= {national, f"{code}{national}", f"00{code}{national}"}
         return sorted(keys)
 
     @api.model

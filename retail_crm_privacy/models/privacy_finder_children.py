@@ -33,31 +33,9 @@ class PrivacyChildFinder(PrivacyAddressFinder, PrivacyTextFinder):
 
     def _child_fields(self):
         """{parent model: [(child model, inverse many2one)]} of the
-        compositions between data models (cached per registry)."""
-        cache = self.env.registry.__dict__.setdefault("_retail_crm_privacy_child_fields", {})
-        if "fields" not in cache:
-            data_models = set(self._data_models())
-            found = defaultdict(set)
-            for model_name in data_models:
-                if model_name in SKIP_MODELS or model_name in CHILD_SKIP_MODELS:
-                    continue
-                for field in self.env[model_name]._fields.values():
-                    if field.type != "one2many" or field.comodel_name not in data_models:
-                        continue
-                    if field.comodel_name in CHILD_SKIP_MODELS or field.comodel_name in SKIP_MODELS:
-                        continue
-                    inverse = self.env[field.comodel_name]._fields.get(field.inverse_name)
-                    if (
-                        inverse is None
-                        or inverse.type != "many2one"
-                        or not inverse.store
-                        or inverse.comodel_name != model_name
-                        or not (inverse.required or inverse.ondelete == "cascade")
-                    ):
-                        continue
-                    found[model_name].add((field.comodel_name, inverse.name))
-            cache["fields"] = {model_name: sorted(children) for model_name, children in found.items()}
-        return cache["fields"]
+        compositions between data models (cached by
+        ``res.partner._privacy_child_fields``)."""
+        return dict(self.env["res.partner"]._privacy_child_fields())
 
     def _find_children_owned(self, owned_by_pid, patterns, needles, skip=()):
         """{pid: {child model: ids}} of the parts of each person's records
@@ -113,3 +91,30 @@ class PrivacyChildFinder(PrivacyAddressFinder, PrivacyTextFinder):
             ):
                 result[pid][child].add(child_id)
         return result
+
+
+def child_fields(env, data_models):
+    """((parent model, ((child model, inverse many2one), ...)), ...) of the
+    compositions between ``data_models``: one2many whose inverse is stored
+    and required or deleted with the record."""
+    data_models = set(data_models)
+    found = defaultdict(set)
+    for model_name in data_models:
+        if model_name in SKIP_MODELS or model_name in CHILD_SKIP_MODELS:
+            continue
+        for field in env[model_name]._fields.values():
+            if field.type != "one2many" or field.comodel_name not in data_models:
+                continue
+            if field.comodel_name in CHILD_SKIP_MODELS or field.comodel_name in SKIP_MODELS:
+                continue
+            inverse = env[field.comodel_name]._fields.get(field.inverse_name)
+            if (
+                inverse is None
+                or inverse.type != "many2one"
+                or not inverse.store
+                or inverse.comodel_name != model_name
+                or not (inverse.required or inverse.ondelete == "cascade")
+            ):
+                continue
+            found[model_name].add((field.comodel_name, inverse.name))
+    return tuple((model_name, tuple(sorted(children))) for model_name, children in sorted(found.items()))

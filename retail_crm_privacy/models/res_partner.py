@@ -7,6 +7,7 @@ from .privacy_erasure import PrivacyErasure
 from .privacy_erasure_identity import PrivacyIdentity
 from .privacy_export import PrivacyExport
 from .privacy_finder_base import data_models
+from .privacy_finder_children import child_fields
 from .privacy_retention import PrivacyRetention
 
 _logger = logging.getLogger(__name__)
@@ -71,6 +72,12 @@ class ResPartner(models.Model):
     def _privacy_data_models(self):
         """Names of the models stored in a regular table (the privacy finders)."""
         return tuple(data_models(self.env))
+
+    @api.model
+    @tools.ormcache()
+    def _privacy_child_fields(self):
+        """The compositions between the data models (privacy_finder_children)."""
+        return child_fields(self.env, self._privacy_data_models())
 
     # ------------------------------------------------------------------
     # Data-subject rights: entry points only. The work is done by the

@@ -20,3 +20,4 @@ from . import res_company_replenishment
 from . import res_config_settings_replenishment
 from . import retail_crm_replenishment
 from . import retail_crm_replenishment_reminder
+from . import pos_order

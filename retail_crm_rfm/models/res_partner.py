@@ -132,6 +132,9 @@ class ResPartner(models.Model):
     def unlink(self):
         # the snapshot table has no foreign keys (see retail.crm.rfm.snapshot)
         self.env["retail.crm.rfm.snapshot"]._delete_for("partner_id", self.ids)
+        # their stored purchase history (``retail_crm_rfm_summary``): their
+        # orders lose their customer, so no run would recompute them
+        self.env.cr.execute(SQL("DELETE FROM retail_crm_rfm_summary WHERE partner_id = ANY(%s)", self.ids))
         return super().unlink()
 
     def _rfm_campaign_targets(self, marketing=True):

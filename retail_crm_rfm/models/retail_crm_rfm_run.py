@@ -24,13 +24,20 @@ from .rfm_run_common import (  # noqa: F401 (imported from here by the lanes, te
 from .rfm_run_finish import RfmRunFinish
 from .rfm_run_scoring import RfmRunScoring
 from .rfm_run_snapshot import RfmRunSnapshot
+from .rfm_run_summary import RfmRunSummary
 from .rfm_run_writeback import RfmRunWriteBack
 
 _logger = logging.getLogger(__name__)
 
 
 class RetailCrmRfmRun(
-    RfmRunAggregate, RfmRunScoring, RfmRunSnapshot, RfmRunWriteBack, RfmRunFinish, models.Model
+    RfmRunSummary,
+    RfmRunAggregate,
+    RfmRunScoring,
+    RfmRunSnapshot,
+    RfmRunWriteBack,
+    RfmRunFinish,
+    models.Model,
 ):
     """One RFM computation for one company.
 

@@ -18,7 +18,6 @@ from odoo import api
 from odoo.tools import SQL, config
 from odoo.tools.sql import create_index
 
-from ..tools import rfm_pipeline as pipeline
 from .rfm_run_common import (
     DIGEST_VERSION,
     PAID_STATES,
@@ -135,20 +134,64 @@ class RfmRunAggregate:
         return res
 
     # -- phase 1 -------------------------------------------------------
-    def _aggregate_query(self):
-        """Per-customer summary of the company's paid POS orders (one statement).
+    def _aggregate_query(self, partners=None):
+        """Per-customer purchase history of the company's paid POS orders (one statement).
 
-        The columns and the definition of a visit are those of
-        ``tools/rfm_pipeline.py`` (module docstring): a visit is a local
-        purchase day with an order of positive net value; a refund
-        (negative order whose lines point to the lines of a counted order) is
-        netted into its original order, whatever day it was rung up.
+        The rows of ``retail_crm_rfm_summary`` (``SUMMARY_CACHE_COLUMNS``):
+        first and last purchase day, purchase days, those in the window and
+        in the calibration period, the net values. They do not depend on the
+        run date except through the window start and the calibration end
+        (``_summary_read_query`` turns them into the run's columns).
+        ``partners``: a subquery of the customers to compute (all when None);
+        their refunds are those they rang up (see ``_daily_sql``).
 
-        The plan scans ``pos_order`` once and aggregates twice by hash
-        (partner-day, then partner): no window function and no sort. Days are
-        integers (days since ``EPOCH``); the value of the first purchase day
-        is the second element of the smallest ``[day, net]`` pair of the
+        The plan scans ``pos_order`` once and aggregates by partner-day, then
+        partner: no window function. The value of the first purchase day is
+        the second element of the smallest ``[day, net]`` pair of the
         purchase days; amounts stay numeric (exact sums).
+        """
+        if partners is None:
+            daily = self._daily_sql()
+        else:
+            daily = self._daily_sql(
+                orders=SQL("o.partner_id IN (%s)", partners),
+                refunds=SQL(
+                    "SELECT id FROM pos_order WHERE partner_id IN (%s) AND amount_total < 0", partners
+                ),
+            )
+        return SQL(
+            """
+            %(daily)s
+            SELECT partner_id,
+                   min(day) FILTER (WHERE visit) AS first_day,
+                   max(day) FILTER (WHERE visit) AS last_day,
+                   count(*) FILTER (WHERE visit) AS visits,
+                   count(*) FILTER (WHERE visit AND day > %(start)s) AS frequency,
+                   sum(net) FILTER (WHERE day > %(start)s) AS monetary,
+                   sum(net) FILTER (WHERE visit) AS visit_net,
+                   (min(ARRAY[day, net]) FILTER (WHERE visit))[2] AS first_net,
+                   count(*) FILTER (WHERE visit AND day <= %(cal_end)s) AS cal_visits,
+                   max(day) FILTER (WHERE visit AND day <= %(cal_end)s) AS cal_last_day
+              FROM daily
+             GROUP BY partner_id
+            """,
+            daily=daily,
+            start=self._window_start_day(),
+            cal_end=self._calibration_end_day(),
+        )
+
+    def _daily_sql(self, orders=None, refunds=None):
+        """``WITH`` clauses ending with ``daily``: the company's customer-days
+        (partner, local day, visit, net value).
+
+        The definition of a visit is that of ``tools/rfm_pipeline.py``
+        (module docstring): a local purchase day with an order of positive
+        net value; a refund (negative order whose lines point to the lines of
+        a counted order) is netted into its original order, whatever day it
+        was rung up. Days are integers (days since ``EPOCH``).
+
+        ``orders``: a condition on the orders ``o`` (all when None);
+        ``refunds``: a subquery of the refund ids that may concern them.
         """
         tz = self.tz or "UTC"
         counted = SQL(
@@ -167,6 +210,7 @@ class RfmRunAggregate:
                   JOIN pos_order_line ol ON ol.id = l.refunded_orderline_id
                   JOIN pos_order o ON o.id = ol.order_id
                  WHERE %(counted_r)s AND r.amount_total < 0 AND %(counted)s AND o.id <> r.id
+                       %(some_refunds)s
                  GROUP BY r.id
             ), adjust AS (
                 -- per order: the refunds netted into it, or netted itself (a refund)
@@ -179,26 +223,41 @@ class RfmRunAggregate:
                 SELECT o.partner_id, %(day)s AS day, %(o_amount)s + COALESCE(a.amount, 0) AS net
                   FROM pos_order o
                   LEFT JOIN adjust a ON a.id = o.id
-                 WHERE %(counted)s AND a.netted IS NOT TRUE
-                   AND NOT (o.partner_id = ANY(%(refused)s::int[]))
+                 WHERE %(counted)s AND a.netted IS NOT TRUE %(some_orders)s
             ), daily AS (
                 SELECT partner_id, day, bool_or(net >= 0.005) AS visit, sum(net) AS net
                   FROM orders
                  GROUP BY partner_id, day
-            ), customers AS (
-                SELECT partner_id,
-                       min(day) FILTER (WHERE visit) AS first_day,
-                       max(day) FILTER (WHERE visit) AS last_day,
-                       count(*) FILTER (WHERE visit) AS visits,
-                       count(*) FILTER (WHERE visit AND day > %(start)s) AS frequency,
-                       sum(net) FILTER (WHERE day > %(start)s) AS monetary,
-                       sum(net) FILTER (WHERE visit) AS visit_net,
-                       (min(ARRAY[day, net]) FILTER (WHERE visit))[2] AS first_net,
-                       count(*) FILTER (WHERE visit AND day <= %(cal_end)s) AS cal_visits,
-                       max(day) FILTER (WHERE visit AND day <= %(cal_end)s) AS cal_last_day
-                  FROM daily
-                 GROUP BY partner_id
             )
+            """,
+            counted=counted,
+            counted_r=SQL(
+                "r.company_id = %(company)s AND r.partner_id IS NOT NULL"
+                " AND r.state IN %(states)s AND r.date_order < %(end)s",
+                company=self.company_id.id,
+                states=PAID_STATES,
+                end=_utc_midnight(tz, self.run_date + timedelta(days=1)),
+            ),
+            some_refunds=SQL("AND r.id IN (%s)", refunds) if refunds is not None else SQL(),
+            some_orders=SQL("AND (%s)", orders) if orders is not None else SQL(),
+            r_amount=_amount_sql("r"),
+            o_amount=_amount_sql("o"),
+            day=_local_day_sql(tz, self.run_date),
+        )
+
+    def _window_start_day(self):
+        """Day number of the day before the window (the window is the days after it)."""
+        return (self.run_date - relativedelta(months=self.window_months) - EPOCH).days
+
+    def _calibration_end_day(self):
+        return (self._calibration_end() - EPOCH).days
+
+    def _summary_read_query(self, table):
+        """The run's summary columns (``AGGREGATE_COLUMNS``) from the per-customer
+        rows of ``table`` (``_aggregate_query``'s columns, ``company_id`` too):
+        customers with a purchase day, except those who may not be profiled."""
+        return SQL(
+            """
             SELECT partner_id,
                    %(run_day)s - last_day AS recency,
                    frequency,
@@ -212,24 +271,15 @@ class RfmRunAggregate:
                    COALESCE(cal_last_day - first_day, 0) AS cal_t_x,
                    GREATEST(%(cal_end)s - first_day, 0) * (first_day <= %(cal_end)s)::int AS cal_age,
                    visits - cal_visits AS hold_x
-              FROM customers
-             WHERE visits > 0
+              FROM %(table)s
+             WHERE company_id = %(company)s AND visits > 0
+               AND NOT (partner_id = ANY(%(refused)s::int[]))
             """,
+            table=SQL.identifier(table),
+            company=self.company_id.id,
             refused=self._profiling_refused_ids(),
-            counted=counted,
-            counted_r=SQL(
-                "r.company_id = %(company)s AND r.partner_id IS NOT NULL"
-                " AND r.state IN %(states)s AND r.date_order < %(end)s",
-                company=self.company_id.id,
-                states=PAID_STATES,
-                end=_utc_midnight(tz, self.run_date + timedelta(days=1)),
-            ),
-            r_amount=_amount_sql("r"),
-            o_amount=_amount_sql("o"),
-            day=_local_day_sql(tz, self.run_date),
             run_day=(self.run_date - EPOCH).days,
-            start=(self.run_date - relativedelta(months=self.window_months) - EPOCH).days,
-            cal_end=(self._calibration_end() - EPOCH).days,
+            cal_end=self._calibration_end_day(),
         )
 
     def _profiling_refused_ids(self):
@@ -258,41 +308,17 @@ class RfmRunAggregate:
         replica = config.get("db_replica_host") is not False or config.get("db_replica_port") is not False
         return bool(replica and get_param(self.env, "aggregate_on_replica"))
 
-    def _fetch_summary(self):
-        self.env["pos.order"].flush_model(
-            ["partner_id", "state", "date_order", "amount_total", "currency_rate", "company_id"]
-        )
-        self.env["pos.order.line"].flush_model(["order_id", "refunded_orderline_id"])
-        query = self._aggregate_query()
-        if self._use_replica():
-            # a read-only cursor: Odoo opens it on the replica, or on the
-            # primary when the replica cannot be reached
-            with self.env.registry.cursor(readonly=True) as cr:
-                chunks = self._fetch_rows(cr, query)
-        else:
-            chunks = self._fetch_rows(self.env.cr, query)
-        names = pipeline.SUMMARY_COLUMNS
-        data = np.concatenate(chunks) if chunks else np.zeros((0, len(names)))
-        self.input_digest = self._input_digest(data)
-        return {name: data[:, i] for i, name in enumerate(names)}
-
     @staticmethod
     def _fetch_rows(cr, query):
-        """The summary rows in partner id order, as float arrays (one chunk).
+        """The summary rows in partner id order (sorted here), as float arrays (one chunk).
 
         Streamed by a binary COPY of float8 columns: fixed-width rows that
         numpy reads as they are, no Python object per row or value (the
         numeric sums are converted by PostgreSQL, correctly rounded like
         Python's ``float(Decimal)``; NULL is NaN).
         """
-        # the partner-days of 10M orders sort in memory (about 1 GB for this
-        # statement only), not in temporary files
-        cr.execute(SQL("SET LOCAL work_mem = %s", AGGREGATE_WORK_MEM))
-        # sorted aggregation: a hash table of every partner-day holds
-        # millions of numeric sums (more memory and time than the sort)
-        cr.execute(SQL("SET LOCAL enable_hashagg = off"))
         copy = SQL(
-            "COPY (SELECT %s FROM (%s) AS summary ORDER BY partner_id) TO STDOUT WITH (FORMAT binary)",
+            "COPY (SELECT %s FROM (%s) AS summary) TO STDOUT WITH (FORMAT binary)",
             SQL(", ").join(
                 SQL("COALESCE(%s::float8, 'NaN')", SQL.identifier(name)) for name in AGGREGATE_COLUMNS
             ),
@@ -300,9 +326,9 @@ class RfmRunAggregate:
         )
         buffer = io.BytesIO()
         cr.copy_expert(cr._format(copy), buffer)
-        cr.execute(SQL("RESET work_mem"))
-        cr.execute(SQL("RESET enable_hashagg"))
         data = parse_binary_float8(buffer.getbuffer(), len(AGGREGATE_COLUMNS))
+        # partner ids are exact in float8; a sort here is cheaper than in the statement
+        data = data[np.argsort(data[:, 0], kind="stable")]
         return [data] if data.size else []
 
     def _input_digest(self, data):

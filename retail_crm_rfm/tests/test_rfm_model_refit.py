@@ -135,10 +135,13 @@ class TestRfmModelRefit(RfmCommon):
         for customer in range(400):
             first = int(rng.integers(0, 600))
             days = {first} | {int(d) for d in rng.integers(first, 700, rng.poisson(4))}
-            rows += [(customer, day, float(rng.uniform(5, 300)), None, None) for day in sorted(days)]
+            # spend varies between customers (Gamma-Gamma's premise) and around each one's mean
+            mean = float(rng.gamma(2.0, 60.0)) + 5.0
+            rows += [(customer, day, float(rng.gamma(4.0, mean / 4.0)), None, None) for day in sorted(days)]
         summary = pipeline.summarize_transactions(rows, end=700, window_start=335, cal_end=517)
         fitted = pipeline.predict(summary, 52.0, 26.0, 0.1, steps=4)
         self.assertTrue(fitted.kind, fitted.message)
+        self.assertTrue(fitted.gg.ok and fitted.gg.converged, fitted.gg.message)
         applied = pipeline.predict_fitted(
             summary, fitted.kind, fitted.fit.params, fitted.gg.params, 52.0, 0.1, 4
         )

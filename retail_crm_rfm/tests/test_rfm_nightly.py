@@ -143,16 +143,17 @@ class TestRfmNightly(RfmCommon):
         one, or when switched off, on the run's own cursor."""
         Run = self.env["retail.crm.rfm.run"]
         used = []
-        fetch_rows = RetailCrmRfmRun._fetch_rows
+        compute_rows = RetailCrmRfmRun._compute_customer_rows
 
-        def spy(cr, query):
+        def spy(run, cr, query):
             used.append(cr.readonly)
-            return fetch_rows(cr, query)
+            return compute_rows(run, cr, query)
 
         self.assertFalse(Run._use_replica(), "no replica configured")
-        with patch.object(RetailCrmRfmRun, "_fetch_rows", staticmethod(spy)):
+        with patch.object(RetailCrmRfmRun, "_compute_customer_rows", spy):
             # no replica: the run's own cursor (it sees this transaction's orders)
             self._run_cron()
+            self.assertTrue(used)
             self.assertEqual(used, [False] * len(used))
             reference = self.reference_scores(self.specs, self.company_a, self.today)
             scored = self.partners.with_company(self.company_a).filtered("rfm_date")

@@ -2,11 +2,12 @@
 
 The shares come from every costed POS line of the customer, a join of the
 order lines with their orders (the largest table of the database). A run
-that refits the models computes them all and keeps them in
-``retail_crm_rfm_margin`` (an unlogged cache: lost on a crash, then computed
-again); a run that reuses the last fit (``model_refit_days``) recomputes only
-the customers with an order since the day before the cache's date, so a
-nightly run reads the lines of a day's customers, not of all.
+that refits the models sums the lines of the orders dated before the day
+before its own (sessions closed: costs known) and keeps these sums in
+``retail_crm_rfm_margin`` (exact numerics; an unlogged cache: lost on a
+crash, then computed again); every run adds the lines of the orders dated
+since then or created since (a few days of orders, read by date), so a
+nightly run reads the lines of the last days, not of all.
 """
 
 import io
@@ -19,7 +20,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..tools.paid_states import PAID_STATES
-from .rfm_run_aggregate import AGGREGATE_WORK_MEM, COPY_SIGNATURE, parse_binary_float8
+from .rfm_run_aggregate import AGGREGATE_WORK_MEM, parse_binary_float8
 
 
 def _utc(tz, day):
@@ -47,36 +48,6 @@ def _copy_float8(cr, query, columns):
     return parse_binary_float8(buffer.getbuffer(), columns)
 
 
-def _copy_margin_rows(cr, company, rows):
-    """Store (partner, margin, sales) rows in the cache by one binary COPY."""
-    data = np.zeros(
-        len(rows),
-        dtype=[
-            ("count", ">i2"),
-            ("len0", ">i4"),
-            ("company", ">i4"),
-            ("len1", ">i4"),
-            ("partner", ">i4"),
-            ("len2", ">i4"),
-            ("margin", ">f8"),
-            ("len3", ">i4"),
-            ("sales", ">f8"),
-        ],
-    )
-    data["count"] = 4
-    data["len0"] = data["len1"] = 4
-    data["len2"] = data["len3"] = 8
-    data["company"] = company
-    data["partner"] = rows[:, 0].astype(np.int64)
-    data["margin"] = rows[:, 1]
-    data["sales"] = rows[:, 2]
-    payload = COPY_SIGNATURE + bytes(8) + data.tobytes() + (-1).to_bytes(2, "big", signed=True)
-    cr.copy_expert(
-        "COPY retail_crm_rfm_margin (company_id, partner_id, margin, sales) FROM STDIN WITH (FORMAT binary)",
-        io.BytesIO(payload),
-    )
-
-
 class RetailCrmRfmRun(models.Model):
     """Predicted value on margin where the product cost of the sold lines is known."""
 
@@ -98,14 +69,24 @@ class RetailCrmRfmRun(models.Model):
         res = super().init()
         # a cache of the margin sums per customer, and per company the day
         # and time zone it holds the orders up to (see the module docstring)
+        # the sums were float8 before: a cache, so dropped and computed again
+        self.env.cr.execute(
+            SQL(
+                "SELECT data_type FROM information_schema.columns"
+                " WHERE table_name = 'retail_crm_rfm_margin' AND column_name = 'margin'"
+            )
+        )
+        row = self.env.cr.fetchone()
+        if row and row[0] != "numeric":
+            self.env.cr.execute(SQL("DROP TABLE retail_crm_rfm_margin, retail_crm_rfm_margin_stamp"))
         self.env.cr.execute(
             SQL(
                 """
             CREATE UNLOGGED TABLE IF NOT EXISTS retail_crm_rfm_margin (
                 company_id integer NOT NULL,
                 partner_id integer NOT NULL,
-                margin float8 NOT NULL,
-                sales float8 NOT NULL,
+                margin numeric NOT NULL,
+                sales numeric NOT NULL,
                 PRIMARY KEY (company_id, partner_id)
             );
             CREATE UNLOGGED TABLE IF NOT EXISTS retail_crm_rfm_margin_stamp (
@@ -119,38 +100,40 @@ class RetailCrmRfmRun(models.Model):
         )
         return res
 
-    def _margin_sums_sql(self, partners=None):
-        """partner, margin, sales incl. taxes per customer of the costed lines (``partners``: a subquery).
-
-        Exact numeric sums, given as float8 (correctly rounded, like Python's ``float(Decimal)``).
-        """
+    def _margin_lines_sql(self, condition):
+        """partner, margin, sales incl. taxes of each costed line of the company's
+        counted orders that meet ``condition`` (on the orders ``o``)."""
         end = _utc(self.tz, self.run_date + timedelta(days=1))
         return SQL(
             """
             SELECT o.partner_id,
-                   sum(l.price_subtotal / COALESCE(NULLIF(o.currency_rate, 0), 1) - l.total_cost)::float8,
-                   sum(l.price_subtotal_incl / COALESCE(NULLIF(o.currency_rate, 0), 1))::float8
+                   l.price_subtotal / COALESCE(NULLIF(o.currency_rate, 0), 1) - l.total_cost AS margin,
+                   l.price_subtotal_incl / COALESCE(NULLIF(o.currency_rate, 0), 1) AS sales
               FROM pos_order_line l
               JOIN pos_order o ON o.id = l.order_id
              WHERE o.company_id = %(company)s AND o.partner_id IS NOT NULL
                AND o.state IN %(states)s AND o.date_order < %(end)s
-               AND l.is_total_cost_computed %(partners)s
-             GROUP BY o.partner_id
+               AND l.is_total_cost_computed AND (%(condition)s)
             """,
             company=self.company_id.id,
             states=PAID_STATES,
             end=end,
-            partners=SQL("AND o.partner_id IN (%s)", partners) if partners else SQL(),
+            condition=condition,
         )
 
-    def _margin_incremental_since(self):
-        """(UTC start, last order id) of the orders whose customers the cache must
-        recompute: those dated from then or created after that order; None: recompute all.
+    def _margin_sums_sql(self):
+        """partner, margin, sales incl. taxes per customer of every costed line (exact numeric sums)."""
+        return SQL(
+            "SELECT partner_id, sum(margin), sum(sales) FROM (%s) AS lines GROUP BY partner_id",
+            self._margin_lines_sql(SQL("TRUE")),
+        )
 
-        Incremental only when this run reuses an earlier fit and the cache
-        holds the orders up to a day not after the run's, in its time zone.
-        The day before the cache's day is recomputed too: lines whose cost
-        was computed when their session closed after the last run.
+    def _margin_stamp(self):
+        """(UTC time, last order id) up to which the cache holds the company's
+        orders; None: compute the cache again.
+
+        Computed again by a run that refits (and when the cache was computed
+        for another time zone, for a later day, or before the run's fit).
         """
         if not self.model_fit_date or self.model_fit_date >= self.run_date:
             return None
@@ -169,80 +152,59 @@ class RetailCrmRfmRun(models.Model):
         """(partner, margin, sales) rows of the company's customers with costed lines, float array."""
         cr = self.env.cr
         company = self.company_id.id
-        since = self._margin_incremental_since()
-        cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM pos_order"))
-        max_order_id = cr.fetchone()[0]
+        stamp = self._margin_stamp()
         # the join of the costed lines with their orders: in memory, not in
         # temporary files (the aggregate's setting, this statement only)
         cr.execute(SQL("SET LOCAL work_mem = %s", AGGREGATE_WORK_MEM))
-        if since is None:
-            # every customer, read straight from the lines (a parallel plan),
-            # then kept for the runs that reuse this fit
-            rows = _copy_float8(cr, self._margin_sums_sql(), 3)
+        if stamp is None:
+            cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM pos_order"))
+            max_order_id = cr.fetchone()[0]
+            # the orders dated before the day before the run's: their sessions
+            # are closed, their costs known (a parallel plan over every line)
+            stamp = (_utc(self.tz, self.run_date - timedelta(days=1)), max_order_id)
             cr.execute(SQL("DELETE FROM retail_crm_rfm_margin WHERE company_id = %s", company))
-            if self.model_refit_days > 0:
-                _copy_margin_rows(cr, company, rows)
-        else:
-            # customers with an order since then or a new order (any state, any
-            # date: a superset is harmless); two index scans, kept in a table
-            # with statistics so that their lines are read by index, not by
-            # a scan of every line
             cr.execute(
                 SQL(
-                    "CREATE TEMPORARY TABLE IF NOT EXISTS retail_crm_rfm_margin_changed"
-                    " (partner_id integer PRIMARY KEY) ON COMMIT DROP"
-                )
-            )
-            cr.execute(SQL("TRUNCATE retail_crm_rfm_margin_changed"))
-            cr.execute(
-                SQL(
-                    "INSERT INTO retail_crm_rfm_margin_changed"
-                    " SELECT DISTINCT partner_id FROM pos_order WHERE company_id = %s AND partner_id IS NOT NULL"
-                    " AND (date_order >= %s OR id > %s)",
+                    """
+                INSERT INTO retail_crm_rfm_margin (company_id, partner_id, margin, sales)
+                SELECT %s, partner_id, sum(margin), sum(sales) FROM (%s) AS lines GROUP BY partner_id
+                """,
                     company,
-                    since[0],
-                    since[1],
-                )
-            )
-            cr.execute(SQL("ANALYZE retail_crm_rfm_margin_changed"))
-            changed = SQL("SELECT partner_id FROM retail_crm_rfm_margin_changed")
-            cr.execute(
-                SQL(
-                    "DELETE FROM retail_crm_rfm_margin WHERE company_id = %s AND partner_id IN (%s)",
-                    company,
-                    changed,
+                    self._margin_lines_sql(SQL("o.date_order < %s AND o.id <= %s", *stamp)),
                 )
             )
             cr.execute(
                 SQL(
-                    "INSERT INTO retail_crm_rfm_margin SELECT %s, * FROM (%s) AS fresh",
+                    """
+                INSERT INTO retail_crm_rfm_margin_stamp (company_id, through, tz, max_order_id)
+                VALUES (%s, %s, %s, %s)
+                ON CONFLICT (company_id) DO UPDATE
+                   SET through = EXCLUDED.through, tz = EXCLUDED.tz, max_order_id = EXCLUDED.max_order_id
+                """,
                     company,
-                    self._margin_sums_sql(changed),
+                    self.run_date,
+                    self.tz or "UTC",
+                    max_order_id,
                 )
             )
-            rows = _copy_float8(
-                cr,
-                SQL(
-                    "SELECT partner_id::float8, margin, sales FROM retail_crm_rfm_margin WHERE company_id = %s",
-                    company,
-                ),
-                3,
-            )
-        cr.execute(SQL("RESET work_mem"))
-        cr.execute(
+        # the cached sums plus the lines of the orders dated since or created
+        # since (two index scans of the orders, their lines by order)
+        rows = _copy_float8(
+            cr,
             SQL(
                 """
-            INSERT INTO retail_crm_rfm_margin_stamp (company_id, through, tz, max_order_id)
-            VALUES (%s, %s, %s, %s)
-            ON CONFLICT (company_id) DO UPDATE
-               SET through = EXCLUDED.through, tz = EXCLUDED.tz, max_order_id = EXCLUDED.max_order_id
+            SELECT partner_id::float8, sum(margin)::float8, sum(sales)::float8
+              FROM (SELECT partner_id, margin, sales FROM retail_crm_rfm_margin WHERE company_id = %s
+                    UNION ALL
+                    %s) AS parts
+             GROUP BY partner_id
             """,
                 company,
-                self.run_date,
-                self.tz or "UTC",
-                max_order_id,
-            )
+                self._margin_lines_sql(SQL("o.date_order >= %s OR o.id > %s", *stamp)),
+            ),
+            3,
         )
+        cr.execute(SQL("RESET work_mem"))
         return rows
 
     def _margin_shares(self, partner_ids):

@@ -1,6 +1,8 @@
 from odoo import models
 from odoo.tools import SQL
 
+from .rfm_run_summary import SUMMARY_SEEN_KEY
+
 # what an order contributes to its customer's RFM summary (``_aggregate_query``)
 RFM_ORDER_FIELDS = frozenset(
     ("partner_id", "state", "date_order", "amount_total", "currency_rate", "company_id")
@@ -13,11 +15,15 @@ class PosOrder(models.Model):
     def write(self, vals):
         if not RFM_ORDER_FIELDS.intersection(vals):
             return super().write(vals)
-        # orders of earlier transactions: their customers' stored RFM rows are
-        # recomputed by the next run (orders created in this transaction are
-        # new ones, which the run finds by their id; no query on the till's path)
+        # orders a run may have stored: those of earlier transactions, and those
+        # a run of this transaction read (its last order id, kept on the cursor);
+        # their customers' stored RFM rows are recomputed by the next run. The
+        # till's new orders are found by their id: no query on its path
         now = self.env.cr.now()
-        earlier = self.filtered(lambda order: order.create_date and order.create_date < now)
+        seen = self.env.cr.cache.get(SUMMARY_SEEN_KEY, 0)
+        earlier = self.filtered(
+            lambda order: (order.create_date and order.create_date < now) or order.id <= seen
+        )
         before = set(earlier.partner_id.ids)
         res = super().write(vals)
         earlier._rfm_note_changed(before | set(earlier.partner_id.ids))

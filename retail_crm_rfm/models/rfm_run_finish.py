@@ -29,11 +29,13 @@ class RfmRunFinish:
             SQL(
                 """
             UPDATE res_partner p SET %(assignments)s
-             WHERE p.id IN (SELECT q.id FROM res_partner q WHERE q.rfm_date ? %(key)s
+             WHERE p.id IN (%(holders)s
                             EXCEPT
                             SELECT s.partner_id FROM retail_crm_rfm_snapshot s
                              WHERE s.run_id = %(run)s)
+               AND p.rfm_date ? %(key)s
             """,
+                holders=self._figure_holders_sql(),
                 assignments=SQL(", ").join(
                     SQL("%(col)s = p.%(col)s - %(key)s", col=SQL.identifier(name), key=key)
                     for name in partner_fields
@@ -44,6 +46,28 @@ class RfmRunFinish:
         )
         self.cleared_count = cr.rowcount
         self.env["res.partner"].invalidate_model(partner_fields)
+
+    def _figure_holders_sql(self):
+        """The customers who may hold this company's figures before this run's finish.
+
+        Those of the last finished run's snapshot when no run of the company
+        started since then was interrupted (each finished run clears the
+        figures of everyone else, and the write-back writes only snapshot
+        rows): an index-only read of the snapshot instead of a scan of every
+        partner's figures. Otherwise, every partner holding figures.
+        """
+        company = [("company_id", "=", self.company_id.id)]
+        previous = self.search(
+            company + [("state", "=", "done"), ("id", "<", self.id)], order="id desc", limit=1
+        )
+        if previous and not self.search_count(
+            company + [("id", ">", previous.id), ("id", "!=", self.id), ("state", "!=", "done")], limit=1
+        ):
+            return SQL(
+                "SELECT partner_id FROM retail_crm_rfm_snapshot WHERE run_id = %s",
+                previous._snapshot_run_id(),
+            )
+        return SQL("SELECT q.id FROM res_partner q WHERE q.rfm_date ? %s", self._company_key())
 
     def _apply_tag_rules(self):
         """D5: add preference tags from purchases in the window (set-based, add only)."""

@@ -50,6 +50,9 @@ SUMMARY_CACHE_COLUMNS = (
 SUMMARY_MAX_GAP_DAYS = 31
 # first key of the advisory lock that serialises the runs of one company on the cache
 SUMMARY_LOCK = 74_521_801
+# key of the cursor's cache: the last order id a run stored with this cursor
+# (orders written afterwards in the same transaction are noted, see pos.order)
+SUMMARY_SEEN_KEY = "retail_crm_rfm_summary_max_order_id"
 
 
 class RfmRunSummary:
@@ -279,6 +282,7 @@ class RfmRunSummary:
         # (an order committed meanwhile has a higher id: the next run takes it)
         cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM pos_order"))
         max_order_id = cr.fetchone()[0]
+        cr.cache[SUMMARY_SEEN_KEY] = max(cr.cache.get(SUMMARY_SEEN_KEY, 0), max_order_id)
         cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM retail_crm_rfm_dirty"))
         max_dirty_id = cr.fetchone()[0]
         if stamp is None:

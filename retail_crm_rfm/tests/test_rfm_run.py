@@ -293,6 +293,46 @@ class TestRfmRun(RfmCommon):
         self.assertFalse(partner.with_company(self.company_a).rfm_segment_id)
         self.assertFalse(partner.with_company(self.company_a).rfm_date)
 
+    def test_stale_customers_cleared_after_an_interrupted_run(self):
+        """After a finished run, the customers to clear are read from its
+        snapshot; when a run was interrupted since (it may have written
+        figures of customers outside that snapshot), every partner holding
+        figures is checked."""
+        first = self._run_cron().filtered(lambda r: r.company_id == self.company_a)
+        partner = self.partners[1]
+        self.env["pos.order"].search(
+            [("partner_id", "=", partner.id), ("company_id", "=", self.company_a.id)]
+        ).write({"state": "cancel"})
+        Run = self.env["retail.crm.rfm.run"]
+        second = Run.create({"company_id": self.company_a.id, "run_date": self.today})
+        self.assertIn(
+            str(first._snapshot_run_id()),
+            second._figure_holders_sql().code % tuple(map(str, second._figure_holders_sql().params)),
+        )
+        # an interrupted run wrote the figures of a customer it had scored
+        # (not in the finished run's snapshot)
+        ghost = self.env["res.partner"].create({"name": "Written by an interrupted run"})
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET rfm_date = jsonb_build_object(%s, %s::text),"
+                " rfm_frequency = jsonb_build_object(%s, 3) WHERE id = %s",
+                str(self.company_a.id),
+                str(self.today),
+                str(self.company_a.id),
+                ghost.id,
+            )
+        )
+        ghost.invalidate_recordset()
+        Run.create({"company_id": self.company_a.id, "run_date": self.today, "state": "failed"})
+        self.assertIn("rfm_date", second._figure_holders_sql().code)
+        runs = self._run_cron()
+        self.assertEqual(runs.filtered(lambda r: r.company_id == self.company_a).cleared_count, 2)
+        (partner | ghost).invalidate_recordset()
+        for stale in partner | ghost:
+            self.assertFalse(stale.with_company(self.company_a).rfm_date)
+            self.assertFalse(stale.with_company(self.company_a).rfm_frequency)
+
     def test_profiling_refusal_removes_the_customer_from_the_next_run(self):
         if "retail.crm.consent" not in self.env:
             self.skipTest("consent is recorded by the suite's privacy addon, not installed")

@@ -21,6 +21,7 @@ from odoo.tools import SQL
 
 from ..tools.paid_states import PAID_STATES
 from .rfm_run_aggregate import AGGREGATE_WORK_MEM, parse_binary_float8
+from .rfm_run_summary import id_watermark
 
 
 def _utc(tz, day):
@@ -157,8 +158,8 @@ class RetailCrmRfmRun(models.Model):
         # temporary files (the aggregate's setting, this statement only)
         cr.execute(SQL("SET LOCAL work_mem = %s", AGGREGATE_WORK_MEM))
         if stamp is None:
-            cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM pos_order"))
-            max_order_id = cr.fetchone()[0]
+            # the orders up to an id below which every transaction has ended
+            max_order_id = id_watermark(cr, "pos_order")
             # the orders dated before the day before the run's: their sessions
             # are closed, their costs known (a parallel plan over every line)
             stamp = (_utc(self.tz, self.run_date - timedelta(days=1)), max_order_id)

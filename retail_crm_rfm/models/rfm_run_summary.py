@@ -8,8 +8,8 @@ that reuses the last fit (``model_refit_days``, the next nightly runs)
 recomputes only the customers whose rows may have changed since the run
 that stored them:
 
-- a new order (an id above the stamp's), or one dated after the stored
-  run's day: the day's sales, late till syncs, refunds (and the customer of
+- a new order (an id above the stamp's watermark: see ``id_watermark``), or
+  one dated after the stored run's day: the day's sales, late till syncs, refunds (and the customer of
   the refunded order);
 - an order edited since then through the ORM (customer, state, date,
   amount, currency, company: ``pos.order.write``) or moved by a partner
@@ -50,9 +50,37 @@ SUMMARY_CACHE_COLUMNS = (
 SUMMARY_MAX_GAP_DAYS = 31
 # first key of the advisory lock that serialises the runs of one company on the cache
 SUMMARY_LOCK = 74_521_801
+# rows created this long before a run may still be committing (a till's
+# transaction, assumed shorter than half of it): the next run reads them again
+WATERMARK_MARGIN = timedelta(hours=2)
+# newest rows looked at to place the watermark
+WATERMARK_SCAN = 200_000
 # key of the cursor's cache: the last order id a run stored with this cursor
 # (orders written afterwards in the same transaction are noted, see pos.order)
 SUMMARY_SEEN_KEY = "retail_crm_rfm_summary_max_order_id"
+
+
+def id_watermark(cr, table):
+    """An id of ``table`` below which every row is committed, or rolled back.
+
+    The highest id is not: a transaction may hold a lower id it has not
+    committed yet. Ids are taken in order, so the rows created before
+    ``now - WATERMARK_MARGIN`` (``create_date``) and every lower id belong to
+    transactions that have ended. Those after it are read again by the next
+    run (a superset is harmless).
+    """
+    cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM %s", SQL.identifier(table)))
+    top = cr.fetchone()[0]
+    cr.execute(
+        SQL(
+            "SELECT max(id) FROM %s WHERE id > %s AND create_date < (now() AT TIME ZONE 'UTC') - %s::interval",
+            SQL.identifier(table),
+            top - WATERMARK_SCAN,
+            f"{int(WATERMARK_MARGIN.total_seconds())} seconds",
+        )
+    )
+    below = cr.fetchone()[0]
+    return below if below is not None else max(top - WATERMARK_SCAN, 0)
 
 
 class RfmRunSummary:
@@ -91,8 +119,11 @@ class RfmRunSummary:
             );
             CREATE UNLOGGED TABLE IF NOT EXISTS retail_crm_rfm_dirty (
                 id bigserial PRIMARY KEY,
-                partner_id integer NOT NULL
-            )
+                partner_id integer NOT NULL,
+                create_date timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC')
+            );
+            ALTER TABLE retail_crm_rfm_dirty
+              ADD COLUMN IF NOT EXISTS create_date timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC')
             """
             )
         )
@@ -278,13 +309,13 @@ class RfmRunSummary:
         # one run of the company at a time updates its rows
         cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", SUMMARY_LOCK, company))
         stamp = self._summary_stamp()
-        # what the stored rows hold after this run: taken before computing
-        # (an order committed meanwhile has a higher id: the next run takes it)
+        # what the stored rows hold after this run, taken before computing:
+        # the orders and notes up to ids below which every transaction has
+        # ended (the next run reads those above again)
         cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM pos_order"))
-        max_order_id = cr.fetchone()[0]
-        cr.cache[SUMMARY_SEEN_KEY] = max(cr.cache.get(SUMMARY_SEEN_KEY, 0), max_order_id)
-        cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM retail_crm_rfm_dirty"))
-        max_dirty_id = cr.fetchone()[0]
+        cr.cache[SUMMARY_SEEN_KEY] = max(cr.cache.get(SUMMARY_SEEN_KEY, 0), cr.fetchone()[0])
+        max_order_id = id_watermark(cr, "pos_order")
+        max_dirty_id = id_watermark(cr, "retail_crm_rfm_dirty")
         if stamp is None:
             cr.execute(SQL("DELETE FROM retail_crm_rfm_summary WHERE company_id = %s", company))
             partners = None

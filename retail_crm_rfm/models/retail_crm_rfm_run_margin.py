@@ -164,15 +164,26 @@ class RetailCrmRfmRun(models.Model):
             # are closed, their costs known (a parallel plan over every line)
             stamp = (_utc(self.tz, self.run_date - timedelta(days=1)), max_order_id)
             cr.execute(SQL("DELETE FROM retail_crm_rfm_margin WHERE company_id = %s", company))
-            cr.execute(
-                SQL(
-                    """
-                INSERT INTO retail_crm_rfm_margin (company_id, partner_id, margin, sales)
-                SELECT %s, partner_id, sum(margin), sum(sales) FROM (%s) AS lines GROUP BY partner_id
+            # read by binary COPY (a parallel plan, which an INSERT ... SELECT
+            # may not use), exact numerics copied into the cache as they are
+            buffer = io.BytesIO()
+            cr.copy_expert(
+                cr._format(
+                    SQL(
+                        """
+                COPY (SELECT %s::int, partner_id, sum(margin)::numeric, sum(sales)::numeric
+                        FROM (%s) AS lines GROUP BY partner_id) TO STDOUT WITH (FORMAT binary)
                 """,
-                    company,
-                    self._margin_lines_sql(SQL("o.date_order < %s AND o.id <= %s", *stamp)),
-                )
+                        company,
+                        self._margin_lines_sql(SQL("o.date_order < %s AND o.id <= %s", *stamp)),
+                    )
+                ),
+                buffer,
+            )
+            buffer.seek(0)
+            cr.copy_expert(
+                "COPY retail_crm_rfm_margin (company_id, partner_id, margin, sales) FROM STDIN WITH (FORMAT binary)",
+                buffer,
             )
             cr.execute(
                 SQL(

@@ -46,6 +46,19 @@ SUMMARY_CACHE_COLUMNS = (
     "cal_visits",
     "cal_last_day",
 )
+# their column types (a binary COPY sends them as they are)
+SUMMARY_CACHE_TYPES = {
+    "partner_id": "int",
+    "first_day": "int",
+    "last_day": "int",
+    "visits": "int",
+    "frequency": "int",
+    "monetary": "numeric",
+    "visit_net": "numeric",
+    "first_net": "numeric",
+    "cal_visits": "int",
+    "cal_last_day": "int",
+}
 # a run more days after the stored one computes every customer again
 SUMMARY_MAX_GAP_DAYS = 31
 # first key of the advisory lock that serialises the runs of one company on the cache
@@ -269,9 +282,10 @@ class RfmRunSummary:
     def _compute_customer_rows(self, cr, query):
         """Store the rows of ``query`` (``_aggregate_query``) in the summary table.
 
-        ``cr`` computes them: the run's own cursor (one ``INSERT ... SELECT``)
-        or a read-only cursor on Odoo's read replica (the rows come back as
-        text, exact numerics, and are copied into the primary's table).
+        ``cr`` computes them: the run's own cursor, or a read-only cursor on
+        Odoo's read replica. The rows come back by binary COPY (exact
+        numerics; a read that may use a parallel plan, which an
+        ``INSERT ... SELECT`` may not) and are copied into the table.
         """
         # the partner-days of 10M orders sort in memory (about 1 GB for this
         # statement only), not in temporary files
@@ -279,19 +293,27 @@ class RfmRunSummary:
         # sorted aggregation: a hash table of every partner-day holds
         # millions of numeric sums (more memory and time than the sort)
         cr.execute(SQL("SET LOCAL enable_hashagg = off"))
-        columns = SQL(", ").join(SQL.identifier(name) for name in ("company_id",) + SUMMARY_CACHE_COLUMNS)
-        rows = SQL("SELECT %s, q.* FROM (%s) AS q", self.company_id.id, query)
-        if cr is self.env.cr:
-            cr.execute(SQL("INSERT INTO retail_crm_rfm_summary (%s) %s", columns, rows))
-        else:
-            buffer = io.BytesIO()
-            cr.copy_expert(cr._format(SQL("COPY (%s) TO STDOUT", rows)), buffer)
-            buffer.seek(0)
-            self.env.cr.copy_expert(
-                self.env.cr._format(SQL("COPY retail_crm_rfm_summary (%s) FROM STDIN", columns)), buffer
-            )
+        rows = SQL(
+            "SELECT %s::int, %s FROM (%s) AS q",
+            self.company_id.id,
+            SQL(", ").join(
+                SQL("%s::%s", SQL.identifier(name), SQL(SUMMARY_CACHE_TYPES[name]))
+                for name in SUMMARY_CACHE_COLUMNS
+            ),
+            query,
+        )
+        buffer = io.BytesIO()
+        cr.copy_expert(cr._format(SQL("COPY (%s) TO STDOUT WITH (FORMAT binary)", rows)), buffer)
         cr.execute(SQL("RESET work_mem"))
         cr.execute(SQL("RESET enable_hashagg"))
+        buffer.seek(0)
+        columns = SQL(", ").join(SQL.identifier(name) for name in ("company_id",) + SUMMARY_CACHE_COLUMNS)
+        self.env.cr.copy_expert(
+            self.env.cr._format(
+                SQL("COPY retail_crm_rfm_summary (%s) FROM STDIN WITH (FORMAT binary)", columns)
+            ),
+            buffer,
+        )
 
     def _fetch_summary(self):
         """The run's per-customer summary (``pipeline.SUMMARY_COLUMNS``), float arrays.

@@ -19,3 +19,4 @@ from . import test_replenishment_rpc
 from . import test_tools_batch
 from . import test_cron_commit
 from . import test_rfm_model_refit
+from . import test_crosssell_counts

@@ -20,3 +20,4 @@ from . import test_tools_batch
 from . import test_cron_commit
 from . import test_rfm_model_refit
 from . import test_crosssell_counts
+from . import test_replenishment_arrays

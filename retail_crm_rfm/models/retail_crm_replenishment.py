@@ -13,11 +13,14 @@ The interval is the median (``percentile_cont(0.5)``) of the differences in
 days between consecutive purchase days (``lag()``); the next expected day is
 the last purchase day plus the rounded median.
 
-The table is refreshed set-based: one SQL statement computes the forecasts
-of every customer of the pass into a session temporary table (the orders
-are read once), then each chunk of customers is applied (delete what no
-longer qualifies, upsert the rest) and committed by the scheduled action.  A full pass covers every customer; later
-passes only the customers with orders written since the previous pass.  The
+The table is refreshed set-based: the forecasts of every customer of the
+pass are computed once into a session temporary table, then each chunk of
+customers is applied (delete what no longer qualifies, upsert the rest) and
+committed by the scheduled action.  A full pass covers every customer: its
+order lines are read once by binary COPY and the purchase days, gaps and
+medians computed on arrays (``tools/purchase_days.py``); later passes only
+the customers with orders written since the previous pass, in one SQL
+statement that reads their orders through the ``partner_id`` index.  The
 pass position is kept on the company, so a killed pass resumes where it
 stopped and a pass run twice gives the same rows.
 """

@@ -139,10 +139,9 @@ class TestRfmModelRefit(RfmCommon):
         summary = pipeline.summarize_transactions(rows, end=700, window_start=335, cal_end=517)
         fitted = pipeline.predict(summary, 52.0, 26.0, 0.1, steps=4)
         self.assertTrue(fitted.kind, fitted.message)
-        # the Gamma-Gamma parameters ``predict`` applied: none when that fit did not
-        # converge (whether it does on this data varies with the machine's floating point)
-        gg_params = fitted.gg.params if fitted.gg.ok and fitted.gg.converged else None
-        applied = pipeline.predict_fitted(summary, fitted.kind, fitted.fit.params, gg_params, 52.0, 0.1, 4)
+        applied = pipeline.predict_fitted(
+            summary, fitted.kind, fitted.fit.params, fitted.gg.params, 52.0, 0.1, 4
+        )
         np.testing.assert_array_equal(applied.churn, fitted.churn)
         np.testing.assert_array_equal(applied.expected, fitted.expected)
         np.testing.assert_array_equal(applied.ltv, fitted.ltv)

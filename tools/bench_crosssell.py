@@ -31,6 +31,8 @@ import resource
 import sys
 import time
 
+import numpy as np
+
 if not __package__:  # run as a file (python3 tools/x.py): import tools/ as a package
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -140,13 +142,11 @@ def main():
         run._set_mining_work_mem()
         baskets = run._load_baskets(start, end)
         timings["baskets (temp table)"] = time.perf_counter() - t0
-        cr.execute(
-            SQL(
-                """SELECT sum(cardinality(products)), count(*) FILTER (WHERE cardinality(products) >= 2),
-                          pg_total_relation_size('rfm_rule_baskets') FROM rfm_rule_baskets"""
-            )
-        )
-        items, multi, temp_bytes = cr.fetchone()
+        product_basket = baskets.rows["product"][0]
+        items = product_basket.size
+        starts = np.flatnonzero(np.r_[True, product_basket[1:] != product_basket[:-1]]) if items else []
+        multi = int(np.count_nonzero(np.diff(np.r_[starts, items]) >= 2)) if items else 0
+        temp_bytes = baskets.nbytes()
         t1 = time.perf_counter()
         n_cat = run._insert_pair_rules("category", baskets, params)
         timings["category pairs"] = time.perf_counter() - t1
@@ -159,7 +159,7 @@ def main():
         run._drop_mining_tables()
         total = time.perf_counter() - t0
         print(
-            f"window from {date_from}: {baskets:,} baskets ({multi:,} with two products or more), "
+            f"window from {date_from}: {baskets.count:,} baskets ({multi:,} with two products or more), "
             f"{items:,} basket items"
         )
         for label, seconds in timings.items():
@@ -171,7 +171,7 @@ def main():
         print(f"  {'whole mining':<28} {total:8.1f} s")
         print(f"rules: {n_cat:,} category pairs, {n_tri:,} category triples, {n_prod:,} product pairs")
         print(f"rules digest (compare two versions of the code on the same data): {rules_digest(cr, run.id)}")
-        print(f"memory: temp table {temp_bytes / 2**20:.0f} MiB (PostgreSQL side)")
+        print(f"memory: basket arrays {temp_bytes / 2**20:.0f} MiB (this process)")
 
         cr.execute(
             SQL(

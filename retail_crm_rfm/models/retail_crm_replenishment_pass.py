@@ -144,7 +144,11 @@ class ReplenishmentPass:
 
     @staticmethod
     def _ids_scope(ids):
-        def scope(alias):
-            return SQL("%s = ANY(%s::int[])", SQL.identifier(alias, "partner_id"), list(ids))
+        ids = list(ids)
 
+        def scope(alias):
+            return SQL("%s = ANY(%s::int[])", SQL.identifier(alias, "partner_id"), ids)
+
+        # a list of customers: the compute statement reads their orders by index
+        scope.partner_ids = ids
         return scope

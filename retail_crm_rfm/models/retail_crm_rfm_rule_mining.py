@@ -1,32 +1,58 @@
-"""The SQL of the cross-sell mining (``retail.crm.rfm.rule.run._mine``).
+"""The mining of ``retail.crm.rfm.rule.run._mine``: one read, counts on arrays.
 
-One read of the window's order lines (the range of the window's order ids
-through the ``order_id`` index; the refund lines through their own partial
-index, ``retail_crm_rfm_rule_run.init``) writes one row per basket (paid member
-order net of refunds) with its products and its categories as arrays; every
-count is then taken from that table, never from the order lines again:
+The window's basket items (paid member orders net of refunds: the lines of
+refund orders and the lines a paid refund points to are left out) are read
+once, by a binary COPY of (order, member, product) in ranges of order ids
+(ids grow with the order date: the window is a slice of the order lines,
+read through the ``order_id`` index), and kept as sorted integer arrays of
+distinct (basket, item) rows at both levels (``MinedBaskets``). Every count
+is then taken from them with numpy (``tools/basket_counts.py``), never from
+the order lines again:
 
-- single items: ``unnest`` of the arrays, grouped by item;
-- pairs: only the baskets with two items or more (most baskets hold one),
-  only the items frequent enough on their own (a pair is never more frequent
-  than either of its items: minimum support prunes before pairing); the
-  counts per pair and customer are summed per pair;
-- triples (category level): only the baskets with three categories or more,
-  only the items of a frequent pair; the antecedent pair's count comes from
-  the pair table already computed (a frequent triple's pairs are frequent).
+- single items: a ``bincount`` of the items;
+- pairs: only the items frequent enough on their own (a pair is never more
+  frequent than either of its items: minimum support prunes before
+  pairing), only the baskets with two of them; one integer code per pair and
+  member, counted by one sort;
+- triples (category level): only the items of a frequent pair, only the
+  baskets with three of them; the antecedent pair's count comes from the
+  pair table already computed (a frequent triple's pairs are frequent).
 
-The measures are those of ``tools/crosssell.py``; the sorts and hashes of the
-mining get a larger ``work_mem`` for this transaction only, and no JIT
-compilation (``_set_mining_work_mem``).
+The counts reaching the minimum support go to small temporary tables, from
+which SQL writes the rules with the measures of ``tools/crosssell.py``
+(confidence and lift compared in SQL as before).
 """
+
+import io
+
+import numpy as np
 
 from odoo.tools import SQL
 
+from ..tools import basket_counts
 from ..tools.paid_states import PAID_STATES
 
 # per sort/hash node, for the mining statements only (SET LOCAL, reset after)
 MINING_WORK_MEM = "256MB"
-LEVEL_COLUMN = {"product": "products", "category": "categs"}
+# order ids per COPY of the window's basket items (bounds the memory of one read)
+READ_ORDER_IDS = 1_000_000
+LEVELS = ("category", "product")
+
+
+class MinedBaskets:
+    """The window's baskets as sorted arrays of distinct (basket, item) rows per level."""
+
+    __slots__ = ("count", "rows")
+
+    def __init__(self, count, rows):
+        self.count = count  # baskets (orders with at least one item)
+        self.rows = rows  # level -> (basket, partner, item) int32 arrays
+
+    def __bool__(self):
+        return bool(self.count)
+
+    def nbytes(self):
+        return sum(array.nbytes for arrays in self.rows.values() for array in arrays)
 
 
 class RuleMining:
@@ -49,7 +75,7 @@ class RuleMining:
         return previous
 
     def _load_baskets(self, start, end):
-        """The baskets of the window in a temporary table; returns their number.
+        """The baskets of the window (``MinedBaskets``).
 
         One row per order with at least one item: the member, the distinct
         products and the distinct categories. The lines of refund orders
@@ -58,8 +84,7 @@ class RuleMining:
         cr = self.env.cr
         self._drop_mining_tables()
         # the ids of the window's orders: their lines are read through the
-        # order_id index on that range only (ids grow with the order date, so
-        # the window's lines are a slice of the table, not all of it)
+        # order_id index on that range only
         cr.execute(
             SQL(
                 "SELECT min(id), max(id) FROM pos_order WHERE company_id = %s AND date_order >= %s AND date_order < %s",
@@ -69,91 +94,101 @@ class RuleMining:
             )
         )
         low, high = cr.fetchone()
+        # the lines a paid refund of the company points to (the refund lines by
+        # their partial index, each one's order by its primary key)
         cr.execute(
             SQL(
                 """
-            CREATE TEMP TABLE rfm_rule_baskets ON COMMIT DROP AS
-            WITH refunded AS (
-                -- LATERAL ... LIMIT 1: each refund line's order by its primary key, not
-                -- a scan of every order
-                SELECT DISTINCT r.refunded_orderline_id AS line_id
-                  FROM pos_order_line r,
-                       LATERAL (SELECT 1 FROM pos_order ro
-                                 WHERE ro.id = r.order_id AND ro.company_id = %(company)s
-                                   AND ro.state IN %(states)s LIMIT 1) AS ro
-                 WHERE r.refunded_orderline_id IS NOT NULL
-            ), items AS (
-                SELECT l.order_id, o.partner_id, l.product_id, t.categ_id
+            CREATE TEMP TABLE rfm_rule_refunded ON COMMIT DROP AS
+            SELECT DISTINCT r.refunded_orderline_id AS line_id
+              FROM pos_order_line r,
+                   LATERAL (SELECT 1 FROM pos_order ro
+                             WHERE ro.id = r.order_id AND ro.company_id = %(company)s
+                               AND ro.state IN %(states)s LIMIT 1) AS ro
+             WHERE r.refunded_orderline_id IS NOT NULL
+            """,
+                company=self.company_id.id,
+                states=PAID_STATES,
+            )
+        )
+        cr.execute(SQL("ANALYZE rfm_rule_refunded"))
+        # the category of every product (a missing category: -1)
+        cr.execute(
+            SQL(
+                """SELECT p.id, COALESCE(t.categ_id, -1) FROM product_product p
+                     JOIN product_template t ON t.id = p.product_tmpl_id"""
+            )
+        )
+        pairs = np.array(cr.fetchall(), dtype=np.int64).reshape(-1, 2)
+        categ_of = np.full(int(pairs[:, 0].max()) + 1 if pairs.size else 1, -1, dtype=np.int32)
+        categ_of[pairs[:, 0]] = pairs[:, 1]
+        rows = {level: [] for level in LEVELS}
+        refused = self._refused_ids()
+        low = low or 0
+        while high is not None and low <= high:
+            top = min(low + READ_ORDER_IDS - 1, high)
+            buffer = io.BytesIO()
+            query = SQL(
+                """
+                COPY (
+                SELECT l.order_id, o.partner_id, l.product_id
                   FROM pos_order o
                   JOIN pos_order_line l ON l.order_id = o.id
-                  JOIN product_product p ON p.id = l.product_id
-                  JOIN product_template t ON t.id = p.product_tmpl_id
-                  LEFT JOIN refunded f ON f.line_id = l.id
                  WHERE o.company_id = %(company)s AND o.partner_id IS NOT NULL
                    AND o.state IN %(states)s AND o.date_order >= %(start)s AND o.date_order < %(end)s
-                   AND l.qty > 0 AND f.line_id IS NULL AND l.order_id BETWEEN %(low)s AND %(high)s
-                   AND NOT (o.partner_id = ANY(%(refused)s::int[]))
-                 GROUP BY l.order_id, o.partner_id, l.product_id, t.categ_id
-            )
-            SELECT partner_id, array_agg(product_id) AS products,
-                   array_agg(DISTINCT categ_id) FILTER (WHERE categ_id IS NOT NULL) AS categs
-              FROM items
-             GROUP BY order_id, partner_id
-            """,
+                   AND o.id BETWEEN %(low)s AND %(high)s AND l.order_id BETWEEN %(low)s AND %(high)s
+                   AND l.qty > 0 AND NOT (o.partner_id = ANY(%(refused)s::int[]))
+                   AND NOT EXISTS (SELECT 1 FROM rfm_rule_refunded f WHERE f.line_id = l.id)
+                ) TO STDOUT WITH (FORMAT binary)
+                """,
                 company=self.company_id.id,
                 states=PAID_STATES,
                 start=start,
                 end=end,
-                refused=self._refused_ids(),
-                low=low or 0,
-                high=high or 0,
+                refused=refused,
+                low=low,
+                high=top,
             )
-        )
-        baskets = cr.rowcount
-        cr.execute(SQL("ANALYZE rfm_rule_baskets"))
-        return baskets
+            cr.copy_expert(cr._format(query), buffer)
+            order, partner, product = basket_counts.parse_binary_int4(buffer.getbuffer(), 3)
+            del buffer
+            product_rows = basket_counts.distinct_items(order, partner, product)
+            rows["product"].append(product_rows)
+            rows["category"].append(
+                basket_counts.distinct_items(product_rows[0], product_rows[1], categ_of[product_rows[2]])
+            )
+            low = top + 1
+        rows = {
+            level: tuple(np.concatenate([chunk[i] for chunk in chunks]) for i in range(3))
+            if chunks
+            else tuple(np.zeros(0, dtype=np.int32) for i in range(3))
+            for level, chunks in rows.items()
+        }
+        return MinedBaskets(basket_counts.basket_count(rows["product"][0]), rows)
 
     def _drop_mining_tables(self):
-        for table in ("rfm_rule_baskets", "rfm_rule_single", "rfm_rule_pairs"):
+        for table in ("rfm_rule_refunded", "rfm_rule_single", "rfm_rule_pairs", "rfm_rule_triples"):
             self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
 
-    def _count_singles(self, level):
-        """Baskets per item of the level into ``rfm_rule_single`` (replaced)."""
+    def _count_singles(self, level, baskets):
+        """Baskets per item of the level into ``rfm_rule_single`` (replaced);
+        returns the counts per item id."""
         cr = self.env.cr
+        item = baskets.rows[level][2]
+        counts = basket_counts.item_counts(item, int(item.max()) + 1 if item.size else 0)
+        items = np.flatnonzero(counts)
         cr.execute(SQL("DROP TABLE IF EXISTS rfm_rule_single"))
         cr.execute(
             SQL(
                 """
             CREATE TEMP TABLE rfm_rule_single ON COMMIT DROP AS
-            SELECT i.item, count(*) AS cnt
-              FROM rfm_rule_baskets b, unnest(b.%(column)s) AS i(item)
-             GROUP BY i.item
+            SELECT i.item, i.cnt FROM unnest(%s::int[], %s::bigint[]) AS i(item, cnt)
             """,
-                column=SQL.identifier(LEVEL_COLUMN[level]),
+                items.tolist(),
+                counts[items].tolist(),
             )
         )
-
-    def _frequent_condition(self, alias, table, column, baskets, params):
-        """``alias.item`` among the items of ``table`` (a temporary table of
-        counts) frequent enough for the minimum support; TRUE when all are."""
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-            SELECT array_agg(DISTINCT %(column)s) FILTER (WHERE cnt * 100.0 >= %(min_support)s * %(baskets)s),
-                   count(DISTINCT %(column)s) FILTER (WHERE cnt * 100.0 < %(min_support)s * %(baskets)s)
-              FROM %(table)s
-            """,
-                column=SQL.identifier(column),
-                table=SQL.identifier(table),
-                min_support=params["min_support"],
-                baskets=baskets,
-            )
-        )
-        frequent, pruned = cr.fetchone()
-        if not pruned:
-            return SQL("TRUE")
-        return SQL("%s = ANY(%s::int[])", SQL.identifier(alias, "item"), frequent or [])
+        return counts
 
     def _insert_pair_rules(self, level, baskets, params):
         """Pairs counted once (a < b) from the baskets with two frequent items
@@ -161,29 +196,24 @@ class RuleMining:
         if not baskets:
             return 0
         cr = self.env.cr
-        self._count_singles(level)
-        column = SQL.identifier("b", LEVEL_COLUMN[level])
-        frequent_x = self._frequent_condition("x", "rfm_rule_single", "item", baskets, params)
-        frequent_y = self._frequent_condition("y", "rfm_rule_single", "item", baskets, params)
+        counts = self._count_singles(level, baskets)
+        threshold = basket_counts.frequent_threshold(params["min_support"], baskets.count)
+        items, found, customers = basket_counts.count_combinations(
+            *baskets.rows[level], 2, keep_items=counts >= threshold
+        )
+        keep = found >= threshold
         cr.execute(SQL("DROP TABLE IF EXISTS rfm_rule_pairs"))
         cr.execute(
             SQL(
                 """
             CREATE TEMP TABLE rfm_rule_pairs ON COMMIT DROP AS
-            WITH pair_customer AS (
-                SELECT x.item AS a, y.item AS b, b.partner_id, count(*) AS cnt
-                  FROM rfm_rule_baskets b, unnest(%(column)s) AS x(item), unnest(%(column)s) AS y(item)
-                 WHERE cardinality(%(column)s) >= 2 AND y.item > x.item AND %(frequent_x)s AND %(frequent_y)s
-                 GROUP BY 1, 2, 3
-            )
-            SELECT a, b, sum(cnt) AS cnt, count(*) AS customers FROM pair_customer GROUP BY a, b
-            HAVING sum(cnt) * 100.0 >= %(min_support)s * %(baskets)s
+            SELECT p.a, p.b, p.cnt, p.customers
+              FROM unnest(%s::int[], %s::int[], %s::numeric[], %s::bigint[]) AS p(a, b, cnt, customers)
             """,
-                column=column,
-                frequent_x=frequent_x,
-                frequent_y=frequent_y,
-                baskets=baskets,
-                min_support=params["min_support"],
+                items[keep, 0].tolist(),
+                items[keep, 1].tolist(),
+                found[keep].tolist(),
+                customers[keep].tolist(),
             )
         )
         if level == "product":
@@ -222,7 +252,7 @@ class RuleMining:
                 company=self.company_id.id,
                 run_date=self.run_date,
                 level=level,
-                baskets=baskets,
+                baskets=baskets.count,
                 uid=self.env.uid,
                 min_confidence=params["min_confidence"],
                 min_lift=params["min_lift"],
@@ -241,24 +271,36 @@ class RuleMining:
         paired = cr.fetchone()[0]
         if not paired:
             return 0
+        item = baskets.rows["category"][2]
+        keep_items = np.zeros(max(int(item.max()) + 1, max(paired) + 1), dtype=bool)
+        keep_items[paired] = True
+        items, found, customers = basket_counts.count_combinations(
+            *baskets.rows["category"], 3, keep_items=keep_items
+        )
+        keep = found >= basket_counts.frequent_threshold(params["min_support"], baskets.count)
+        cr.execute(SQL("DROP TABLE IF EXISTS rfm_rule_triples"))
         cr.execute(
             SQL(
                 """
-            WITH triple_customer AS (
-                SELECT x.item AS a, y.item AS b, z.item AS c, b.partner_id, count(*) AS cnt
-                  FROM rfm_rule_baskets b, unnest(b.categs) AS x(item), unnest(b.categs) AS y(item),
-                       unnest(b.categs) AS z(item)
-                 WHERE cardinality(b.categs) >= 3 AND y.item > x.item AND z.item > y.item
-                   AND x.item = ANY(%(paired)s::int[]) AND y.item = ANY(%(paired)s::int[])
-                   AND z.item = ANY(%(paired)s::int[])
-                 GROUP BY 1, 2, 3, 4
-            ), triples AS (
-                SELECT a, b, c, sum(cnt) AS cnt, count(*) AS customers FROM triple_customer GROUP BY a, b, c
-                HAVING sum(cnt) * 100.0 >= %(min_support)s * %(baskets)s
-            ), directed AS (
-                SELECT t.a AS l1, t.b AS l2, t.c AS r, t.cnt, t.customers FROM triples t
-                UNION ALL SELECT t.a, t.c, t.b, t.cnt, t.customers FROM triples t
-                UNION ALL SELECT t.b, t.c, t.a, t.cnt, t.customers FROM triples t
+            CREATE TEMP TABLE rfm_rule_triples ON COMMIT DROP AS
+            SELECT t.a, t.b, t.c, t.cnt, t.customers
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::numeric[], %s::bigint[])
+                   AS t(a, b, c, cnt, customers)
+            """,
+                items[keep, 0].tolist(),
+                items[keep, 1].tolist(),
+                items[keep, 2].tolist(),
+                found[keep].tolist(),
+                customers[keep].tolist(),
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            WITH directed AS (
+                SELECT t.a AS l1, t.b AS l2, t.c AS r, t.cnt, t.customers FROM rfm_rule_triples t
+                UNION ALL SELECT t.a, t.c, t.b, t.cnt, t.customers FROM rfm_rule_triples t
+                UNION ALL SELECT t.b, t.c, t.a, t.cnt, t.customers FROM rfm_rule_triples t
             )
             INSERT INTO retail_crm_rfm_rule
                    (run_id, company_id, run_date, is_current, level,
@@ -275,13 +317,11 @@ class RuleMining:
              WHERE d.cnt * 100.0 >= %(min_confidence)s * p.cnt
                AND d.cnt::float8 * %(baskets)s >= %(min_lift)s * p.cnt::float8 * s.cnt
             """,
-                paired=paired,
                 run=self.id,
                 company=self.company_id.id,
                 run_date=self.run_date,
-                baskets=baskets,
+                baskets=baskets.count,
                 uid=self.env.uid,
-                min_support=params["min_support"],
                 min_confidence=params["min_confidence"],
                 min_lift=params["min_lift"],
             )

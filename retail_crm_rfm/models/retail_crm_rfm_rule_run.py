@@ -206,7 +206,7 @@ class RetailCrmRfmRuleRun(RuleMining, models.Model):
             {
                 "state": "done",
                 "date_from": date_from,
-                "basket_count": baskets,
+                "basket_count": baskets.count,
                 "category_rule_count": counts["category"],
                 "product_rule_count": counts["product"],
                 "min_support": params["min_support"],

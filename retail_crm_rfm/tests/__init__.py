@@ -13,9 +13,11 @@ from . import test_tour_segment_action
 from . import test_rfm_aggregate
 from . import test_crosssell
 from . import test_crosssell_pos
+from . import test_crosssell_counts
 from . import test_replenishment
 from . import test_replenishment_reminder
 from . import test_replenishment_rpc
+from . import test_replenishment_arrays
 from . import test_tools_batch
 from . import test_cron_commit
 from . import test_rfm_model_refit

@@ -1,6 +1,7 @@
 from odoo import models
 from odoo.tools import SQL
 
+from ..tools.paid_states import PAID_STATES
 from .rfm_run_summary import SUMMARY_SEEN_KEY
 
 # what an order contributes to its customer's RFM summary (``_aggregate_query``)
@@ -24,6 +25,9 @@ class PosOrder(models.Model):
         earlier = self.filtered(
             lambda order: (order.create_date and order.create_date < now) or order.id <= seen
         )
+        if vals.keys() == {"state"} and vals["state"] in PAID_STATES:
+            # paid -> done (a session closing) changes nothing the run counts
+            earlier = earlier.filtered(lambda order: order.state not in PAID_STATES)
         before = set(earlier.partner_id.ids)
         res = super().write(vals)
         earlier._rfm_note_changed(before | set(earlier.partner_id.ids))

@@ -107,6 +107,9 @@ class TestRfmSummaryCache(RfmCommon):
         # an earlier order moved to another customer, and a merge
         self.edge_orders[5].write({"partner_id": extra[3].id})
         self.assertEqual(self._dirty() - dirty, {extra[2].id, extra[3].id})
+        # a session closing (paid -> done) changes nothing counted: no note
+        self.edge_orders[8].write({"state": "done"})
+        self.assertEqual(self._dirty() - dirty, {extra[2].id, extra[3].id})
         wizard = self.env["base.partner.merge.automatic.wizard"].create({})
         wizard._merge([extra[4].id, extra[5].id], extra[5])
         self.assertLessEqual({extra[4].id, extra[5].id}, self._dirty())

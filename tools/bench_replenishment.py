@@ -189,7 +189,7 @@ def main():
         first = digest(cr, company.id)
         print(f"forecasts digest (compare two versions of the code on the same data): {first}")
         print(
-            f"full pass:           {full_time:8.1f} s  {n_full:,} customers -> {first[0]:,} forecasts  (load {load():.2f}, peak RSS {rss_mb():.0f} MB)"
+            f"full pass:           {full_time:8.1f} s  {n_full:,} customers with forecasts -> {first[0]:,} forecasts  (load {load():.2f}, peak RSS {rss_mb():.0f} MB)"
         )
 
         if not args.skip_repeat:

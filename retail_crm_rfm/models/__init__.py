@@ -20,4 +20,5 @@ from . import res_company_replenishment
 from . import res_config_settings_replenishment
 from . import retail_crm_replenishment
 from . import retail_crm_replenishment_reminder
+from . import replenishment_cascade
 from . import pos_order

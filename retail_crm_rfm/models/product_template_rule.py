@@ -15,3 +15,10 @@ class ProductTemplate(models.Model):
         domain=[("is_current", "=", True), ("level", "=", "product")],
         groups=_GROUPS,
     )
+
+    def unlink(self):
+        # the replenishment forecasts of its variants, which go with it by the
+        # database's cascade, not by their unlink() (see replenishment_cascade.py)
+        variants = self.with_context(active_test=False).product_variant_ids
+        self.env["retail.crm.replenishment"]._forget("product_id", variants.ids)
+        return super().unlink()

@@ -52,3 +52,8 @@ class ResCompany(models.Model):
                         days=company.retail_replenishment_lead_days,
                     )
                 )
+
+    def unlink(self):
+        # their replenishment forecasts (no foreign keys, see replenishment_cascade.py)
+        self.env["retail.crm.replenishment"]._forget("company_id", self.ids)
+        return super().unlink()

@@ -135,6 +135,8 @@ class ResPartner(models.Model):
         # their stored purchase history (``retail_crm_rfm_summary``): their
         # orders lose their customer, so no run would recompute them
         self.env.cr.execute(SQL("DELETE FROM retail_crm_rfm_summary WHERE partner_id = ANY(%s)", self.ids))
+        # their replenishment forecasts (no foreign keys either)
+        self.env["retail.crm.replenishment"]._forget("partner_id", self.ids)
         return super().unlink()
 
     def _rfm_campaign_targets(self, marketing=True):

@@ -49,6 +49,8 @@ MIN_PURCHASES = 3
 COMPUTE_WORK_MEM = "256MB"
 # order ids per COPY of the full pass (bounds the memory of one read)
 READ_ORDER_IDS = 1_000_000
+# quantities read as integers of this fraction of a unit (exact sums)
+QTY_UNIT = 1_000_000
 PG_DATE_EPOCH = date(2000, 1, 1)
 
 
@@ -58,8 +60,9 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
     _order = "expected_date, id"
     _rec_name = "partner_id"
     _log_access = False
+    _auto = False
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
     )
@@ -103,13 +106,81 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
     )
     reminded_on = fields.Date(string="Reminder Created On", readonly=True)
 
-    _sql_constraints = [
-        (
-            "partner_item_uniq",
-            "unique(company_id, partner_id, level, item_id)",
-            "One replenishment forecast per customer and item.",
-        ),
-    ]
+    def init(self):
+        # the columns follow the fields above (the ORM creates none: _auto = False)
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE TABLE IF NOT EXISTS retail_crm_replenishment (
+                id serial PRIMARY KEY,
+                company_id integer NOT NULL,
+                partner_id integer NOT NULL,
+                level varchar NOT NULL,
+                item_id integer NOT NULL,
+                product_id integer,
+                categ_id integer,
+                config_id integer,
+                purchase_count integer,
+                first_date date,
+                last_date date,
+                interval_days numeric,
+                expected_date date,
+                reminded_date date,
+                reminded_on date
+            );
+            -- one forecast per customer and item (the key of the pass's upsert);
+            -- it also serves every search by company (its first column). Not the
+            -- name of the ORM's constraint of earlier versions, which the
+            -- upgrade drops once the module no longer declares it
+            CREATE UNIQUE INDEX IF NOT EXISTS retail_crm_replenishment_partner_item_key
+                ON retail_crm_replenishment (company_id, partner_id, level, item_id);
+            CREATE INDEX IF NOT EXISTS retail_crm_replenishment__config_id_index
+                ON retail_crm_replenishment (config_id);
+            CREATE INDEX IF NOT EXISTS retail_crm_replenishment__expected_date_index
+                ON retail_crm_replenishment (expected_date);
+            -- tables created by earlier versions of the addon (by the ORM) had them
+            DROP INDEX IF EXISTS retail_crm_replenishment__company_id_index;
+            ALTER TABLE retail_crm_replenishment
+                DROP CONSTRAINT IF EXISTS retail_crm_replenishment_company_id_fkey,
+                DROP CONSTRAINT IF EXISTS retail_crm_replenishment_partner_id_fkey,
+                DROP CONSTRAINT IF EXISTS retail_crm_replenishment_product_id_fkey,
+                DROP CONSTRAINT IF EXISTS retail_crm_replenishment_categ_id_fkey,
+                DROP CONSTRAINT IF EXISTS retail_crm_replenishment_config_id_fkey;
+            """
+            )
+        )
+        # their reflection, which the uninstall would try to drop again
+        self.env.cr.execute(
+            SQL(
+                """
+            DELETE FROM ir_model_constraint
+             WHERE type = 'f' AND name IN %s
+            """,
+                tuple(
+                    f"retail_crm_replenishment_{column}_fkey"
+                    for column in ("company_id", "partner_id", "product_id", "categ_id", "config_id")
+                ),
+            )
+        )
+
+    @api.model
+    def _forget(self, column, ids):
+        """What the foreign keys' ``ON DELETE`` did (see the module docstring):
+        delete the forecasts of deleted customers, products, categories or
+        companies; a deleted point of sale (``config_id``) is only unset."""
+        if not ids:
+            return
+        self.flush_model()
+        if column == "config_id":
+            query = SQL(
+                "UPDATE retail_crm_replenishment SET config_id = NULL WHERE config_id = ANY(%s)", list(ids)
+            )
+        else:
+            query = SQL(
+                "DELETE FROM retail_crm_replenishment WHERE %s = ANY(%s)", SQL.identifier(column), list(ids)
+            )
+        self.env.cr.execute(query)
+        self.invalidate_model()
 
     @api.depends("product_id", "categ_id", "level")
     def _compute_item_name(self):
@@ -192,7 +263,7 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
                 -- customers are computed together. LATERAL ... LIMIT 1: each refund
                 -- line's order by its primary key (the lines through their partial
                 -- index), not a scan of every order
-                SELECT l.refunded_orderline_id AS line_id, sum(l.qty)::float8 AS qty
+                SELECT l.refunded_orderline_id AS line_id, sum(l.qty) AS qty
                   FROM pos_order_line l,
                        LATERAL (SELECT 1 FROM pos_order o WHERE o.id = l.order_id AND %s LIMIT 1) AS o
                  WHERE l.refunded_orderline_id IS NOT NULL
@@ -220,7 +291,7 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
             )
             refunds = SQL(
                 """LEFT JOIN LATERAL (
-                       SELECT sum(r.qty)::float8 AS qty
+                       SELECT sum(r.qty) AS qty
                          FROM pos_order_line r,
                               LATERAL (SELECT 1 FROM pos_order o WHERE o.id = r.order_id AND %s LIMIT 1) AS o
                         WHERE r.refunded_orderline_id = l.id) AS f ON TRUE""",
@@ -243,7 +314,7 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
                  WHERE %(counted)s AND o.date_order >= %(start)s
                    AND l.refunded_orderline_id IS NULL AND l.product_id IS NOT NULL
                  GROUP BY 1, 2, 3
-                HAVING sum(l.qty::float8 + COALESCE(f.qty, 0)) > 0
+                HAVING sum(l.qty + COALESCE(f.qty, 0)) > 0
             ), gaps AS (
                 SELECT partner_id, item_id, day, config_id,
                        day - lag(day) OVER w AS gap,
@@ -362,35 +433,11 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
         if not purchase_days.code_fits(partners, items, days):
             raise ValueError("too many customers and items for the replenishment codes")
         codes, stores, quantities = [], [], []
-        while low is not None and low <= high:
-            top = min(low + READ_ORDER_IDS - 1, high)
+        for query in self._replenishment_read_queries(parts, low, high):
             buffer = io.BytesIO()
-            query = SQL(
-                """
-                COPY (
-                SELECT o.partner_id, %(item)s, %(day)s, COALESCE(o.config_id, 0),
-                       l.qty::float8 + COALESCE(f.qty, 0)
-                  FROM pos_order o
-                  JOIN pos_order_line l ON l.order_id = o.id
-                  %(item_join)s
-                  LEFT JOIN retail_crm_replenishment_refunded f ON f.line_id = l.id
-                 WHERE %(counted)s AND o.date_order >= %(start)s
-                   AND o.id BETWEEN %(low)s AND %(high)s AND l.order_id BETWEEN %(low)s AND %(high)s
-                   AND l.refunded_orderline_id IS NULL AND l.product_id IS NOT NULL
-                   AND %(item)s IS NOT NULL
-                ) TO STDOUT WITH (FORMAT binary)
-                """,
-                item=parts["item"],
-                day=parts["day"],
-                item_join=parts["item_join"],
-                counted=parts["counted"],
-                start=parts["start"],
-                low=low,
-                high=top,
-            )
-            cr.copy_expert(cr._format(query), buffer)
+            cr.copy_expert(cr._format(SQL("COPY (%s) TO STDOUT WITH (FORMAT binary)", query)), buffer)
             partner, item, day, store, qty = purchase_days.parse_binary(
-                buffer.getbuffer(), (">i4", ">i4", ">i4", ">i4", ">f8")
+                buffer.getbuffer(), (">i4", ">i4", ">i4", ">i4", ">i8")
             )
             del buffer
             if day.size and (int(day.min()) < day_base or int(day.max()) >= day_base + days):
@@ -398,7 +445,6 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
             codes.append(purchase_days.encode(partner, item, day, items, days, day_base))
             stores.append(store)
             quantities.append(qty)
-            low = top + 1
         read = time.perf_counter()
         empty = np.zeros(0, dtype=np.int64)
         result = purchase_days.forecasts_of_codes(
@@ -458,6 +504,60 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
             read - started,
             computed - read,
             time.perf_counter() - computed,
+        )
+
+    @api.model
+    def _replenishment_read_queries(self, parts, low, high):
+        """The statements ``_replenishment_compute_arrays`` reads, one row per
+        line: (customer, item, local day, store, quantity in millionths, an
+        exact integer, so that a line and its refunds add up to 0 exactly).
+
+        The lines, in ranges of ``READ_ORDER_IDS`` order ids (a merge of
+        orders and lines by their primary and ``order_id`` indexes), then the
+        refunds, each as a line of the customer, item, day and store of the
+        line it refunds: summed into that purchase day like a refund joined
+        to its line, without a join of every line to the refunds.
+        """
+        counted = SQL(
+            """%(counted)s AND o.date_order >= %(start)s
+               AND l.refunded_orderline_id IS NULL AND l.product_id IS NOT NULL AND %(item)s IS NOT NULL""",
+            counted=parts["counted"],
+            start=parts["start"],
+            item=parts["item"],
+        )
+        columns = SQL("o.partner_id, %s, %s, COALESCE(o.config_id, 0)", parts["item"], parts["day"])
+        while low is not None and low <= high:
+            top = min(low + READ_ORDER_IDS - 1, high)
+            yield SQL(
+                """
+                SELECT %(columns)s, round(l.qty * %(unit)s)::int8
+                  FROM pos_order o
+                  JOIN pos_order_line l ON l.order_id = o.id
+                  %(item_join)s
+                 WHERE %(counted)s
+                   AND o.id BETWEEN %(low)s AND %(high)s AND l.order_id BETWEEN %(low)s AND %(high)s
+                """,
+                columns=columns,
+                unit=QTY_UNIT,
+                item_join=parts["item_join"],
+                counted=counted,
+                low=low,
+                high=top,
+            )
+            low = top + 1
+        yield SQL(
+            """
+            SELECT %(columns)s, round(f.qty * %(unit)s)::int8
+              FROM retail_crm_replenishment_refunded f
+              JOIN pos_order_line l ON l.id = f.line_id
+              %(item_join)s
+              JOIN pos_order o ON o.id = l.order_id
+             WHERE %(counted)s
+            """,
+            columns=columns,
+            unit=QTY_UNIT,
+            item_join=parts["item_join"],
+            counted=counted,
         )
 
     @api.model

@@ -24,21 +24,41 @@ class ReplenishmentPass:
     __slots__ = ()
 
     @api.model
-    def _replenishment_pass_partners(self, company, full, since, after):
-        """Sorted ids (> ``after``) of the customers the pass recomputes:
-        every customer with an order of the company (full pass), else those
-        with an order written since ``since``."""
-        changed = SQL("TRUE") if full else SQL("write_date >= %s", since)
+    def _replenishment_pass_partners(self, company, since, after):
+        """Sorted ids (> ``after``) of the customers a daily pass recomputes:
+        those with an order written since ``since``."""
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT DISTINCT partner_id FROM pos_order
-                 WHERE company_id = %s AND partner_id > %s AND %s
+                 WHERE company_id = %s AND partner_id > %s AND write_date >= %s
                  ORDER BY partner_id
                 """,
                 company.id,
                 after,
-                changed,
+                since,
+            )
+        )
+        return [pid for (pid,) in rows]
+
+    @api.model
+    def _replenishment_full_pass_partners(self, company, after):
+        """Sorted ids (> ``after``) of the customers whose forecasts a full
+        pass writes or deletes: those with computed forecasts and those
+        holding forecasts. They only place the chunks' bounds: a full pass
+        applies ranges of ids, so that everybody else in the range is covered
+        too (and not a scan of every order for its customer)."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT partner_id FROM retail_crm_replenishment_pass WHERE partner_id > %(after)s
+                 UNION
+                SELECT partner_id FROM retail_crm_replenishment
+                 WHERE company_id = %(company)s AND partner_id > %(after)s
+                 ORDER BY 1
+                """,
+                company=company.id,
+                after=after,
             )
         )
         return [pid for (pid,) in rows]
@@ -46,7 +66,8 @@ class ReplenishmentPass:
     @api.model
     def _replenishment_refresh(self, company, today, chunk_size=None, full=False):
         """Run (or resume) the company's refresh pass to its end in the
-        current transaction; returns the number of customers recomputed."""
+        current transaction; returns the number of customers recomputed
+        (a full pass: those with forecasts before or after it)."""
         return run_steps(self._replenishment_refresh_steps(company, today, chunk_size=chunk_size, full=full))
 
     @api.model
@@ -82,19 +103,21 @@ class ReplenishmentPass:
         full = company_sudo.retail_replenishment_pass_full
         since = (company_sudo.retail_replenishment_watermark or now) - WATERMARK_MARGIN
         cursor = company_sudo.retail_replenishment_cursor
-        partners = self._replenishment_pass_partners(company_sudo, full, since, cursor)
         refused = self._replenishment_refused_ids()
         size = chunk_size or int(
             # sudo: technical tuning parameter
             self.env["ir.config_parameter"].sudo().get_param("retail_crm_rfm.replenishment_chunk", 100000)
         )
-        chunks = [partners[i : i + size] for i in range(0, len(partners), size)]
         # the orders are read once for the whole pass (what is left of it when
         # resumed); the chunks only apply the computed rows, one commit each
         if full:
             self._replenishment_compute(company_sudo, today, self._range_scope(cursor, None), refused)
-        elif partners:
-            self._replenishment_compute(company_sudo, today, self._ids_scope(partners), refused)
+            partners = self._replenishment_full_pass_partners(company_sudo, cursor)
+        else:
+            partners = self._replenishment_pass_partners(company_sudo, since, cursor)
+            if partners:
+                self._replenishment_compute(company_sudo, today, self._ids_scope(partners), refused)
+        chunks = [partners[i : i + size] for i in range(0, len(partners), size)]
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             if full:

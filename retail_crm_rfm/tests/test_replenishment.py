@@ -306,6 +306,50 @@ class TestReplenishmentForecast(ReplenishmentCommon):
         self.assertEqual(row.expected_date, base + timedelta(days=96))
         self.assertEqual(self._rows(other).expected_date, base + timedelta(days=90))
 
+    def test_no_foreign_key_checks_on_the_pass(self):
+        """A full pass inserts a million forecasts: no foreign key checks
+        per row (the one on the customer locked, and so rewrote, every
+        customer's row); their ON DELETE is in the next test."""
+        self.env.cr.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'retail_crm_replenishment'::regclass AND contype = 'f'"
+        )
+        self.assertEqual(self.env.cr.fetchall(), [])
+
+    def test_deleted_references_delete_or_unset_forecasts(self):
+        """What the table's missing foreign keys did: deleting a customer, a
+        product's template, a category (with its subcategories) deletes the
+        forecasts naming them; deleting a point of sale unsets it."""
+        parent = self.env["product.category"].create({"name": "Baby"})
+        child = self.env["product.category"].create({"name": "Formula", "parent_id": parent.id})
+        formula = self.env["product.product"].create({"name": "奶粉", "categ_id": child.id})
+        config = self.env["pos.config"].create({"name": "快闪店"})
+        partner, other = self._member("黄蓉"), self._member("郭靖")
+
+        def forecast(customer, level, item, **values):
+            return self.Rep.create(
+                {
+                    "company_id": self.company_a.id,
+                    "partner_id": customer.id,
+                    "level": level,
+                    "item_id": item.id,
+                }
+                | values
+            )
+
+        by_product = forecast(other, "product", formula, product_id=formula.id, categ_id=child.id)
+        by_category = forecast(other, "category", child, categ_id=child.id, config_id=config.id)
+        kept = forecast(other, "product", self.toothpaste, product_id=self.toothpaste.id, config_id=config.id)
+        gone_with_partner = forecast(partner, "product", self.brush, product_id=self.brush.id)
+        partner.unlink()
+        self.assertFalse(gone_with_partner.exists())
+        formula.product_tmpl_id.unlink()
+        self.assertFalse(by_product.exists())
+        config.unlink()
+        self.assertEqual((by_category.config_id, kept.config_id), (config.browse(), config.browse()))
+        parent.unlink()
+        self.assertFalse(by_category.exists())
+        self.assertTrue(kept.exists())
+
     def test_lead_days_validated_nothing_stored(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"].search([("name", "=", "retail_crm_rfm")])._update_translations(["zh_CN"])

@@ -99,3 +99,21 @@ class TestReplenishmentArrays(ReplenishmentCommon):
         self.company_a.retail_replenishment_level = "category"
         full = self._compare(partners)
         self.assertEqual({row[1] for row in full}, {"category"})
+
+    def test_weighed_goods_refunded_in_full_leave_no_purchase_day(self):
+        """0.1 kg and 0.2 kg bought the same day and both returned later: the
+        day nets to exactly 0 (quantities summed as exact integers, not as
+        floats whose sum is 5.6e-17), so it is no purchase day in either pass."""
+        partner = self._member("称重")
+        base = self.today - timedelta(days=90)
+        first = self._buy(partner, base, [(self.soap, 0.1)])
+        second = self._buy(partner, base, [(self.soap, 0.2)])
+        self._refund(first, base + timedelta(days=2))
+        self._refund(second, base + timedelta(days=3))
+        for offset in (20, 40, 60):
+            self._buy(partner, base + timedelta(days=offset), [(self.soap, 0.3)])
+        full = self._compare(partner)
+        self.assertEqual(len(full), 1)
+        self.assertEqual(
+            self.Rep.search([("partner_id", "=", partner.id)]).first_date, base + timedelta(days=20)
+        )

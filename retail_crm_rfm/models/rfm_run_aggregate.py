@@ -194,13 +194,20 @@ class RfmRunAggregate:
         ``refunds``: a subquery of the refund ids that may concern them.
         """
         tz = self.tz or "UTC"
-        counted = SQL(
-            "o.company_id = %(company)s AND o.partner_id IS NOT NULL"
-            " AND o.state IN %(states)s AND o.date_order < %(end)s",
-            company=self.company_id.id,
-            states=PAID_STATES,
-            end=_utc_midnight(tz, self.run_date + timedelta(days=1)),
-        )
+        end = _utc_midnight(tz, self.run_date + timedelta(days=1))
+
+        def counted(alias):
+            """The order ``alias`` counts: a paid order of the company with a
+            customer, up to the end of the run day."""
+            return SQL(
+                "%(a)s.company_id = %(company)s AND %(a)s.partner_id IS NOT NULL"
+                " AND %(a)s.state IN %(states)s AND %(a)s.date_order < %(end)s",
+                a=SQL.identifier(alias),
+                company=self.company_id.id,
+                states=PAID_STATES,
+                end=end,
+            )
+
         return SQL(
             """
             WITH refunds AS (
@@ -230,14 +237,8 @@ class RfmRunAggregate:
                  GROUP BY partner_id, day
             )
             """,
-            counted=counted,
-            counted_r=SQL(
-                "r.company_id = %(company)s AND r.partner_id IS NOT NULL"
-                " AND r.state IN %(states)s AND r.date_order < %(end)s",
-                company=self.company_id.id,
-                states=PAID_STATES,
-                end=_utc_midnight(tz, self.run_date + timedelta(days=1)),
-            ),
+            counted=counted("o"),
+            counted_r=counted("r"),
             some_refunds=SQL("AND r.id IN (%s)", refunds) if refunds is not None else SQL(),
             some_orders=SQL("AND (%s)", orders) if orders is not None else SQL(),
             r_amount=_amount_sql("r"),

@@ -62,39 +62,6 @@ SNAPSHOT_COLUMNS = (
     "ltv",
     "churn_band",
 )
-# run fields copied from the run whose results a run with the same input takes
-RESULT_FIELDS = (
-    "customer_count",
-    "cluster_count",
-    "churn_model",
-    "model_message",
-    "holdout_weeks",
-    "holdout_error_bgnbd",
-    "holdout_error_mbgnbd",
-    "holdout_error_pareto",
-    "holdout_predicted",
-    "holdout_actual",
-    "holdout_rows",
-    "bgnbd_ok",
-    "bgnbd_r",
-    "bgnbd_alpha",
-    "bgnbd_a",
-    "bgnbd_b",
-    "bgnbd_log_likelihood",
-    "bgnbd_converged",
-    "bgnbd_message",
-    "gg_ok",
-    "gg_p",
-    "gg_q",
-    "gg_v",
-    "gg_log_likelihood",
-    "gg_converged",
-    "gg_message",
-    "ltv_basis",
-    "margin_share",
-    "model_state",
-    "model_fit_date",
-)
 # model outputs rewritten on a customer only when they moved by more than
 # max(absolute, relative x new value): half a point of churn risk, 1 % of
 # the expected purchases and of the predicted value
@@ -152,6 +119,8 @@ MODEL_FIELDS = (
     "model_state",
     "model_fit_date",
 )
+# run fields copied from the run whose results a run with the same input takes
+RESULT_FIELDS = ("customer_count", "cluster_count", *MODEL_FIELDS, "ltv_basis", "margin_share")
 PROCESS_PARAMETERS = ("batch_size", "write_workers")
 
 

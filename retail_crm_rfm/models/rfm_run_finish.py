@@ -23,25 +23,33 @@ class RfmRunFinish:
         key = self._company_key()
         partner_fields = [name for name, _col in PARTNER_COLUMNS]
         self.env["res.partner"].flush_model(partner_fields)
-        # EXCEPT (hashed set difference) instead of NOT EXISTS: no nested loop
-        # whatever the statistics of the fresh snapshot rows
+        # who left: an anti-join by hash (or merge), never a nested loop of
+        # index probes, whatever the statistics of the fresh snapshot rows;
+        # the few ids it finds are then updated through the primary key
+        # (joined instead, every partner row was read to find them)
+        cr.execute(SQL("SET LOCAL enable_nestloop = off"))
         cr.execute(
             SQL(
                 """
-            UPDATE res_partner p SET %(assignments)s
-             WHERE p.id IN (%(holders)s
-                            EXCEPT
-                            SELECT s.partner_id FROM retail_crm_rfm_snapshot s
-                             WHERE s.run_id = %(run)s)
-               AND p.rfm_date ? %(key)s
+            SELECT h.partner_id FROM (%(holders)s) AS h(partner_id)
+             WHERE NOT EXISTS (SELECT 1 FROM retail_crm_rfm_snapshot s
+                                WHERE s.run_id = %(run)s AND s.partner_id = h.partner_id)
             """,
                 holders=self._figure_holders_sql(),
+                run=self._snapshot_run_id(),
+            )
+        )
+        stale = [partner_id for (partner_id,) in cr.fetchall()]
+        cr.execute(SQL("SET LOCAL enable_nestloop TO DEFAULT"))
+        cr.execute(
+            SQL(
+                "UPDATE res_partner p SET %(assignments)s WHERE p.id = ANY(%(stale)s) AND p.rfm_date ? %(key)s",
                 assignments=SQL(", ").join(
                     SQL("%(col)s = p.%(col)s - %(key)s", col=SQL.identifier(name), key=key)
                     for name in partner_fields
                 ),
+                stale=stale,
                 key=key,
-                run=self._snapshot_run_id(),
             )
         )
         self.cleared_count = cr.rowcount

@@ -200,3 +200,20 @@ class TestRfmSummaryCache(RfmCommon):
         # the next run reads the recent order's customer again
         self._run(self.today)
         self.assertIn(self.extra[5].id, self._recomputed())
+
+    def test_snapshot_ids_past_32_bits(self):
+        """Every run takes a snapshot id per customer: a base of 900,000
+        customers used up 32-bit ids after about 2,400 daily runs, and the
+        next run failed. Ids are 64-bit."""
+        cr = self.env.cr
+        cr.execute(SQL("SELECT last_value FROM retail_crm_rfm_snapshot_id_seq"))
+        last = cr.fetchone()[0]
+        # a sequence is not rolled back with the test: put it back afterwards
+        self.addCleanup(cr.execute, SQL("SELECT setval('retail_crm_rfm_snapshot_id_seq', %s)", last))
+        cr.execute(SQL("SELECT setval('retail_crm_rfm_snapshot_id_seq', %s)", 2**31 - 3))
+        run = self._run(self.today)
+        self.assertGreater(run.customer_count, 3)
+        cr.execute(SQL("SELECT min(id), max(id) FROM retail_crm_rfm_snapshot WHERE run_id = %s", run.id))
+        low, high = cr.fetchone()
+        self.assertEqual(low, 2**31 - 2)
+        self.assertEqual(high - low + 1, run.customer_count)

@@ -352,6 +352,22 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
         self._replenishment_drop_computed()
 
     @api.model
+    def _replenishment_recompute_customers(self, partner_ids):
+        """Recompute the forecasts of these customers now, in every company
+        where they bought (a merge of customers)."""
+        # sudo: forecasts are technical rows computed on behalf of the
+        # operation that changed the customers (the caller checked its rights)
+        rep = self.sudo()
+        groups = self.env["pos.order"].sudo()._read_group([("partner_id", "in", partner_ids)], ["company_id"])
+        refused = rep._replenishment_refused_ids()
+        for (company,) in groups:
+            tz = rep._replenishment_tz(company)
+            today = fields.Date.context_today(rep.with_context(tz=tz))
+            rep.with_company(company)._replenishment_refresh_chunk(
+                company, today, rep._ids_scope(partner_ids), refused
+            )
+
+    @api.model
     def _replenishment_compute(self, company, today, scope, refused):
         """The forecasts of the customers in ``scope`` into the temporary table
         ``retail_crm_replenishment_pass`` (replaced): one statement, one read

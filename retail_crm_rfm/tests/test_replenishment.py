@@ -315,6 +315,25 @@ class TestReplenishmentForecast(ReplenishmentCommon):
         )
         self.assertEqual(self.env.cr.fetchall(), [])
 
+    def test_merged_customers_forecast_from_both_histories(self):
+        """Two cards of one person, two purchase days each: no forecast for
+        either. Merged, the person has four purchase days and a forecast at
+        once (the merge moves the orders by SQL: no daily pass would see them
+        before the next full pass)."""
+        base = self.today - timedelta(days=100)
+        card, duplicate = self._member("林小梅"), self._member("林小梅 ")
+        for offset in (0, 30):
+            self._buy(card, base + timedelta(days=offset), [(self.toothpaste, 1)])
+        for offset in (60, 90):
+            self._buy(duplicate, base + timedelta(days=offset), [(self.toothpaste, 1)])
+        self._refresh(full=True)
+        self.assertFalse(self._rows(card) | self._rows(duplicate))
+        wizard = self.env["base.partner.merge.automatic.wizard"].create({})
+        wizard._merge([card.id, duplicate.id], card)
+        row = self._rows(card, self.toothpaste)
+        self.assertEqual((row.purchase_count, row.last_date), (4, base + timedelta(days=90)))
+        self.assertEqual(row.expected_date, base + timedelta(days=120))
+
     def test_deleted_references_delete_or_unset_forecasts(self):
         """What the table's missing foreign keys did: deleting a customer, a
         product's template, a category (with its subcategories) deletes the

@@ -175,6 +175,13 @@ class RetailCrmReplenishment(ReplenishmentPass, models.Model):
             query = SQL(
                 "UPDATE retail_crm_replenishment SET config_id = NULL WHERE config_id = ANY(%s)", list(ids)
             )
+        elif column == "partner_id":
+            # by the unique index (company, customer, ...), not a scan of every forecast
+            query = SQL(
+                """DELETE FROM retail_crm_replenishment
+                    WHERE company_id IN (SELECT id FROM res_company) AND partner_id = ANY(%s)""",
+                list(ids),
+            )
         else:
             query = SQL(
                 "DELETE FROM retail_crm_replenishment WHERE %s = ANY(%s)", SQL.identifier(column), list(ids)

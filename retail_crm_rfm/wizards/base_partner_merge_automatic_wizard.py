@@ -11,9 +11,9 @@ class MergePartnerAutomatic(models.TransientModel):
         ids = set(partners.ids) | ({dst_partner.id} if dst_partner else set())
         res = super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
         self.env["pos.order"]._rfm_note_changed(ids)
-        if dst_partner:
-            # the merged customer's replenishment forecasts from the orders of
-            # all of them: the daily pass looks for orders written since the
-            # last pass, and SQL leaves their write date as it was
-            self.env["retail.crm.replenishment"]._replenishment_recompute_customers(dst_partner.ids)
+        # the merged customer's replenishment forecasts from the orders of
+        # all of them (the merged-away customers have none left): the daily
+        # pass looks for orders written since the last pass, and SQL leaves
+        # their write date as it was
+        self.env["retail.crm.replenishment"]._replenishment_recompute_customers(sorted(ids))
         return res

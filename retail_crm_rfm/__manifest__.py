@@ -10,6 +10,7 @@
     "maintainers": ["retail-crm-odoo"],
     "development_status": "Beta",
     "depends": ["point_of_sale", "loyalty", "mass_mailing", "sms"],
+    "uninstall_hook": "uninstall_hook",
     "external_dependencies": {"python": ["numpy", "scipy", "scikit-learn", "threadpoolctl"]},
     "data": [
         "security/retail_crm_rfm_security.xml",

@@ -9,7 +9,6 @@ from dateutil.relativedelta import relativedelta
 from threadpoolctl import threadpool_limits
 
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ..tools import rfm_engine as engine
 from ..tools import rfm_models as stats
@@ -201,8 +200,6 @@ class RfmRunScoring:
         self._insert_snapshots(
             summary, r_score, f_score, m_score, segment_index, clusters, churn, expected, ltv
         )
-        # fresh statistics for the write-back plans
-        self.env.cr.execute(SQL("ANALYZE retail_crm_rfm_snapshot"))
         self.customer_count = summary["partner_id"].size
         self._add_timing("snapshot", time.perf_counter() - started)
         self._log_results()

@@ -7,7 +7,6 @@ import numpy as np
 from odoo.tools import SQL
 
 from ..tools import rfm_engine as engine
-from .rfm_run_common import SNAPSHOT_COLUMNS
 
 # the columns sent by COPY (binary, fixed width); the rest is derived in SQL
 COPY_COLUMNS = (
@@ -59,9 +58,9 @@ class RfmRunSnapshot:
         """Snapshot rows of the scored customers: one binary COPY, one INSERT.
 
         The per-customer figures go as fixed-width binary rows (numpy) to a
-        temporary table, then one ``INSERT ... SELECT`` adds the run, the
-        dates, the codes, the rounding and the churn band: no value is
-        formatted in Python.
+        temporary table, then one ``INSERT ... SELECT`` into the run's
+        partition adds the run, the dates, the codes, the rounding and the
+        churn band: no value is formatted in Python.
         """
         cr = self.env.cr
         cr.execute(
@@ -90,10 +89,10 @@ class RfmRunSnapshot:
             ]
         )
         cr.copy_expert("COPY retail_crm_rfm_snapshot_in FROM STDIN WITH (FORMAT binary)", io.BytesIO(data))
-        cr.execute(
+        self.env["retail.crm.rfm.snapshot"]._insert_run_partition(
+            self.id,
             SQL(
                 """
-            INSERT INTO retail_crm_rfm_snapshot (run_id, %(columns)s)
             SELECT %(run)s, %(run_date)s, partner_id, %(run_date)s::date - recency, recency, frequency,
                    round(monetary::numeric, 2), r_score, f_score, m_score,
                    (%(segments)s::varchar[])[segment + 1],
@@ -105,11 +104,10 @@ class RfmRunSnapshot:
                    (LEAST(floor(NULLIF(churn, 'NaN') * 5), 4) + 1)::int::varchar
               FROM retail_crm_rfm_snapshot_in
             """,
-                columns=SQL(", ").join(SQL.identifier(col) for col in SNAPSHOT_COLUMNS),
                 run=self.id,
                 run_date=self.run_date,
                 segments=list(engine.SEGMENT_CODES),
                 clusters=list(engine.CLUSTER_CODES),
-            )
+            ),
         )
         cr.execute(SQL("TRUNCATE retail_crm_rfm_snapshot_in"))

@@ -22,3 +22,4 @@ from . import test_tools_batch
 from . import test_cron_commit
 from . import test_rfm_model_refit
 from . import test_rfm_summary_cache
+from . import test_rfm_snapshot

@@ -86,6 +86,17 @@ class TestRfmSnapshotPartitions(RfmCommon):
         first.unlink()
         self.assertIsNone(self.Snapshot._relkind(f"retail_crm_rfm_snapshot_run_{first.id}"))
         self.assertEqual(self.Snapshot.search_count([("run_id", "=", second.id)]), second.customer_count)
+        # a row created through the ORM (no run stored it) gets its run's partition
+        other = self.env["retail.crm.rfm.run"].create(
+            {"company_id": self.company_a.id, "run_date": self.today}
+        )
+        row = self.Snapshot.create(
+            {"run_id": other.id, "run_date": self.today, "partner_id": self.partners[0].id, "r_score": 5}
+        )
+        self.assertEqual(self._rows_in(f"retail_crm_rfm_snapshot_run_{other.id}"), {other.id: 1})
+        self.assertEqual(self.Snapshot.search([("run_id", "=", other.id)]), row)
+        other.unlink()
+        self.assertFalse(row.exists())
 
     def test_partition_being_read_is_emptied_then_dropped_later(self):
         """Dropping a partition locks the whole table: when another transaction

@@ -5,6 +5,7 @@ from datetime import timedelta
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from .. import UNMANAGED_TABLES, uninstall_hook
 from .common import RfmCommon
 
 # the snapshot table as versions before 18.0.1.1.0 created it (regular
@@ -176,3 +177,13 @@ class TestRfmSnapshotPartitions(RfmCommon):
         self.assertEqual(cr.fetchone()[0], "bigint")
         cr.execute(SQL("SELECT count(DISTINCT id) = count(*) FROM retail_crm_rfm_snapshot"))
         self.assertTrue(cr.fetchone()[0])
+
+    def test_uninstall_drops_the_tables_odoo_does_not_know(self):
+        """Odoo drops the regular tables and views of an uninstalled addon's
+        models; the partitioned snapshot and the run's caches go by the hook."""
+        run = self._run(self.today)
+        partition = f"retail_crm_rfm_snapshot_run_{run.id}"
+        self.assertEqual(self.Snapshot._relkind(partition), "r")
+        uninstall_hook(self.env)
+        for table in (*UNMANAGED_TABLES, partition):
+            self.assertIsNone(self.Snapshot._relkind(table), table)

@@ -18,7 +18,10 @@ most orders:
 3. a naive per-partner ORM approach (search the orders of one partner, compute
    R/F/M in Python, write the partner) on a random sample, extrapolated to all
    customers, and the ratio to the full run;
-4. the refresh of the KPI report (a materialized view) and opening it by month.
+4. the refresh of the KPI report (a materialized view) and opening it by month;
+5. the floors, timed right before the full run: the bare SQL aggregate of the
+   orders (partner, max date, count, sum) and that of the order lines
+   (partner, margin, sales), which a full run must both read.
 
 Usage::
 
@@ -148,6 +151,23 @@ def bare_aggregate_seconds(cr, company):
             "SELECT partner_id, max(date_order), count(*), sum(amount_total) FROM pos_order"
             " WHERE company_id = %s AND partner_id IS NOT NULL AND state IN ('paid', 'done', 'invoiced')"
             " GROUP BY partner_id",
+            company.id,
+        )
+    )
+    cr.fetchall()
+    return time.perf_counter() - started
+
+
+def bare_lines_seconds(cr, company):
+    """The bare SQL aggregate of the order lines (partner, margin, sales): the
+    floor of anything that reads the lines, as value on margin must."""
+    started = time.perf_counter()
+    cr.execute(
+        SQL(
+            "SELECT o.partner_id, sum(l.price_subtotal - l.total_cost), sum(l.price_subtotal_incl)"
+            " FROM pos_order_line l JOIN pos_order o ON o.id = l.order_id"
+            " WHERE o.company_id = %s AND o.partner_id IS NOT NULL AND o.state IN ('paid', 'done', 'invoiced')"
+            " GROUP BY o.partner_id",
             company.id,
         )
     )
@@ -285,6 +305,8 @@ def main():
         # timed right before the full run, in the same process (same load)
         bare_aggregate = bare_aggregate_seconds(cr, company)
         print(f"   bare SQL aggregate {bare_aggregate:.2f} s", flush=True)
+        bare_lines = bare_lines_seconds(cr, company)
+        print(f"   bare SQL aggregate of the lines {bare_lines:.2f} s", flush=True)
         started = time.perf_counter()
         full = run_once(env, company, workers=args.workers)
         full_total = time.perf_counter() - started
@@ -383,6 +405,14 @@ def main():
             f" full run / bare aggregate: {full_total / bare_aggregate:.1f}x,"
             f" next-day run / bare aggregate: {next_total / bare_aggregate:.1f}x,"
             f" the run's aggregate / bare aggregate: {full_timings.get('aggregate', 0.0) / bare_aggregate:.1f}x"
+        )
+        bare_reads = bare_aggregate + bare_lines
+        print(
+            f"-- bare SQL aggregate of the lines (partner, margin, sales), timed before the full run:"
+            f" {bare_lines:.2f} s; the two bare aggregates (what a full run must read): {bare_reads:.2f} s;"
+            f" full run / both: {full_total / bare_reads:.1f}x,"
+            f" the run's aggregate and margin / both:"
+            f" {(full_timings.get('aggregate', 0.0) + full_timings.get('margin', 0.0)) / bare_reads:.1f}x"
         )
         if args.compare_workers and args.workers > 1:
             compare_workers(env, company, args.workers, full_timings)

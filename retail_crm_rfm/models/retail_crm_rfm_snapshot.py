@@ -78,6 +78,7 @@ class RetailCrmRfmSnapshot(models.Model):
             # a table of an earlier version of the addon: it becomes the
             # first partition (see _adopt_legacy_table)
             self._prepare_legacy_table()
+            self._drop_own_views()
             cr.execute(SQL("ALTER TABLE retail_crm_rfm_snapshot RENAME TO %s", SQL.identifier(LEGACY_TABLE)))
         cr.execute(
             SQL(
@@ -153,6 +154,38 @@ class RetailCrmRfmSnapshot(models.Model):
             """
             )
         )
+
+    @api.model
+    def _drop_own_views(self):
+        """Drop the addon's SQL views over the earlier table.
+
+        They would follow its rename and read the earlier rows only, and an
+        empty earlier table could not be dropped; their models' ``init``,
+        later in the same upgrade (reports come after models), creates them
+        again over the partitioned table.
+        """
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT v.relname
+              FROM pg_depend d
+              JOIN pg_rewrite w ON w.oid = d.objid
+              JOIN pg_class v ON v.oid = w.ev_class
+             WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = %s::regclass
+               AND v.relkind = 'v' AND v.oid <> d.refobjid
+            """,
+                self._table,
+            )
+        )
+        dependent = {row[0] for row in cr.fetchall()}
+        own = {
+            model._table
+            for model in self.env.registry.models.values()
+            if model._original_module == self._original_module and model._table in dependent
+        }
+        for view in sorted(own):
+            cr.execute(SQL("DROP VIEW %s", SQL.identifier(view)))
 
     @api.model
     def _adopt_legacy_table(self):
@@ -269,10 +302,17 @@ class RetailCrmRfmSnapshot(models.Model):
     def _drop_partitions(self, run_ids):
         """Drop the partitions of ``run_ids`` whose lock is free in time (see ``_delete_for``)."""
         cr = self.env.cr
-        for run_id in run_ids:
-            table = self._partition_name(run_id)
-            if self._relkind(table) != "r":
-                continue
+        # the tables that exist, in one catalog query
+        names = [self._partition_name(run_id) for run_id in run_ids]
+        cr.execute(
+            SQL(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relname = ANY(%s) AND c.relkind = 'r' AND n.nspname = current_schema"
+                " ORDER BY c.relname",
+                names,
+            )
+        )
+        for (table,) in cr.fetchall():
             try:
                 with cr.savepoint(flush=False):
                     cr.execute(SQL("SET LOCAL lock_timeout = %s", DROP_LOCK_TIMEOUT))

@@ -40,12 +40,44 @@ class TestRfmSnapshotPartitions(RfmCommon):
         super().setUpClass()
         cls.partners, cls.specs = cls._random_dataset(seed=17)
         cls.Snapshot = cls.env["retail.crm.rfm.snapshot"]
+        cls.Report = cls.env["retail.crm.rfm.migration.report"]
 
     def _run(self, day):
         run = self.env["retail.crm.rfm.run"].create({"company_id": self.company_a.id, "run_date": day})
         self.env["retail.crm.rfm.run"]._cron_compute_rfm()
         self.assertEqual(run.state, "done", run.message)
         return run
+
+    def _earlier_version_table(self):
+        """The snapshot table of an earlier version (a regular table), with
+        the report view of that version over it; the current table is moved
+        aside (the test's transaction is rolled back)."""
+        cr = self.env.cr
+        cr.execute(SQL("ALTER TABLE retail_crm_rfm_snapshot RENAME TO test_snapshot_aside"))
+        for index in ("id_key", "partner_key", "run_partner_key"):
+            cr.execute(
+                SQL(
+                    "ALTER INDEX %s RENAME TO %s",
+                    SQL.identifier(f"retail_crm_rfm_snapshot_{index}"),
+                    SQL.identifier(f"test_snapshot_aside_{index}"),
+                )
+            )
+        cr.execute(SQL("ALTER SEQUENCE retail_crm_rfm_snapshot_id_seq RENAME TO test_snapshot_aside_id_seq"))
+        cr.execute(SQL(EARLIER_TABLE))
+        self.Report.init()
+
+    def _upgrade(self):
+        """The models' init as an upgrade of the addon runs them: the
+        snapshot (a model), then the migration report (a report)."""
+        self.Snapshot.init()
+        self.Report.init()
+        self.Snapshot.invalidate_model()
+        self.Report.invalidate_model()
+
+    def _migrated(self, run):
+        """Customers of ``run`` counted by the migration report."""
+        groups = self.Report._read_group([("run_id", "=", run.id)], [], ["partner_count:sum"])
+        return groups[0][0] or 0
 
     def _partitions(self):
         """{partition name: its bounds} of the snapshot table."""
@@ -133,19 +165,7 @@ class TestRfmSnapshotPartitions(RfmCommon):
         # the scheduled action ran every company: the earlier runs' ids
         cr.execute(SQL("SELECT min(run_id), max(run_id) FROM retail_crm_rfm_snapshot"))
         low, high = cr.fetchone()
-        # the table of the earlier version, holding the same history (the
-        # current one is moved aside; the test's transaction is rolled back)
-        cr.execute(SQL("ALTER TABLE retail_crm_rfm_snapshot RENAME TO test_snapshot_aside"))
-        for index in ("id_key", "partner_key", "run_partner_key"):
-            cr.execute(
-                SQL(
-                    "ALTER INDEX %s RENAME TO %s",
-                    SQL.identifier(f"retail_crm_rfm_snapshot_{index}"),
-                    SQL.identifier(f"test_snapshot_aside_{index}"),
-                )
-            )
-        cr.execute(SQL("ALTER SEQUENCE retail_crm_rfm_snapshot_id_seq RENAME TO test_snapshot_aside_id_seq"))
-        cr.execute(SQL(EARLIER_TABLE))
+        self._earlier_version_table()
         cr.execute(
             SQL(
                 """
@@ -154,7 +174,7 @@ class TestRfmSnapshotPartitions(RfmCommon):
             """
             )
         )
-        self.Snapshot.init()
+        self._upgrade()
         self.assertEqual(self.Snapshot._relkind("retail_crm_rfm_snapshot"), "p")
         self.assertEqual(
             self._partitions(),
@@ -177,6 +197,21 @@ class TestRfmSnapshotPartitions(RfmCommon):
         self.assertEqual(cr.fetchone()[0], "bigint")
         cr.execute(SQL("SELECT count(DISTINCT id) = count(*) FROM retail_crm_rfm_snapshot"))
         self.assertTrue(cr.fetchone()[0])
+        # the migration report reads every partition, not the earlier table only
+        self.assertEqual(self._migrated(later), later.customer_count)
+
+    def test_empty_earlier_table_is_replaced(self):
+        """An earlier version's table without rows (no run kept) is dropped,
+        although the earlier version's report view reads it."""
+        self._earlier_version_table()
+        self._upgrade()
+        self.assertEqual(self.Snapshot._relkind("retail_crm_rfm_snapshot"), "p")
+        self.assertIsNone(self.Snapshot._relkind("retail_crm_rfm_snapshot_legacy"))
+        self.assertEqual(self._partitions(), {})
+        run = self._run(self.today)
+        partition = f"retail_crm_rfm_snapshot_run_{run.id}"
+        self.assertEqual(self._partitions()[partition], f"FOR VALUES FROM ({run.id}) TO ({run.id + 1})")
+        self.assertEqual(self._migrated(run), run.customer_count)
 
     def test_uninstall_drops_the_tables_odoo_does_not_know(self):
         """Odoo drops the regular tables and views of an uninstalled addon's

@@ -199,8 +199,16 @@ def clear_rfm(env):
     # the snapshot has no foreign key to the runs (see retail.crm.rfm.snapshot)
     env.cr.execute(SQL("DELETE FROM retail_crm_rfm_snapshot"))
     env.cr.commit()
-    env.cr.execute(SQL("ANALYZE res_partner"))
-    env.cr.commit()
+    # the full run then writes into a table without the dead versions of
+    # the rows just cleared, as a first run after the addon's installation
+    # (the write-back of every row took 24.7-72.2 s depending on whether
+    # autovacuum had passed since the reset)
+    env.cr._cnx.autocommit = True
+    try:
+        env.cr.execute(SQL("VACUUM ANALYZE res_partner"))
+    finally:
+        env.cr._cnx.autocommit = False
+    env.invalidate_all()
 
 
 def run_once(env, company, run_date=None, workers=2):

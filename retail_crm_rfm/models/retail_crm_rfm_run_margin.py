@@ -20,7 +20,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..tools.paid_states import PAID_STATES
-from .rfm_run_aggregate import AGGREGATE_WORK_MEM, parse_binary_float8
+from .rfm_run_aggregate import AGGREGATE_WORK_MEM, company_currency_sql, parse_binary_float8
 from .rfm_run_summary import id_watermark
 
 
@@ -108,8 +108,8 @@ class RetailCrmRfmRun(models.Model):
         return SQL(
             """
             SELECT o.partner_id,
-                   l.price_subtotal / COALESCE(NULLIF(o.currency_rate, 0), 1) - l.total_cost AS margin,
-                   l.price_subtotal_incl / COALESCE(NULLIF(o.currency_rate, 0), 1) AS sales
+                   %(subtotal)s - l.total_cost AS margin,
+                   %(subtotal_incl)s AS sales
               FROM pos_order_line l
               JOIN pos_order o ON o.id = l.order_id
              WHERE o.company_id = %(company)s AND o.partner_id IS NOT NULL
@@ -120,6 +120,8 @@ class RetailCrmRfmRun(models.Model):
             states=PAID_STATES,
             end=end,
             condition=condition,
+            subtotal=company_currency_sql(SQL("l.price_subtotal"), "o"),
+            subtotal_incl=company_currency_sql(SQL("l.price_subtotal_incl"), "o"),
         )
 
     def _margin_sums_sql(self):

@@ -38,13 +38,23 @@ def _utc_midnight(tz, day):
     return local.astimezone(pytz.utc).replace(tzinfo=None)
 
 
-def _amount_sql(alias):
-    """The order's total in the company currency (no division at the usual rate 1)."""
+def company_currency_sql(value, alias):
+    """``value`` (an amount of the order ``alias``) in the company currency.
+
+    No division at the usual rate 1: a numeric division per order line
+    costed about a fifth of the margin statement on 16.6M lines.
+    """
     return SQL(
-        "CASE WHEN %(o)s.currency_rate = 1 THEN %(o)s.amount_total"
-        " ELSE %(o)s.amount_total / COALESCE(NULLIF(%(o)s.currency_rate, 0), 1) END",
+        "CASE WHEN %(o)s.currency_rate = 1 THEN %(value)s"
+        " ELSE %(value)s / COALESCE(NULLIF(%(o)s.currency_rate, 0), 1) END",
         o=SQL.identifier(alias),
+        value=value,
     )
+
+
+def _amount_sql(alias):
+    """The order's total in the company currency."""
+    return company_currency_sql(SQL("%s.amount_total", SQL.identifier(alias)), alias)
 
 
 def _local_day_sql(tz, run_date):

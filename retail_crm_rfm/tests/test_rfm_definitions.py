@@ -246,6 +246,31 @@ class TestRfmDefinitions(RfmCommon):
         # on 2025-12-03 the refund of 2025-12-05 has not happened: the purchase is a visit
         self.assertEqual((partner.rfm_recency, partner.rfm_frequency, partner.rfm_monetary), (2, 2, 130.0))
 
+    def test_orders_in_another_currency_count_in_the_company_currency(self):
+        """Orders rung up in a currency worth half the company's (rate 2):
+        their values, refunds and margins count at half, as Odoo's reports
+        convert them."""
+        orders = self.env["pos.order"].search([("session_id", "=", self.session_a.id)])
+        orders.write({"currency_rate": 2.0})
+        # every line costs 20 % of its price in the order currency, i.e. 40 %
+        # of its value in the company currency: the margin is 60 % of the sales
+        for line in orders.lines:
+            line.write({"total_cost": 0.2 * line.price_subtotal, "is_total_cost_computed": True})
+        run = self._run()
+        self.assertEqual(run.ltv_basis, "margin")
+        self.assertAlmostEqual(run.margin_share, 0.6, places=4)
+        summary = self._pipeline_summary()
+        partners = self.env["res.partner"].with_company(self.company_a)
+        for i, pid in enumerate(summary["partner_id"]):
+            partner = partners.browse(int(pid))
+            self.assertEqual(partner.rfm_frequency, summary["frequency"][i], partner.name)
+            # half a cent is rounded from the exact half, not from a float
+            self.assertAlmostEqual(
+                partner.rfm_monetary, summary["monetary"][i] / 2, delta=0.0051, msg=partner.name
+            )
+        # H2: 50 in the window (the purchase of 80 was refunded): 25 in the company currency
+        self.assertEqual(partners.browse(self.partner_by_code["H2"].id).rfm_monetary, 25.0)
+
     def test_value_on_margin_where_cost_known(self):
         # every sold line costs 40 % of its price: the margin is 60 % of the sales
         lines = self.env["pos.order.line"].search([("order_id.session_id", "=", self.session_a.id)])

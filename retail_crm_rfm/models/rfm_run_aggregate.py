@@ -42,7 +42,7 @@ def company_currency_sql(value, alias):
     """``value`` (an amount of the order ``alias``) in the company currency.
 
     No division at the usual rate 1: a numeric division per order line
-    costed about a fifth of the margin statement on 16.6M lines.
+    cost about a fifth of the margin statement on 16.6M lines.
     """
     return SQL(
         "CASE WHEN %(o)s.currency_rate = 1 THEN %(value)s"

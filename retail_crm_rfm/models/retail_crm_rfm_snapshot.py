@@ -123,15 +123,19 @@ class RetailCrmRfmSnapshot(models.Model):
     @api.model
     def _relkind(self, table):
         """pg_class.relkind of ``table`` in the current schema (None: no such relation)."""
+        return self._relkinds([table]).get(table)
+
+    @api.model
+    def _relkinds(self, tables):
+        """{name: pg_class.relkind} of those of ``tables`` that exist in the current schema."""
         self.env.cr.execute(
             SQL(
-                "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE c.relname = %s AND n.nspname = current_schema",
-                table,
+                "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relname = ANY(%s) AND n.nspname = current_schema",
+                list(tables),
             )
         )
-        row = self.env.cr.fetchone()
-        return row and row[0]
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _prepare_legacy_table(self):
@@ -227,8 +231,10 @@ class RetailCrmRfmSnapshot(models.Model):
         # run's partition would lock it, and every reader, until commit);
         # the right to create is checked before any table is
         self.browse().check_access("create")
-        for run_id in {vals.get("run_id") for vals in vals_list} - {None, False}:
-            if self._relkind(self._partition_name(run_id)) is None:
+        run_ids = sorted({vals.get("run_id") for vals in vals_list} - {None, False})
+        existing = self._relkinds(self._partition_name(run_id) for run_id in run_ids)
+        for run_id in run_ids:
+            if self._partition_name(run_id) not in existing:
                 self._attach_partition(run_id)
         return super().create(vals_list)
 
@@ -303,16 +309,8 @@ class RetailCrmRfmSnapshot(models.Model):
         """Drop the partitions of ``run_ids`` whose lock is free in time (see ``_delete_for``)."""
         cr = self.env.cr
         # the tables that exist, in one catalog query
-        names = [self._partition_name(run_id) for run_id in run_ids]
-        cr.execute(
-            SQL(
-                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE c.relname = ANY(%s) AND c.relkind = 'r' AND n.nspname = current_schema"
-                " ORDER BY c.relname",
-                names,
-            )
-        )
-        for (table,) in cr.fetchall():
+        kinds = self._relkinds(self._partition_name(run_id) for run_id in run_ids)
+        for table in sorted(name for name, kind in kinds.items() if kind == "r"):
             try:
                 with cr.savepoint(flush=False):
                     cr.execute(SQL("SET LOCAL lock_timeout = %s", DROP_LOCK_TIMEOUT))

@@ -18,14 +18,31 @@ function receiptShown() {
 }
 
 function lookUp(query) {
-    // a full number or member code is looked up on the server as it is typed
+    // A full number or member code is looked up on the server once the
+    // search box's (debounced) query is applied. The list shown before it
+    // may already hold the member, and a step waiting for the member would
+    // then pass before the query is applied: first empty the list with a
+    // query that finds nobody, so that the next step waits on the lookup.
     return [
         {
-            content: `type "${query}" in the customer search`,
+            content: "a query that finds nobody",
             trigger: ".modal-dialog .input-group input",
-            run: `edit ${query}`,
+            run: "edit 无此顾客",
         },
+        {
+            content: "the list is empty",
+            trigger: ".partner-list:not(:has(.partner-info))",
+        },
+        typeQuery(query),
     ];
+}
+
+function typeQuery(query) {
+    return {
+        content: `type "${query}" in the customer search`,
+        trigger: ".modal-dialog .input-group input",
+        run: `edit ${query}`,
+    };
 }
 
 registry.category("web_tour.tours").add("RetailCrmPrivacyLookupTour", {
@@ -40,7 +57,8 @@ registry.category("web_tour.tours").add("RetailCrmPrivacyLookupTour", {
                 trigger:
                     ".partner-list .partner-info:contains('Tour Other Member') .partner-line-email:contains('139****9000')",
             },
-            lookUp("139 0013"),
+            // the member is listed: the step below waits for the query
+            typeQuery("139 0013"),
             {
                 content: "a partial number finds nobody",
                 trigger:

@@ -1,6 +1,7 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from ..models.rfm_run_aggregate import company_currency_sql
 from ..tools.paid_states import PAID_STATES
 
 CHURN_DAYS = 90
@@ -64,10 +65,21 @@ class RetailCrmRfmKpiReport(models.Model):
         company is added to that order (its month, store and day), so a fully
         refunded order is no visit; a visit is a day with an order of
         positive net value (``tools/rfm_pipeline.py``).
+
+        Days and months are those of the company's time zone (its address's,
+        as the RFM run's; UTC when it has none or PostgreSQL does not know
+        it): an order at 07:00 in Shanghai on the 1st is in that month, not
+        in the previous one where its UTC time falls.
         """
         return SQL(
             """
-            refunds AS (
+            company_tz AS (
+                SELECT c.id AS company_id, COALESCE(z.name, 'UTC') AS tz,
+                       now() AT TIME ZONE COALESCE(z.name, 'UTC') AS now_local
+                  FROM res_company c
+                  JOIN res_partner cp ON cp.id = c.partner_id
+                  LEFT JOIN pg_timezone_names z ON z.name = cp.tz
+            ), refunds AS (
                 SELECT r.id AS refund_id, min(ol.order_id) AS original_id
                   FROM pos_order r
                   JOIN pos_order_line l ON l.order_id = r.id
@@ -79,21 +91,26 @@ class RetailCrmRfmKpiReport(models.Model):
                  GROUP BY r.id
             ), refunded AS (
                 SELECT k.original_id,
-                       sum(r.amount_total / COALESCE(NULLIF(r.currency_rate, 0), 1)) AS amount
+                       sum(%(refund_amount)s) AS amount
                   FROM refunds k JOIN pos_order r ON r.id = k.refund_id
                  GROUP BY k.original_id
+            ), local_order AS (
+                SELECT po.id, po.company_id, po.config_id, po.partner_id, po.amount_total,
+                       po.currency_rate,
+                       timezone(z.tz, po.date_order AT TIME ZONE 'UTC') AS date_order
+                  FROM pos_order po
+                  JOIN company_tz z ON z.company_id = po.company_id
+                 WHERE po.partner_id IS NOT NULL
+                   AND po.state IN %(states)s
             ), o AS (
                 SELECT po.company_id, po.config_id, po.partner_id, po.date_order,
                        date_trunc('month', po.date_order)::date AS month,
                        po.date_order::date AS day,
-                       po.amount_total / COALESCE(NULLIF(po.currency_rate, 0), 1)
-                           + COALESCE(f.amount, 0) AS amount
-                  FROM pos_order po
+                       %(amount)s + COALESCE(f.amount, 0) AS amount
+                  FROM local_order po
                   LEFT JOIN refunded f ON f.original_id = po.id
                   LEFT JOIN refunds k ON k.refund_id = po.id
-                 WHERE po.partner_id IS NOT NULL
-                   AND po.state IN %(states)s
-                   AND k.refund_id IS NULL
+                 WHERE k.refund_id IS NULL
             ), company_month AS (
                 SELECT company_id, partner_id, month,
                        min(date_order) AS first_buy, max(date_order) AS last_buy
@@ -102,8 +119,10 @@ class RetailCrmRfmKpiReport(models.Model):
             ), first_buy AS (
                 SELECT cm.company_id, cm.partner_id, cm.month, cm.last_buy,
                        lead(cm.first_buy) OVER w AS next_buy,
-                       lag(cm.month) OVER w IS NOT NULL AS returning
+                       lag(cm.month) OVER w IS NOT NULL AS returning,
+                       z.now_local
                   FROM company_month cm
+                  JOIN company_tz z ON z.company_id = cm.company_id
                 WINDOW w AS (PARTITION BY cm.company_id, cm.partner_id ORDER BY cm.month)
             ), store_month AS (
                 SELECT company_id, config_id, partner_id, month,
@@ -116,6 +135,8 @@ class RetailCrmRfmKpiReport(models.Model):
             )
             """,
             states=PAID_STATES,
+            amount=company_currency_sql(SQL("po.amount_total"), "po"),
+            refund_amount=company_currency_sql(SQL("r.amount_total"), "r"),
         )
 
     @api.model
@@ -123,7 +144,7 @@ class RetailCrmRfmKpiReport(models.Model):
         return SQL(
             "(fb.next_buy > fb.last_buy + make_interval(days => %(days)s)"
             " OR (fb.next_buy IS NULL AND fb.last_buy + make_interval(days => %(days)s)"
-            " <= now() AT TIME ZONE 'UTC'))",
+            " <= fb.now_local))",
             days=CHURN_DAYS,
         )
 
@@ -196,7 +217,8 @@ class RetailCrmRfmKpiReport(models.Model):
         self.env["pos.order"].flush_model(
             ["partner_id", "state", "date_order", "amount_total", "currency_rate", "company_id", "config_id"]
         )
-        self.env["res.partner"].flush_model(["rfm_ltv"])
+        self.env["res.partner"].flush_model(["rfm_ltv", "tz"])
+        self.env["res.company"].flush_model(["partner_id"])
         self.env["pos.order.line"].flush_model(["order_id", "refunded_orderline_id"])
         for model in (self, self.env["retail.crm.rfm.kpi.member"]):
             self.env.cr.execute(

@@ -1,5 +1,5 @@
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
@@ -104,6 +104,50 @@ class TestRfmReports(RfmCommon):
         march = rows.filtered(lambda r: r.month == date(2021, 3, 1))
         self.assertEqual((march.order_count, march.active_member_count, march.revenue), (1, 1, 120.0))
         self.assertFalse(rows.filtered(lambda r: r.month == date(2021, 4, 1)).order_count)
+
+    def test_kpi_days_and_months_are_the_company_local_ones(self):
+        """A store in Shanghai: 07:00 on 1 March is 23:00 UTC on 28 February.
+        The order is a March visit, and with the 10:00 order of the same
+        morning it is one visit, not one in each month."""
+        self.company_a.partner_id.tz = "Asia/Shanghai"
+        session_k = self._open_session(self.company_data, "Store SH", journal="default_journal_bank")
+        early, late = self.env["res.partner"].create([{"name": "李娜"}, {"name": "李娜娜"}])
+        specs = [
+            (session_k, early, 50.0, date(2021, 3, 1), datetime(2021, 2, 28, 23, 0)),
+            (session_k, early, 30.0, date(2021, 3, 1), datetime(2021, 3, 1, 2, 0)),
+            # 23:30 on 31 May in Shanghai, 15:30 UTC: May either way
+            (session_k, late, 70.0, date(2021, 5, 31), datetime(2021, 5, 31, 15, 30)),
+            # 07:30 on 1 June in Shanghai, 23:30 UTC on 31 May
+            (session_k, late, 20.0, date(2021, 6, 1), datetime(2021, 5, 31, 23, 30)),
+        ]
+        vals = []
+        for session, partner, amount, day, utc in specs:
+            order = self._order_vals(session, partner, amount, day)
+            order["date_order"] = utc
+            vals.append(order)
+        self.env["pos.order"].create(vals)
+        self.env["retail.crm.rfm.kpi.report"]._refresh()
+        rows = self.env["retail.crm.rfm.kpi.report"].search([("config_id", "=", session_k.config_id.id)])
+        by_month = {row.month: (row.order_count, row.active_member_count, row.revenue) for row in rows}
+        self.assertEqual(
+            by_month,
+            {
+                date(2021, 3, 1): (1, 1, 80.0),
+                date(2021, 5, 1): (1, 1, 70.0),
+                date(2021, 6, 1): (1, 1, 20.0),
+            },
+        )
+        june = rows.filtered(lambda row: row.month == date(2021, 6, 1))
+        self.assertEqual((june.repeat_member_count, june.new_member_count), (1, 0))
+        members = self.env["retail.crm.rfm.kpi.member"].search([("config_id", "=", session_k.config_id.id)])
+        self.assertEqual(
+            sorted((m.month, m.partner_id.name, m.visit_count) for m in members),
+            [
+                (date(2021, 3, 1), "李娜", 1),
+                (date(2021, 5, 1), "李娜娜", 1),
+                (date(2021, 6, 1), "李娜娜", 1),
+            ],
+        )
 
     def test_kpi_report_refreshed_by_the_scheduled_action(self):
         Report = self.env["retail.crm.rfm.kpi.report"]

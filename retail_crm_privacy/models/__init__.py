@@ -16,6 +16,7 @@ from . import consent_tools
 from . import res_partner_consent
 from . import res_partner_till_consent
 from . import res_partner_encryption
+from . import res_partner_bank
 from . import res_users
 from . import privacy_copies
 from . import mail_thread

@@ -145,6 +145,26 @@ def make_write():
     return write
 
 
+def make_copy_data():
+    def copy_data(self, default=None):
+        """Values of ``copy_data`` (a public method) leave the server as a
+        read's do: copies masked for customers the user may not see. A copy
+        made from them does not store the masks (``create`` drops them)."""
+        vals_list = copy_data.origin(self, default=default)
+        copies = self._privacy_related_personal_fields()
+        if not copies or self.env.su or not self.env["res.partner"]._privacy_is_restricted():
+            return vals_list
+        hidden = self._privacy_hidden_copy_ids()
+        for record, vals in zip(self, vals_list, strict=True):
+            if record.id in hidden:
+                for fname in copies:
+                    if fname in vals:
+                        vals[fname] = mask_value(fname, self._fields[fname].type, vals[fname])
+        return vals_list
+
+    return copy_data
+
+
 FACTORIES = {
     "_read_format": make_read_format,
     "_fetch_query": make_fetch_query,
@@ -152,4 +172,5 @@ FACTORIES = {
     "onchange": make_onchange,
     "create": make_create,
     "write": make_write,
+    "copy_data": make_copy_data,
 }

@@ -198,6 +198,33 @@ class RetailCrmPrivacyPartnerAccess(models.AbstractModel):
             return SQL("(CASE WHEN %s THEN %s END)", self._privacy_visible_sql(alias), sql)
         return sql
 
+    def _search_phone_mobile_search(self, operator, value):
+        """Odoo's number search (phone_validation) reads the phone columns in
+        SQL of its own, not through ``_field_to_sql``: for a restricted user
+        it only matches customers they may see, or a series of prefix
+        searches would spell out a hidden customer's number."""
+        domain = super()._search_phone_mobile_search(operator, value)
+        if not self._privacy_is_restricted():
+            return domain
+        self.flush_model(RULE_COLUMNS)
+        visible = SQL("(SELECT p.id FROM res_partner p WHERE %s)", self._privacy_visible_sql("p"))
+        return ["&", ("id", "in", visible), *domain]
+
+    @api.depends_context("uid")
+    def _compute_same_vat_partner_id(self):
+        """Odoo looks for another partner with the same tax ID (or company
+        registry) with ``sudo()``: a restricted user is not told about a
+        customer they may not see, or the warning would confirm whose
+        national ID number a guess is."""
+        super()._compute_same_vat_partner_id()
+        if not self._privacy_is_restricted(real_user=True):
+            return
+        for fname in ("same_vat_partner_id", "same_company_registry_partner_id"):
+            found = self.mapped(fname)
+            hidden = found - found.browse(found._privacy_visible_ids())
+            for partner in self.filtered(lambda p, fname=fname, hidden=hidden: p[fname] in hidden):
+                partner[fname] = False
+
     # ------------------------------------------------------------------
     # Values leaving the server
     # ------------------------------------------------------------------

@@ -119,6 +119,22 @@ class RetailCrmPrivacyPartnerProtect(models.AbstractModel):
             self._privacy_check_managed_fields(default)
         return super().copy(default)
 
+    def copy_data(self, default=None):
+        """``copy_data`` is a public method too: the values it returns leave
+        the server as a read's do, masked for customers the user may not
+        see (``copy`` itself refuses to duplicate them)."""
+        vals_list = super().copy_data(default=default)
+        if self.env.su or not self._privacy_is_restricted():
+            return vals_list
+        hidden = set(self._privacy_hidden().ids)
+        personal = self._privacy_personal_field_names()
+        for partner, vals in zip(self, vals_list, strict=True):
+            if partner.id in hidden:
+                for fname in personal:
+                    if fname in vals:
+                        vals[fname] = privacy_tools.mask_value(fname, self._fields[fname].type, vals[fname])
+        return vals_list
+
     # ------------------------------------------------------------------
     # Data minimisation (D4)
     # ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from . import test_erasure_member
 from . import test_export_pdf
 from . import test_penetration
 from . import test_penetration_routes
+from . import test_penetration_copies
 from . import test_access_rule
 from . import test_mailing_contact
 from . import test_till_lookup

@@ -9,7 +9,7 @@
     "website": "https://github.com/retail-crm-odoo/retail-crm",
     "maintainers": ["retail-crm-odoo"],
     "development_status": "Beta",
-    "depends": ["point_of_sale", "privacy_lookup", "phone_validation", "mail"],
+    "depends": ["point_of_sale", "privacy_lookup", "phone_validation", "mail", "sms"],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/retail_crm_privacy_security.xml",

@@ -3,8 +3,8 @@ the customer (res_partner_access.py).
 
 A copy is a personal field (by name, see privacy_tools) of a model that
 points to the customer: ``partner_id`` (complaints ``email_from`` and
-``partner_phone``, followers ``email``, POS orders) or ``author_id`` (a
-message's ``email_from``). Declared by what the data is, so models of addons
+``partner_phone``, followers ``email``, POS orders), ``res_partner_id`` (a
+notification's ``sms_number``) or ``author_id`` (a message's ``email_from``). Declared by what the data is, so models of addons
 installed later are covered. Every route of those models goes through:
 
 * ``_read_format``: masked per row for the real user (chatter/store data is
@@ -26,9 +26,12 @@ from odoo.tools import frozendict
 from . import privacy_copies_methods, privacy_email_copies, privacy_tools
 from .res_partner_access import mask_value
 
-PARTNER_LINK_FIELDS = ("partner_id", "author_id")
-# a customer's bank account number is personal data too (res.partner.bank)
-EXTRA_COPY_FIELDS = ("acc_number", "sanitized_acc_number", "acc_holder_name")
+# a notification's recipient is ``res_partner_id`` (its author is not the
+# customer whose number it copies)
+PARTNER_LINK_FIELDS = ("partner_id", "res_partner_id", "author_id")
+# a customer's bank account number is personal data too (res.partner.bank),
+# and the number an SMS was sent to (mail.notification, sms.resend.recipient)
+EXTRA_COPY_FIELDS = ("acc_number", "sanitized_acc_number", "acc_holder_name", "sms_number")
 # named like personal data, technical in fact
 TECHNICAL_FIELDS = {"email_layout_xmlid"}
 

@@ -31,7 +31,7 @@ NON_PERSONAL_FIELDS = {
     "is_blacklisted",
 }
 
-PHONE_FIELD_PATTERN = re.compile(r"(mobile|phone)", re.IGNORECASE)
+PHONE_FIELD_PATTERN = re.compile(r"(mobile|phone|sms_number)", re.IGNORECASE)
 EMAIL_FIELD_PATTERN = re.compile(r"email", re.IGNORECASE)
 
 # field categories selectable for data minimisation (D4)

@@ -22,3 +22,4 @@ from . import test_retention_concurrency
 from . import test_retention_scale
 from . import test_privacy_caches
 from . import test_erasure_audit
+from . import test_penetration_blacklist

@@ -135,7 +135,10 @@ class Base(models.AbstractModel):
     def _privacy_export_columns(self, fields_to_export):
         """[(column index, field name, model, path to the record)] of the
         personal columns of an export (customer fields and copies)."""
-        personal = set(self.env["res.partner"]._privacy_personal_fields())
+        # the blacklist flags too: they tell whether a guessed address is the customer's
+        personal = (
+            set(self.env["res.partner"]._privacy_personal_fields()) | privacy_tools.BLACKLIST_FLAG_FIELDS
+        )
         columns = []
         for index, path in enumerate(fields_to_export):
             parts = [p for p in path.split("/") if p not in ("id", ".id")]

@@ -31,6 +31,14 @@ NON_PERSONAL_FIELDS = {
     "is_blacklisted",
 }
 
+# flags computed from a customer's addresses and the address-keyed blacklists:
+# not personal values, but they tell whether a guessed address is the
+# customer's (blacklist it on a customer of one's own, read the flag):
+# masked (False) for customers the user may not see, like personal values
+BLACKLIST_FLAG_FIELDS = frozenset(
+    {"is_blacklisted", "phone_sanitized_blacklisted", "phone_blacklisted", "mobile_blacklisted"}
+)
+
 PHONE_FIELD_PATTERN = re.compile(r"(mobile|phone|sms_number)", re.IGNORECASE)
 EMAIL_FIELD_PATTERN = re.compile(r"email", re.IGNORECASE)
 

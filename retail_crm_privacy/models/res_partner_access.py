@@ -25,6 +25,7 @@ belong to: see privacy_copies.py.
 import re
 
 from odoo import SUPERUSER_ID, api, models, tools
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from . import privacy_tools
@@ -226,6 +227,33 @@ class RetailCrmPrivacyPartnerAccess(models.AbstractModel):
                 partner[fname] = False
 
     # ------------------------------------------------------------------
+    # Blacklist flags: Odoo searches them with its own SQL (not through
+    # ``_field_to_sql``); a customer the user may not see reads as not
+    # blacklisted (masked), so it matches "not blacklisted", never "blacklisted"
+    # ------------------------------------------------------------------
+
+    def _privacy_blacklist_domain(self, operator, value, domain):
+        """``domain`` (Odoo's search of a blacklist flag) limited for a
+        restricted user: hidden customers count as not blacklisted."""
+        if not self._privacy_is_restricted():
+            return domain
+        self.flush_model(RULE_COLUMNS)
+        visible = SQL("(SELECT p.id FROM res_partner p WHERE %s)", self._privacy_visible_sql("p"))
+        if (operator == "=") == bool(value):
+            return expression.AND([[("id", "in", visible)], domain])
+        return expression.OR([[("id", "not in", visible)], domain])
+
+    @api.model
+    def _search_is_blacklisted(self, operator, value):
+        domain = super()._search_is_blacklisted(operator, value)
+        return self._privacy_blacklist_domain(operator, value, domain)
+
+    @api.model
+    def _search_phone_sanitized_blacklisted(self, operator, value):
+        domain = super()._search_phone_sanitized_blacklisted(operator, value)
+        return self._privacy_blacklist_domain(operator, value, domain)
+
+    # ------------------------------------------------------------------
     # Values leaving the server
     # ------------------------------------------------------------------
 
@@ -255,16 +283,18 @@ class RetailCrmPrivacyPartnerAccess(models.AbstractModel):
         if not result:
             return result
         personal = set(self._privacy_personal_fields()) & set(result[0])
-        if not personal:
+        flags = privacy_tools.BLACKLIST_FLAG_FIELDS & set(result[0])
+        if not personal and not flags:
             return result
         ids = [row["id"] for row in result if isinstance(row.get("id"), int)]
         visible = self.browse(ids)._privacy_visible_ids()
         for row in result:
             if row.get("id") in visible or not isinstance(row.get("id"), int):
                 continue
-            for fname in personal:
+            for fname in personal | flags:
                 row[fname] = mask_value(fname, self._fields[fname].type, row[fname])
-        self._privacy_log_shown(ids, visible, personal)
+        if personal:
+            self._privacy_log_shown(ids, visible, personal)
         return result
 
     def _privacy_masked_value(self, fname):

@@ -230,16 +230,101 @@ class ResPartner(models.Model):
             emails, numbers = result[contact.commercial_partner_id]
             if contact.email_normalized:
                 emails.add(contact.email_normalized)
-            for number in (contact.mobile, contact.phone):
-                # the erasure's parser (phone_validation): +86 numbers in a foreign company too
-                e164 = privacy_match.phone_e164(
-                    number, contact.country_id.code or self.env.company.country_id.code
-                )
-                if e164:
-                    numbers.add(e164)
-            if "phone_sanitized" in contact._fields and contact.phone_sanitized:
-                numbers.add(contact.phone_sanitized)
+            numbers.update(contact._privacy_contact_numbers())
         return result
+
+    def _privacy_contact_numbers(self):
+        """E.164 numbers of this one contact (mobile, phone, sanitized)."""
+        self.ensure_one()
+        numbers = set()
+        for number in (self.mobile, self.phone):
+            # the erasure's parser (phone_validation): +86 numbers in a foreign company too
+            e164 = privacy_match.phone_e164(number, self.country_id.code or self.env.company.country_id.code)
+            if e164:
+                numbers.add(e164)
+        if "phone_sanitized" in self._fields and self.phone_sanitized:
+            numbers.add(self.phone_sanitized)
+        return numbers
+
+    @api.model
+    def _privacy_withdrawn_addresses(self, kind, targets):
+        """The addresses of ``targets`` (normalised e-mails for ``kind``
+        'mail', E.164 numbers for 'phone') that a person holds - any contact
+        of them, active or archived, in any company - whose live consent for
+        a purpose of that blacklist kind is withdrawn (or refused): a grant of
+        someone else with the same address must not lift their opt-out.
+        One query for the candidates, their numbers parsed in Python."""
+        if not targets:
+            return set()
+        self.env["retail.crm.consent"].flush_model()
+        sanitized = "phone_sanitized" in self._fields
+        self.flush_model(
+            ["email_normalized", "mobile", "phone", "commercial_partner_id"]
+            + (["phone_sanitized"] if sanitized else [])
+        )
+        # the persons (commercial entities) with such a live withdrawal
+        withdrawn = SQL(
+            """
+            SELECT w.commercial_partner_id
+              FROM %s cur
+              JOIN retail_crm_consent_purpose cp ON cp.id = cur.purpose_id
+              JOIN res_partner w ON w.id = cur.partner_id
+             WHERE cur.state = 'withdrawn' AND cp.blacklist = %s
+            """,
+            SQL.identifier(self.env["retail.crm.consent.current"]._table),
+            kind,
+        )
+        if kind == "mail":
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT DISTINCT p.email_normalized FROM res_partner p"
+                    " WHERE p.email_normalized = ANY(%s) AND p.commercial_partner_id IN (%s)",
+                    sorted(targets),
+                    withdrawn,
+                )
+            )
+            return {row[0] for row in rows}
+        # numbers are written in many ways: candidates by their last 8
+        # digits, then compared exactly in E.164
+        tails = sorted({number[-8:] for number in targets})
+
+        def digits(name):
+            return SQL("right(regexp_replace(%s, '[^0-9]', '', 'g'), 8)", SQL.identifier("p", name))
+
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id FROM res_partner p
+                 WHERE p.commercial_partner_id IN (%s)
+                   AND (%s OR %s = ANY(%s) OR %s = ANY(%s))
+                """,
+                withdrawn,
+                SQL("p.phone_sanitized = ANY(%s)", sorted(targets)) if sanitized else SQL("FALSE"),
+                digits("mobile"),
+                tails,
+                digits("phone"),
+                tails,
+            )
+        )
+        # sudo: other people's numbers are compared, never shown
+        candidates = self.sudo().with_context(active_test=False).browse([row[0] for row in rows])
+        found = set()
+        for contact in candidates:
+            found |= contact._privacy_contact_numbers()
+        return found & set(targets)
+
+    @api.model
+    def _privacy_kept_addresses(self, states, by_id):
+        """{blacklist kind: addresses a grant in ``states`` must not lift}
+        (one query per kind)."""
+        kept = {}
+        for kind in ("mail", "phone"):
+            lifted = set()
+            for (person_id, purpose), state in states.items():
+                if state != "withdrawn" and purpose.blacklist == kind:
+                    lifted |= by_id.get(person_id, (set(), set()))[0 if kind == "mail" else 1]
+            kept[kind] = self._privacy_withdrawn_addresses(kind, lifted)
+        return kept
 
     def _privacy_sync_blacklists(self, consents=None, only_withdrawn=False):
         """Apply the live consent of each person of ``self`` (or the given
@@ -265,9 +350,14 @@ class ResPartner(models.Model):
         mail_bl = self.env["mail.blacklist"].sudo()
         phone_bl = self.env["phone.blacklist"].sudo()
         message = self.env._("Consent change recorded by %(user)s", user=self.env.user.name)
+        # a grant lifts only the addresses no one with a live withdrawal holds
+        # (the same address on a customer of one's own would reverse their opt-out)
+        kept = self._privacy_kept_addresses(states, by_id)
         for (person_id, purpose), state in states.items():
             emails, numbers = by_id.get(person_id, (set(), set()))
             targets = sorted(emails) if purpose.blacklist == "mail" else sorted(numbers)
+            if state != "withdrawn":
+                targets = [target for target in targets if target not in kept[purpose.blacklist]]
             if not targets:
                 continue
             blacklist = mail_bl if purpose.blacklist == "mail" else phone_bl

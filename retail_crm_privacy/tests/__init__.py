@@ -24,3 +24,4 @@ from . import test_retention_scale
 from . import test_privacy_caches
 from . import test_erasure_audit
 from . import test_penetration_sms
+from . import test_penetration_blacklist
